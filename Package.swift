@@ -1,0 +1,43 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let optimise: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
+
+let package = Package(
+  name: "Atelier",
+  platforms: [.macOS(.v13)],
+  products: [.executable(name: "atelier", targets: ["atelier"])],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+  ],
+  targets: [
+    .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
+    .systemLibrary(name: "CReadline", path: "Sources/CReadline"),
+    .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+    .target(
+      name: "CKernel",
+      dependencies: ["COpenBLAS"],
+      cSettings: [
+        .unsafeFlags(["-O3", "-mavx2", "-mfma", "-fno-math-errno", "-I/usr/include/x86_64-linux-gnu/openblas-pthread"])
+      ],
+      linkerSettings: [.linkedLibrary("openblas"), .linkedLibrary("pthread"), .linkedLibrary("m")]
+    ),
+    .target(name: "Tensor", dependencies: ["CKernel"], swiftSettings: optimise),
+    .target(name: "Data", dependencies: ["Tensor", "CZlib"], swiftSettings: optimise),
+    .target(name: "NN", dependencies: ["Tensor", "Data"], swiftSettings: optimise),
+    .target(name: "Analysis", dependencies: ["Tensor", "NN", "Data"], swiftSettings: optimise),
+    .target(name: "Plot", dependencies: ["Tensor"], swiftSettings: optimise),
+    .target(name: "Lang", dependencies: ["Tensor", "NN", "Data", "Analysis", "Plot"], swiftSettings: optimise),
+    .executableTarget(
+      name: "atelier",
+      dependencies: ["Lang", "CReadline", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      swiftSettings: optimise
+    ),
+    .testTarget(name: "CKernelTests", dependencies: ["CKernel", "Tensor"]),
+    .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
+    .testTarget(name: "DataTests", dependencies: ["Data"]),
+    .testTarget(name: "NNTests", dependencies: ["NN", "Data"]),
+    .testTarget(name: "LangTests", dependencies: ["Lang"]),
+  ],
+  swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,101 @@
+// Elementwise ops and reductions. Large arrays are split across the pool;
+// small ones run inline because fork/join would cost more than the work.
+#include <math.h>
+
+#include "ckernel.h"
+
+#define ELEMENTWISE_GRAIN 32768
+
+typedef struct {
+  const float *a, *b;
+  float *out;
+  float alpha;
+} ew_job;
+
+static void relu_range(void *ctx, int64_t i0, int64_t i1, int tid) {
+  (void)tid;
+  const ew_job *j = ctx;
+  for (int64_t i = i0; i < i1; i++) j->out[i] = j->a[i] > 0.0f ? j->a[i] : 0.0f;
+}
+
+void atl_relu_forward(const float *x, float *y, int64_t n) {
+  ew_job job = {.a = x, .out = y};
+  atl_parallel_for(n, ELEMENTWISE_GRAIN, relu_range, &job);
+}
+
+static void relu_backward_range(void *ctx, int64_t i0, int64_t i1, int tid) {
+  (void)tid;
+  const ew_job *j = ctx;
+  for (int64_t i = i0; i < i1; i++) j->out[i] = j->a[i] > 0.0f ? j->b[i] : 0.0f;
+}
+
+void atl_relu_backward(const float *x, const float *dy, float *dx, int64_t n) {
+  ew_job job = {.a = x, .b = dy, .out = dx};
+  atl_parallel_for(n, ELEMENTWISE_GRAIN, relu_backward_range, &job);
+}
+
+void atl_bias_add(float *y, const float *b, int64_t rows, int64_t cols) {
+  for (int64_t r = 0; r < rows; r++)
+    for (int64_t c = 0; c < cols; c++) y[r * cols + c] += b[c];
+}
+
+static void add_range(void *ctx, int64_t i0, int64_t i1, int tid) {
+  (void)tid;
+  const ew_job *j = ctx;
+  for (int64_t i = i0; i < i1; i++) j->out[i] = j->a[i] + j->b[i];
+}
+
+void atl_add(const float *a, const float *b, float *out, int64_t n) {
+  ew_job job = {.a = a, .b = b, .out = out};
+  atl_parallel_for(n, ELEMENTWISE_GRAIN, add_range, &job);
+}
+
+static void scale_range(void *ctx, int64_t i0, int64_t i1, int tid) {
+  (void)tid;
+  const ew_job *j = ctx;
+  for (int64_t i = i0; i < i1; i++) j->out[i] = j->alpha * j->a[i];
+}
+
+void atl_scale(const float *x, float alpha, float *out, int64_t n) {
+  ew_job job = {.a = x, .out = out, .alpha = alpha};
+  atl_parallel_for(n, ELEMENTWISE_GRAIN, scale_range, &job);
+}
+
+static void axpy_range(void *ctx, int64_t i0, int64_t i1, int tid) {
+  (void)tid;
+  const ew_job *j = ctx;
+  for (int64_t i = i0; i < i1; i++) j->out[i] += j->alpha * j->a[i];
+}
+
+void atl_axpy(float alpha, const float *x, float *y, int64_t n) {
+  ew_job job = {.a = x, .out = y, .alpha = alpha};
+  atl_parallel_for(n, ELEMENTWISE_GRAIN, axpy_range, &job);
+}
+
+void atl_fill(float *x, float value, int64_t n) {
+  for (int64_t i = 0; i < n; i++) x[i] = value;
+}
+
+double atl_sum(const float *x, int64_t n) {
+  double acc = 0.0;
+  for (int64_t i = 0; i < n; i++) acc += x[i];
+  return acc;
+}
+
+double atl_mean(const float *x, int64_t n) { return n > 0 ? atl_sum(x, n) / (double)n : NAN; }
+
+void atl_argmax_rows(const float *x, int64_t rows, int64_t cols, int32_t *out) {
+  for (int64_t r = 0; r < rows; r++) {
+    const float *row = x + r * cols;
+    int32_t best = 0;
+    for (int64_t c = 1; c < cols; c++)
+      if (row[c] > row[best]) best = (int32_t)c;
+    out[r] = best;
+  }
+}
+
+int atl_all_finite(const float *x, int64_t n) {
+  for (int64_t i = 0; i < n; i++)
+    if (!isfinite(x[i])) return 0;
+  return 1;
+}

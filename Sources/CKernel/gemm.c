@@ -1,0 +1,34 @@
+// GEMM through OpenBLAS. OpenBLAS itself runs single-threaded; a large product
+// called from outside the pool is split by rows of C across the pool instead.
+#include <cblas.h>
+
+#include "ckernel.h"
+
+typedef struct {
+  int trans_a, trans_b;
+  int64_t N, K, lda, ldb, ldc;
+  float alpha, beta;
+  const float *A, *B;
+  float *C;
+} gemm_job;
+
+static void gemm_rows(void *ctx, int64_t begin, int64_t end, int tid) {
+  (void)tid;
+  const gemm_job *j = ctx;
+  // Rows of op(A) start at row `begin` of A, or column `begin` when A is transposed.
+  const float *a = j->trans_a ? j->A + begin : j->A + begin * j->lda;
+  cblas_sgemm(CblasRowMajor, j->trans_a ? CblasTrans : CblasNoTrans,
+              j->trans_b ? CblasTrans : CblasNoTrans, (int)(end - begin), (int)j->N, (int)j->K,
+              j->alpha, a, (int)j->lda, j->B, (int)j->ldb, j->beta, j->C + begin * j->ldc,
+              (int)j->ldc);
+}
+
+void atl_sgemm(int trans_a, int trans_b, int64_t M, int64_t N, int64_t K, float alpha,
+               const float *A, int64_t lda, const float *B, int64_t ldb, float beta, float *C,
+               int64_t ldc) {
+  if (M <= 0 || N <= 0) return;
+  gemm_job job = {trans_a, trans_b, N, K, lda, ldb, ldc, alpha, beta, A, B, C};
+  // Below ~2 MFLOP the fork/join costs more than it saves.
+  int64_t grain = (N * K > 0) ? (int64_t)(1000000 / (N * K)) + 16 : M;
+  atl_parallel_for(M, grain, gemm_rows, &job);
+}

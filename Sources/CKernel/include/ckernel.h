@@ -1,0 +1,129 @@
+// Atelier's native tensor kernel: float32, contiguous, NCHW.
+// Every op is a plain function over raw pointers; parallel loops run on one
+// process-wide thread pool (pool_threads.c). OpenBLAS is kept single-threaded
+// so that the pool owns the cores and nothing is oversubscribed.
+#ifndef ATELIER_CKERNEL_H
+#define ATELIER_CKERNEL_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// ---- thread pool (pool_threads.c) ----
+typedef void (*atl_range_fn)(void *ctx, int64_t begin, int64_t end, int tid);
+// Pool size: ATELIER_THREADS or the number of online CPUs. Safe to call often.
+int atl_threads(void);
+// Splits [0, n) into at most atl_threads() contiguous pieces, one per thread;
+// piece i runs with tid i. Runs inline when n < grain or when called from a
+// pool thread (no nested parallelism).
+void atl_parallel_for(int64_t n, int64_t grain, atl_range_fn fn, void *ctx);
+
+// ---- memory ----
+float *atl_alloc(int64_t count);  // 64-byte aligned, zeroed
+void atl_free(float *p);
+
+// ---- random numbers (rng.c): xoshiro256** ----
+typedef struct { uint64_t s[4]; } atl_rng;
+void atl_rng_seed(atl_rng *rng, uint64_t seed);
+uint64_t atl_rng_next(atl_rng *rng);
+double atl_rng_double(atl_rng *rng);  // [0, 1)
+void atl_rng_uniform(atl_rng *rng, float *out, int64_t n, float lo, float hi);
+void atl_rng_normal(atl_rng *rng, float *out, int64_t n, float mean, float std);
+
+// ---- GEMM (gemm.c): row-major C = alpha * op(A) op(B) + beta * C ----
+void atl_sgemm(int trans_a, int trans_b, int64_t M, int64_t N, int64_t K, float alpha,
+               const float *A, int64_t lda, const float *B, int64_t ldb, float beta, float *C,
+               int64_t ldc);
+
+// ---- dense (dense.c) ----
+// x (B,I), w (O,I), b (O) -> y (B,O)
+void atl_dense_forward(const float *x, const float *w, const float *b, float *y, int64_t batch,
+                       int64_t in_features, int64_t out_features);
+// dy (B,O) -> dx (B,I) (nullable), dw (O,I) and db (O) accumulated (+=, nullable)
+void atl_dense_backward(const float *x, const float *w, const float *dy, float *dx, float *dw,
+                        float *db, int64_t batch, int64_t in_features,
+                        int64_t out_features);
+
+// ---- conv (conv.c) ----
+typedef struct {
+  int N, C, H, W;  // input
+  int K, R, S;     // filters
+  int stride_h, stride_w, pad_h, pad_w;
+  int P, Q;        // output height and width
+} atl_conv_shape;
+// Fills P and Q; returns 0, or -1 when the output would be empty.
+int atl_conv_output(atl_conv_shape *s);
+// in (N,C,H,W), w (K,C,R,S), b (K) nullable -> out (N,K,P,Q)
+void atl_conv2d_forward(const atl_conv_shape *s, const float *in, const float *w, const float *b,
+                        float *out);
+// dout (N,K,P,Q) -> din (N,C,H,W) overwritten (nullable), dw (K,C,R,S) and db (K)
+// accumulated (+=, db nullable)
+void atl_conv2d_backward(const atl_conv_shape *s, const float *in, const float *w,
+                         const float *dout, float *din, float *dw, float *db);
+
+// ---- pooling (pool.c) ----
+typedef struct {
+  int N, C, H, W;
+  int kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w;
+  int P, Q;
+} atl_pool_shape;
+int atl_pool_output(atl_pool_shape *s);
+// in (N,C,H,W) -> out (N,C,P,Q); argmax (N,C,P,Q) holds the flat index within
+// each input plane of the winner (-1 when the window is all padding)
+void atl_maxpool_forward(const atl_pool_shape *s, const float *in, float *out, int32_t *argmax);
+// dout (N,C,P,Q) -> din (N,C,H,W) overwritten
+void atl_maxpool_backward(const atl_pool_shape *s, const float *dout, const int32_t *argmax,
+                          float *din);
+
+// ---- elementwise and reductions (elementwise.c) ----
+void atl_relu_forward(const float *x, float *y, int64_t n);
+// dx = dy where x > 0 else 0
+void atl_relu_backward(const float *x, const float *dy, float *dx, int64_t n);
+// y (rows, cols) += b (cols)
+void atl_bias_add(float *y, const float *b, int64_t rows, int64_t cols);
+void atl_add(const float *a, const float *b, float *out, int64_t n);
+void atl_scale(const float *x, float alpha, float *out, int64_t n);
+void atl_axpy(float alpha, const float *x, float *y, int64_t n);  // y += alpha x
+void atl_fill(float *x, float value, int64_t n);
+double atl_sum(const float *x, int64_t n);
+double atl_mean(const float *x, int64_t n);
+// per-row argmax of x (rows, cols)
+void atl_argmax_rows(const float *x, int64_t rows, int64_t cols, int32_t *out);
+int atl_all_finite(const float *x, int64_t n);
+
+// ---- losses (loss.c) ----
+// logits (B,C), labels (B) -> probs (B,C); returns the mean cross-entropy.
+// Labels outside [0, C) are reported by returning NaN.
+double atl_softmax_xent_forward(const float *logits, const int32_t *labels, float *probs,
+                                int64_t B, int64_t C);
+// dlogits = (probs - onehot(labels)) * scale; scale is dloss / B for a mean
+void atl_softmax_xent_backward(const float *probs, const int32_t *labels, float *dlogits,
+                               int64_t B, int64_t C, float scale);
+
+// ---- optimizers (optim.c) ----
+// PyTorch's SGD: g += wd w; v = momentum v + g (v = g at step 1); w -= lr v
+void atl_sgd_update(float *w, const float *g, float *v, int64_t n, float lr, float momentum,
+                    float weight_decay, int nesterov, int first_step);
+// PyTorch's Adam (L2 weight decay added to the gradient); t counts from 1
+void atl_adam_update(float *w, const float *g, float *m, float *v, int64_t n, float lr,
+                     float beta1, float beta2, float eps, float weight_decay, int64_t t);
+
+// ---- data (data.c) ----
+void atl_u8_to_f32(const uint8_t *in, float *out, int64_t n, float scale);
+// dst row i = src row idx[i]; rows of row_len floats
+void atl_gather_rows(const float *src, int64_t row_len, const int64_t *idx, int64_t n,
+                     float *dst);
+
+// ---- interrupts (interrupt.c): SIGINT sets a flag long work polls ----
+void atl_install_interrupt_handler(void);
+int atl_interrupt_pending(void);
+void atl_interrupt_clear(void);
+void atl_interrupt_raise(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

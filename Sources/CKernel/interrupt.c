@@ -1,0 +1,24 @@
+// Ctrl-C only raises a flag: long work (a training run) polls it at safe points.
+#include <signal.h>
+#include <string.h>
+
+#include "ckernel.h"
+
+static volatile sig_atomic_t pending = 0;
+
+static void on_sigint(int signo) {
+  (void)signo;
+  pending = 1;
+}
+
+void atl_install_interrupt_handler(void) {
+  struct sigaction action;
+  memset(&action, 0, sizeof action);
+  action.sa_handler = on_sigint;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, NULL);
+}
+
+int atl_interrupt_pending(void) { return pending != 0; }
+void atl_interrupt_clear(void) { pending = 0; }
+void atl_interrupt_raise(void) { pending = 1; }

@@ -1,0 +1,82 @@
+// Max pooling with kernel, stride and zero padding (padding never wins).
+#include <float.h>
+#include <string.h>
+
+#include "ckernel.h"
+
+int atl_pool_output(atl_pool_shape *s) {
+  s->P = (s->H + 2 * s->pad_h - s->kernel_h) / s->stride_h + 1;
+  s->Q = (s->W + 2 * s->pad_w - s->kernel_w) / s->stride_w + 1;
+  return (s->H + 2 * s->pad_h < s->kernel_h || s->W + 2 * s->pad_w < s->kernel_w || s->P <= 0 ||
+          s->Q <= 0)
+             ? -1
+             : 0;
+}
+
+typedef struct {
+  const atl_pool_shape *s;
+  const float *in, *dout;
+  float *out, *din;
+  const int32_t *argmax_in;
+  int32_t *argmax_out;
+} pool_job;
+
+// in (N,C,H,W) -> out (N,C,P,Q), argmax (N,C,P,Q)
+static void max_planes(void *ctx, int64_t begin, int64_t end, int tid) {
+  (void)tid;
+  const pool_job *j = ctx;
+  const atl_pool_shape *s = j->s;
+  const int64_t in_plane = (int64_t)s->H * s->W, out_plane = (int64_t)s->P * s->Q;
+  for (int64_t plane = begin; plane < end; plane++) {
+    const float *x = j->in + plane * in_plane;
+    float *y = j->out + plane * out_plane;
+    int32_t *arg = j->argmax_out + plane * out_plane;
+    for (int p = 0; p < s->P; p++)
+      for (int q = 0; q < s->Q; q++) {
+        int h0 = p * s->stride_h - s->pad_h, w0 = q * s->stride_w - s->pad_w;
+        float best = -FLT_MAX;
+        int32_t best_at = -1;
+        for (int r = 0; r < s->kernel_h; r++) {
+          int h = h0 + r;
+          if (h < 0 || h >= s->H) continue;
+          for (int t = 0; t < s->kernel_w; t++) {
+            int w = w0 + t;
+            if (w < 0 || w >= s->W) continue;
+            float v = x[h * s->W + w];
+            if (v > best || best_at < 0) {
+              best = v;
+              best_at = h * s->W + w;
+            }
+          }
+        }
+        y[p * s->Q + q] = best_at < 0 ? 0.0f : best;
+        arg[p * s->Q + q] = best_at;
+      }
+  }
+}
+
+void atl_maxpool_forward(const atl_pool_shape *s, const float *in, float *out, int32_t *argmax) {
+  pool_job job = {.s = s, .in = in, .out = out, .argmax_out = argmax};
+  atl_parallel_for((int64_t)s->N * s->C, 4, max_planes, &job);
+}
+
+static void max_planes_backward(void *ctx, int64_t begin, int64_t end, int tid) {
+  (void)tid;
+  const pool_job *j = ctx;
+  const atl_pool_shape *s = j->s;
+  const int64_t in_plane = (int64_t)s->H * s->W, out_plane = (int64_t)s->P * s->Q;
+  for (int64_t plane = begin; plane < end; plane++) {
+    float *dx = j->din + plane * in_plane;
+    const float *dy = j->dout + plane * out_plane;
+    const int32_t *arg = j->argmax_in + plane * out_plane;
+    memset(dx, 0, sizeof(float) * in_plane);
+    for (int64_t i = 0; i < out_plane; i++)
+      if (arg[i] >= 0) dx[arg[i]] += dy[i];
+  }
+}
+
+void atl_maxpool_backward(const atl_pool_shape *s, const float *dout, const int32_t *argmax,
+                          float *din) {
+  pool_job job = {.s = s, .dout = dout, .din = din, .argmax_in = argmax};
+  atl_parallel_for((int64_t)s->N * s->C, 4, max_planes_backward, &job);
+}

@@ -1,0 +1,128 @@
+// One persistent pthread pool owning the cores. The caller thread takes piece
+// 0 itself, so a pool of T threads starts T-1 workers.
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "ckernel.h"
+
+void openblas_set_num_threads(int num_threads);
+
+#define ATL_MAX_THREADS 256
+
+typedef struct {
+  pthread_mutex_t lock;
+  pthread_cond_t work_ready;
+  pthread_cond_t work_done;
+  int size;
+  uint64_t generation;
+  int pending;
+  atl_range_fn fn;
+  void *ctx;
+  int64_t n;
+  int pieces;
+} atl_pool;
+
+static atl_pool pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
+                        PTHREAD_COND_INITIALIZER};
+static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t submit_lock = PTHREAD_MUTEX_INITIALIZER;
+static _Thread_local int inside_pool = 0;
+
+static void run_piece(int tid) {
+  int64_t n = pool.n, pieces = pool.pieces;
+  int64_t begin = n * tid / pieces, end = n * (tid + 1) / pieces;
+  if (begin < end) pool.fn(pool.ctx, begin, end, tid);
+}
+
+static void *worker_main(void *arg) {
+  int tid = (int)(intptr_t)arg;
+  inside_pool = 1;
+  uint64_t seen = 0;
+  pthread_mutex_lock(&pool.lock);
+  for (;;) {
+    while (pool.generation == seen) pthread_cond_wait(&pool.work_ready, &pool.lock);
+    seen = pool.generation;
+    int active = tid < pool.pieces;
+    pthread_mutex_unlock(&pool.lock);
+    if (active) run_piece(tid);
+    pthread_mutex_lock(&pool.lock);
+    if (active && --pool.pending == 0) pthread_cond_signal(&pool.work_done);
+  }
+  return NULL;
+}
+
+static int configured_size(void) {
+  const char *env = getenv("ATELIER_THREADS");
+  long n = env ? strtol(env, NULL, 10) : 0;
+  if (n <= 0) n = sysconf(_SC_NPROCESSORS_ONLN);
+  if (n <= 0) n = 1;
+  if (n > ATL_MAX_THREADS) n = ATL_MAX_THREADS;
+  return (int)n;
+}
+
+static void pool_start(void) {
+  openblas_set_num_threads(1);
+  pool.size = configured_size();
+  for (int t = 1; t < pool.size; t++) {
+    pthread_t thread;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    if (pthread_create(&thread, &attr, worker_main, (void *)(intptr_t)t) != 0) {
+      pool.size = t;  // run with the threads we got
+      pthread_attr_destroy(&attr);
+      break;
+    }
+    pthread_attr_destroy(&attr);
+  }
+}
+
+int atl_threads(void) {
+  pthread_once(&pool_once, pool_start);
+  return pool.size;
+}
+
+void atl_parallel_for(int64_t n, int64_t grain, atl_range_fn fn, void *ctx) {
+  if (n <= 0) return;
+  int size = atl_threads();
+  if (grain < 1) grain = 1;
+  int64_t pieces = n / grain;
+  if (pieces > size) pieces = size;
+  if (pieces <= 1 || inside_pool) {
+    fn(ctx, 0, n, 0);
+    return;
+  }
+  // Several Swift threads (tests) may submit at once; the pool serves one job.
+  pthread_mutex_lock(&submit_lock);
+  inside_pool = 1;
+  pthread_mutex_lock(&pool.lock);
+  pool.fn = fn;
+  pool.ctx = ctx;
+  pool.n = n;
+  pool.pieces = (int)pieces;
+  pool.pending = (int)pieces - 1;
+  pool.generation++;
+  pthread_cond_broadcast(&pool.work_ready);
+  pthread_mutex_unlock(&pool.lock);
+
+  run_piece(0);
+
+  pthread_mutex_lock(&pool.lock);
+  while (pool.pending > 0) pthread_cond_wait(&pool.work_done, &pool.lock);
+  pthread_mutex_unlock(&pool.lock);
+  inside_pool = 0;
+  pthread_mutex_unlock(&submit_lock);
+}
+
+float *atl_alloc(int64_t count) {
+  void *p = NULL;
+  size_t bytes = (size_t)(count > 0 ? count : 1) * sizeof(float);
+  bytes = (bytes + 63) & ~(size_t)63;
+  if (posix_memalign(&p, 64, bytes) != 0) return NULL;
+  __builtin_memset(p, 0, bytes);
+  return (float *)p;
+}
+
+void atl_free(float *p) { free(p); }

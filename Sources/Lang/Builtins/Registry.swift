@@ -1,0 +1,143 @@
+/// A declared parameter of a builtin; required when it has no default.
+public struct Parameter {
+  public let name: String
+  public let defaultValue: Value?
+  public let help: String
+
+  /// A required parameter.
+  public init(_ name: String, _ help: String = "") {
+    self.name = name
+    self.defaultValue = nil
+    self.help = help
+  }
+
+  /// An optional parameter; `default: .none` means "not given".
+  public init(_ name: String, default defaultValue: Value, _ help: String = "") {
+    self.name = name
+    self.defaultValue = defaultValue
+    self.help = help
+  }
+}
+
+/// Arguments bound to a builtin's parameters, with typed accessors whose
+/// errors name the builtin and the parameter.
+public struct Arguments {
+  public let builtin: String
+  public let values: [String: Value]
+  /// Items of a trailing `{ … }` block, already evaluated.
+  public let block: [Value]?
+
+  public subscript(name: String) -> Value { values[name] ?? .none }
+
+  public func has(_ name: String) -> Bool { !(values[name]?.isNone ?? true) }
+
+  private func mismatch(_ name: String, _ expected: String) -> AtelierError {
+    AtelierError("\(builtin): \(name) must be \(expected), not \(self[name].typeName)")
+  }
+
+  public func number(_ name: String) throws -> Double {
+    guard case .number(let n) = self[name] else { throw mismatch(name, "a number") }
+    return n
+  }
+
+  public func int(_ name: String) throws -> Int {
+    let n = try number(name)
+    guard n.rounded() == n, abs(n) < 1e15 else { throw AtelierError("\(builtin): \(name) must be a whole number, not \(n)") }
+    return Int(n)
+  }
+
+  public func optionalInt(_ name: String) throws -> Int? { has(name) ? try int(name) : nil }
+
+  public func bool(_ name: String) throws -> Bool {
+    guard case .bool(let b) = self[name] else { throw mismatch(name, "true or false") }
+    return b
+  }
+
+  public func string(_ name: String) throws -> String {
+    guard case .string(let s) = self[name] else { throw mismatch(name, "a string") }
+    return s
+  }
+
+  public func list(_ name: String) throws -> [Value] {
+    guard case .list(let items) = self[name] else { throw mismatch(name, "a list") }
+    return items
+  }
+}
+
+/// A function provided by Atelier. The one registry of these drives argument
+/// checking, help and completion.
+public final class Builtin {
+  public let name: String
+  public let family: String
+  public let parameters: [Parameter]
+  /// Whether any number of extra positional arguments are accepted (`print`).
+  public let variadic: Bool
+  public let acceptsBlock: Bool
+  public let summary: String
+  public let run: (Arguments, Interpreter) throws -> Value
+
+  public init(
+    _ name: String, family: String, parameters: [Parameter] = [], variadic: Bool = false, acceptsBlock: Bool = false,
+    summary: String, run: @escaping (Arguments, Interpreter) throws -> Value
+  ) {
+    self.name = name
+    self.family = family
+    self.parameters = parameters
+    self.variadic = variadic
+    self.acceptsBlock = acceptsBlock
+    self.summary = summary
+    self.run = run
+  }
+
+  /// `conv(filters, kernel, stride: 1, pad: 0)`
+  public var signature: String {
+    let shown = parameters.map { p -> String in
+      guard let d = p.defaultValue else { return p.name }
+      return "\(p.name): \(Printer.inline(d))"
+    }
+    return "\(name)(\(shown.joined(separator: ", "))\(variadic ? ", …" : ""))"
+  }
+
+  /// Binds positional then named arguments, filling defaults.
+  func bind(positional: [Value], named: [(String, Value)], block: [Value]?) throws -> Arguments {
+    var values: [String: Value] = [:]
+    var extra: [Value] = []
+    for (i, value) in positional.enumerated() {
+      if i < parameters.count {
+        values[parameters[i].name] = value
+      } else if variadic {
+        extra.append(value)
+      } else {
+        throw AtelierError(
+          "\(name) takes at most \(parameters.count) argument\(parameters.count == 1 ? "" : "s") but got \(positional.count)",
+          hint: "usage: \(signature)")
+      }
+    }
+    for (label, value) in named {
+      guard parameters.contains(where: { $0.name == label }) else {
+        let close = suggestion(for: label, among: parameters.map(\.name))
+        throw AtelierError(
+          "\(name) has no parameter '\(label)'", hint: close.map { "did you mean '\($0)'?" } ?? "usage: \(signature)")
+      }
+      guard values[label] == nil else { throw AtelierError("\(name): '\(label)' is given twice") }
+      values[label] = value
+    }
+    for p in parameters where values[p.name] == nil {
+      guard let d = p.defaultValue else {
+        throw AtelierError("\(name) needs a value for '\(p.name)'", hint: "usage: \(signature)")
+      }
+      values[p.name] = d
+    }
+    if variadic { values["*"] = .list(extra) }
+    if block != nil, !acceptsBlock { throw AtelierError("\(name) does not take a { … } block") }
+    return Arguments(builtin: name, values: values, block: block)
+  }
+}
+
+/// All builtins by name, assembled from the families.
+public enum Registry {
+  public static let all: [Builtin] =
+    coreBuiltins + dataBuiltins + layerBuiltins + trainingBuiltins
+
+  public static let byName: [String: Builtin] = Dictionary(all.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+}

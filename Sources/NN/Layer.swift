@@ -1,0 +1,54 @@
+import Tensor
+
+/// A named parameter of a layer, as PyTorch names it (`weight`, `bias`).
+public struct NamedParameter {
+  public let name: String
+  public let tensor: Tensor
+}
+
+/// A building block of a model. A layer knows its output shape for an input
+/// shape (per sample, without the batch dimension), creates its parameters
+/// when built, and computes its forward pass; the tape knows the backward pass.
+public protocol Layer: AnyObject {
+  /// The family used for automatic names: `conv` gives conv1, conv2, …
+  var kind: String { get }
+  /// `conv1`, or the name given with `as NAME`.
+  var name: String { get set }
+  /// Whether `name` was given by the user and must not be renumbered.
+  var hasExplicitName: Bool { get set }
+  /// Hyperparameters in a few words, for summaries: `6 filters 5x5, pad 2`.
+  var details: String { get }
+  /// Creates parameters for inputs of `inputShape` and returns the output shape.
+  func build(inputShape: [Int], rng: RandomSource) throws -> [Int]
+  func forward(_ x: Tensor, training: Bool) throws -> Tensor
+  var parameters: [NamedParameter] { get }
+}
+
+extension Layer {
+  public var parameters: [NamedParameter] { [] }
+  public var parameterCount: Int { parameters.reduce(0) { $0 + $1.tensor.count } }
+}
+
+/// A shape problem found while building a model, naming the layer.
+public struct LayerError: Error, CustomStringConvertible {
+  public let layer: String
+  public let message: String
+  public let hint: String?
+
+  public init(layer: String, _ message: String, hint: String? = nil) {
+    self.layer = layer
+    self.message = message
+    self.hint = hint
+  }
+
+  public var description: String { "\(layer): \(message)" }
+}
+
+/// PyTorch's default initialisation for conv and linear layers
+/// (kaiming_uniform with a = √5): weights and biases ~ U(-1/√fan_in, 1/√fan_in).
+func pytorchDefaultInit(_ shape: [Int], fanIn: Int, rng: RandomSource) -> Tensor {
+  let bound = fanIn > 0 ? 1 / Float(fanIn).squareRoot() : 0
+  let t = Tensor.uniform(shape, low: -bound, high: bound, rng: rng)
+  t.requiresGrad = true
+  return t
+}

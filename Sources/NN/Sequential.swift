@@ -1,0 +1,77 @@
+import Tensor
+
+/// Layers applied in order. Layers are named when the model is made
+/// (`conv1`, `dense2`, … per kind, unless named with `as`) and built, with
+/// shape inference, once the input shape is known.
+public final class Sequential: Layer {
+  public let kind = "model"
+  public var name = "model"
+  public var hasExplicitName = false
+  public let layers: [Layer]
+  public private(set) var inputShape: [Int]?
+  /// Per-layer output shapes once built.
+  public private(set) var outputShapes: [[Int]] = []
+
+  public init(_ layers: [Layer]) throws {
+    self.layers = layers
+    var counts: [String: Int] = [:]
+    var seen: Set<String> = []
+    for layer in layers {
+      // Numbering counts named layers too, so `dense 84 as fc2` leaves dense1, fc2, dense3.
+      let position = counts[layer.kind, default: 0] + 1
+      counts[layer.kind] = position
+      if !layer.hasExplicitName { layer.name = "\(layer.kind)\(position)" }
+      guard seen.insert(layer.name).inserted else {
+        throw LayerError(layer: layer.name, "is named twice in one model", hint: "give each layer its own name with `as`")
+      }
+    }
+  }
+
+  public var isBuilt: Bool { inputShape != nil }
+  public var details: String { "\(layers.count) layers" }
+  public var outputShape: [Int]? { outputShapes.last ?? inputShape }
+
+  @discardableResult
+  public func build(inputShape: [Int], rng: RandomSource) throws -> [Int] {
+    if let built = self.inputShape {
+      guard built == inputShape else {
+        throw LayerError(
+          layer: name,
+          "was built for inputs \(describe(shape: built)) but got \(describe(shape: inputShape))")
+      }
+      return outputShapes.last ?? built
+    }
+    var shape = inputShape
+    var shapes: [[Int]] = []
+    for layer in layers {
+      shape = try layer.build(inputShape: shape, rng: rng)
+      shapes.append(shape)
+    }
+    self.inputShape = inputShape
+    self.outputShapes = shapes
+    return shape
+  }
+
+  public func forward(_ x: Tensor, training: Bool) throws -> Tensor {
+    guard let built = inputShape else { throw LayerError(layer: name, "is used before it was built") }
+    let sample = Array(x.shape.dropFirst())
+    guard sample == built else {
+      throw LayerError(
+        layer: name, "was built for inputs \(describe(shape: built)) but got \(describe(shape: sample))")
+    }
+    var h = x
+    for layer in layers { h = try layer.forward(h, training: training) }
+    return h
+  }
+
+  /// Every parameter with its PyTorch-style path, e.g. `conv1.weight`.
+  public var namedParameters: [(path: String, tensor: Tensor)] {
+    layers.flatMap { layer in layer.parameters.map { ("\(layer.name).\($0.name)", $0.tensor) } }
+  }
+
+  public var parameters: [NamedParameter] {
+    namedParameters.map { NamedParameter(name: $0.path, tensor: $0.tensor) }
+  }
+
+  public func layer(named target: String) -> Layer? { layers.first { $0.name == target } }
+}

@@ -1,0 +1,23 @@
+import CKernel
+
+/// y = x wᵀ + b with x (B, I), w (O, I), b (O): PyTorch's `linear`.
+public func linear(_ x: Tensor, weight w: Tensor, bias b: Tensor?) throws -> Tensor {
+  guard x.rank == 2, w.rank == 2, x.shape[1] == w.shape[1] else {
+    throw TensorError(
+      "linear expects input (batch, \(w.shape.count == 2 ? w.shape[1] : 0)) but got \(describe(shape: x.shape))"
+    )
+  }
+  let (batch, inputs, outputs) = (x.shape[0], w.shape[1], w.shape[0])
+  let y = Tensor(zeros: [batch, outputs])
+  atl_dense_forward(x.data, w.data, b?.data, y.data, Int64(batch), Int64(inputs), Int64(outputs))
+  Tape.record(output: y, inputs: [x, w] + (b.map { [$0] } ?? [])) { gy in
+    let dx = x.requiresGrad ? Tensor(zeros: x.shape) : nil
+    let dw = w.requiresGrad ? Tensor(zeros: w.shape) : nil
+    let db = (b?.requiresGrad ?? false) ? Tensor(zeros: [outputs]) : nil
+    atl_dense_backward(
+      x.data, w.data, gy.data, dx?.data, dw?.data, db?.data, Int64(batch), Int64(inputs),
+      Int64(outputs))
+    return [dx, dw, db]
+  }
+  return y
+}

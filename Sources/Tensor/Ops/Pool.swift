@@ -1,0 +1,29 @@
+import CKernel
+
+/// Max pooling over (N,C,H,W) with zero padding that never wins.
+public func maxPool2d(_ x: Tensor, window: Window2D) throws -> Tensor {
+  guard x.rank == 4 else {
+    throw TensorError("maxpool expects input (N, C, H, W) but got \(describe(shape: x.shape))")
+  }
+  var s = atl_pool_shape(
+    N: Int32(x.shape[0]), C: Int32(x.shape[1]), H: Int32(x.shape[2]), W: Int32(x.shape[3]),
+    kernel_h: Int32(window.kernel.0), kernel_w: Int32(window.kernel.1),
+    stride_h: Int32(window.stride.0), stride_w: Int32(window.stride.1),
+    pad_h: Int32(window.padding.0), pad_w: Int32(window.padding.1), P: 0, Q: 0)
+  guard window.stride.0 > 0, window.stride.1 > 0, atl_pool_output(&s) == 0 else {
+    throw TensorError(
+      "maxpool: a \(window.kernel.0)x\(window.kernel.1) window does not fit input \(describe(shape: x.shape))"
+    )
+  }
+  let y = Tensor(zeros: [x.shape[0], x.shape[1], Int(s.P), Int(s.Q)])
+  var argmax = [Int32](repeating: 0, count: y.count)
+  argmax.withUnsafeMutableBufferPointer { atl_maxpool_forward(&s, x.data, y.data, $0.baseAddress) }
+  let shape = s
+  Tape.record(output: y, inputs: [x]) { gy in
+    var s = shape
+    let dx = Tensor(zeros: x.shape)
+    argmax.withUnsafeBufferPointer { atl_maxpool_backward(&s, gy.data, $0.baseAddress, dx.data) }
+    return [dx]
+  }
+  return y
+}

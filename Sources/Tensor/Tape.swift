@@ -1,0 +1,76 @@
+/// Reverse-mode autograd over coarse ops. While a tape is active, every op
+/// whose inputs need gradients appends its backward function; `backward`
+/// replays them newest first and leaves gradients in the leaves' `grad`.
+public final class Tape {
+  struct Entry {
+    let output: Tensor
+    let inputs: [Tensor]
+    /// Maps the output's gradient to one gradient per input (nil: not needed).
+    let backward: (Tensor) -> [Tensor?]
+  }
+
+  private var entries: [Entry] = []
+
+  nonisolated(unsafe) public private(set) static var active: Tape?
+
+  public init() {}
+
+  public var count: Int { entries.count }
+
+  /// Runs `body` with this tape recording, restoring the previous tape after.
+  public func recording<T>(_ body: () throws -> T) rethrows -> T {
+    let previous = Tape.active
+    Tape.active = self
+    defer { Tape.active = previous }
+    return try body()
+  }
+
+  /// Runs `body` with no tape recording (evaluation, `no_grad`).
+  public static func withoutRecording<T>(_ body: () throws -> T) rethrows -> T {
+    let previous = Tape.active
+    Tape.active = nil
+    defer { Tape.active = previous }
+    return try body()
+  }
+
+  static func record(output: Tensor, inputs: [Tensor], backward: @escaping (Tensor) -> [Tensor?]) {
+    guard let tape = active, inputs.contains(where: { $0.requiresGrad }) else { return }
+    output.requiresGrad = true
+    output.isLeaf = false
+    tape.entries.append(Entry(output: output, inputs: inputs, backward: backward))
+  }
+
+  /// Back-propagates from a scalar `loss`, accumulating into leaf `grad`s, then clears the tape.
+  public func backward(_ loss: Tensor) throws {
+    guard loss.count == 1 else {
+      throw TensorError("backward needs a scalar loss, got shape \(describe(shape: loss.shape))")
+    }
+    var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(loss): Tensor.full(loss.shape, 1)]
+    for entry in entries.reversed() {
+      guard let gradOut = grads.removeValue(forKey: ObjectIdentifier(entry.output)) else { continue }
+      let inputGrads = entry.backward(gradOut)
+      for (input, grad) in zip(entry.inputs, inputGrads) {
+        guard let grad, input.requiresGrad else { continue }
+        let key = ObjectIdentifier(input)
+        if input.isLeaf {
+          accumulate(grad, into: &input.grad)
+        } else if let existing = grads[key] {
+          grads[key] = existing.adding(grad)
+        } else {
+          grads[key] = grad
+        }
+      }
+    }
+    entries.removeAll()
+  }
+
+  public func reset() { entries.removeAll() }
+
+  private func accumulate(_ grad: Tensor, into slot: inout Tensor?) {
+    if let existing = slot {
+      existing.addInPlace(grad)
+    } else {
+      slot = grad.copy()
+    }
+  }
+}
