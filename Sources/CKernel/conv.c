@@ -25,33 +25,39 @@ static float *thread_scratch(int64_t len) {
   return scratch;
 }
 
-// in (C,H,W) -> col (C*R*S, P*Q)
-static void im2col(const atl_conv_shape *s, const float *in, float *col) {
-  const int P = s->P, Q = s->Q;
+// in (C,H,W) -> padded (C, H+2ph, W+2pw) with a zero border
+static void pad_planes(const atl_conv_shape *s, const float *in, float *padded) {
+  const int Hp = s->H + 2 * s->pad_h, Wp = s->W + 2 * s->pad_w;
+  memset(padded, 0, sizeof(float) * (size_t)s->C * Hp * Wp);
+  for (int c = 0; c < s->C; c++)
+    for (int h = 0; h < s->H; h++)
+      memcpy(padded + ((int64_t)c * Hp + h + s->pad_h) * Wp + s->pad_w,
+             in + ((int64_t)c * s->H + h) * s->W, sizeof(float) * s->W);
+}
+
+// in (C,H,W) -> col (C*R*S, P*Q); `padded` is scratch of (C, H+2ph, W+2pw)
+static void im2col(const atl_conv_shape *s, const float *in, float *col, float *padded) {
+  const int P = s->P, Q = s->Q, sh = s->stride_h, sw = s->stride_w;
+  int Hp = s->H, Wp = s->W;
+  const float *src = in;
+  if (s->pad_h || s->pad_w) {
+    pad_planes(s, in, padded);
+    Hp = s->H + 2 * s->pad_h;
+    Wp = s->W + 2 * s->pad_w;
+    src = padded;
+  }
   for (int c = 0; c < s->C; c++)
     for (int r = 0; r < s->R; r++)
       for (int t = 0; t < s->S; t++) {
-        float *row = col + ((int64_t)(c * s->R + r) * s->S + t) * P * Q;
+        float *dst = col + ((int64_t)(c * s->R + r) * s->S + t) * P * Q;
+        const float *plane = src + (int64_t)c * Hp * Wp + r * Wp + t;
         for (int p = 0; p < P; p++) {
-          int h = p * s->stride_h - s->pad_h + r;
-          float *dst = row + p * Q;
-          if (h < 0 || h >= s->H) {
-            memset(dst, 0, sizeof(float) * Q);
-            continue;
-          }
-          const float *src = in + ((int64_t)c * s->H + h) * s->W;
-          if (s->stride_w == 1) {
-            int w0 = t - s->pad_w;
-            int q_lo = w0 < 0 ? -w0 : 0;
-            int q_hi = s->W - w0 < Q ? s->W - w0 : Q;
-            for (int q = 0; q < q_lo && q < Q; q++) dst[q] = 0.0f;
-            if (q_hi > q_lo) memcpy(dst + q_lo, src + w0 + q_lo, sizeof(float) * (q_hi - q_lo));
-            for (int q = (q_hi > q_lo ? q_hi : q_lo); q < Q; q++) dst[q] = 0.0f;
+          const float *restrict line = plane + (int64_t)p * sh * Wp;
+          float *restrict out = dst + p * Q;
+          if (sw == 1) {
+            for (int q = 0; q < Q; q++) out[q] = line[q];
           } else {
-            for (int q = 0; q < Q; q++) {
-              int w = q * s->stride_w - s->pad_w + t;
-              dst[q] = (w >= 0 && w < s->W) ? src[w] : 0.0f;
-            }
+            for (int q = 0; q < Q; q++) out[q] = line[q * sw];
           }
         }
       }
@@ -64,14 +70,21 @@ static void col2im(const atl_conv_shape *s, const float *col, float *in) {
     for (int r = 0; r < s->R; r++)
       for (int t = 0; t < s->S; t++) {
         const float *row = col + ((int64_t)(c * s->R + r) * s->S + t) * P * Q;
+        // Output columns q whose input column w = q*stride - pad + t lies inside the image.
+        int w0 = t - s->pad_w;
+        int q_lo = w0 < 0 ? (-w0 + s->stride_w - 1) / s->stride_w : 0;
+        int q_hi = (s->W - 1 - w0) / s->stride_w + 1;
+        if (s->W - 1 - w0 < 0) q_hi = 0;
+        if (q_hi > Q) q_hi = Q;
         for (int p = 0; p < P; p++) {
           int h = p * s->stride_h - s->pad_h + r;
           if (h < 0 || h >= s->H) continue;
-          float *dst = in + ((int64_t)c * s->H + h) * s->W;
-          const float *src = row + p * Q;
-          for (int q = 0; q < Q; q++) {
-            int w = q * s->stride_w - s->pad_w + t;
-            if (w >= 0 && w < s->W) dst[w] += src[q];
+          float *restrict dst = in + ((int64_t)c * s->H + h) * s->W + w0;
+          const float *restrict src = row + p * Q;
+          if (s->stride_w == 1) {
+            for (int q = q_lo; q < q_hi; q++) dst[q] += src[q];
+          } else {
+            for (int q = q_lo; q < q_hi; q++) dst[q * s->stride_w] += src[q];
           }
         }
       }
@@ -82,10 +95,16 @@ static int is_pointwise(const atl_conv_shape *s) {
          s->pad_w == 0;
 }
 
+int64_t atl_conv_cols_size(const atl_conv_shape *s) {
+  if (is_pointwise(s)) return 0;
+  return (int64_t)s->N * s->C * s->R * s->S * s->P * s->Q;
+}
+
 typedef struct {
   const atl_conv_shape *s;
   const float *in, *w, *b, *dout;
   float *out, *din, *dw_parts, *db_parts;
+  float *cols;  // (N, C*R*S, P*Q): written by forward, read by backward; may be NULL
 } conv_job;
 
 static void forward_samples(void *ctx, int64_t begin, int64_t end, int tid) {
@@ -94,11 +113,13 @@ static void forward_samples(void *ctx, int64_t begin, int64_t end, int tid) {
   const atl_conv_shape *s = j->s;
   const int64_t CRS = (int64_t)s->C * s->R * s->S, PQ = (int64_t)s->P * s->Q;
   const int64_t in_len = (int64_t)s->C * s->H * s->W, out_len = (int64_t)s->K * PQ;
-  float *col = is_pointwise(s) ? NULL : thread_scratch(CRS * PQ);
+  const int64_t padded_len = (int64_t)s->C * (s->H + 2 * s->pad_h) * (s->W + 2 * s->pad_w);
+  float *scratch = is_pointwise(s) ? NULL : thread_scratch(CRS * PQ + padded_len);
   for (int64_t n = begin; n < end; n++) {
     const float *x = j->in + n * in_len;
     float *y = j->out + n * out_len;
-    if (col) im2col(s, x, col);
+    float *col = scratch && j->cols ? j->cols + n * CRS * PQ : scratch;
+    if (col) im2col(s, x, col, scratch + CRS * PQ);
     if (j->b) {
       for (int k = 0; k < s->K; k++)
         for (int64_t i = 0; i < PQ; i++) y[k * PQ + i] = j->b[k];
@@ -109,8 +130,8 @@ static void forward_samples(void *ctx, int64_t begin, int64_t end, int tid) {
 }
 
 void atl_conv2d_forward(const atl_conv_shape *s, const float *in, const float *w, const float *b,
-                        float *out) {
-  conv_job job = {.s = s, .in = in, .w = w, .b = b, .out = out};
+                        float *out, float *cols) {
+  conv_job job = {.s = s, .in = in, .w = w, .b = b, .out = out, .cols = cols};
   atl_parallel_for(s->N, 1, forward_samples, &job);
 }
 
@@ -121,16 +142,20 @@ static void backward_samples(void *ctx, int64_t begin, int64_t end, int tid) {
   const int64_t in_len = (int64_t)s->C * s->H * s->W, out_len = (int64_t)s->K * PQ;
   const int pointwise = is_pointwise(s);
   // col for the weight gradient, dcol for the input gradient
-  float *col = thread_scratch(2 * CRS * PQ);
+  const int64_t padded_len = (int64_t)s->C * (s->H + 2 * s->pad_h) * (s->W + 2 * s->pad_w);
+  float *col = thread_scratch(2 * CRS * PQ + padded_len);
   float *dcol = col + CRS * PQ;
+  float *padded = dcol + CRS * PQ;
   float *dw = j->dw_parts + (int64_t)tid * s->K * CRS;
   float *db = j->db_parts ? j->db_parts + (int64_t)tid * s->K : NULL;
   for (int64_t n = begin; n < end; n++) {
     const float *x = j->in + n * in_len;
     const float *dy = j->dout + n * out_len;
     const float *cols = x;
-    if (!pointwise) {
-      im2col(s, x, col);
+    if (!pointwise && j->cols) {
+      cols = j->cols + n * CRS * PQ;
+    } else if (!pointwise) {
+      im2col(s, x, col, padded);
       cols = col;
     }
     atl_sgemm(0, 1, s->K, CRS, PQ, 1.0f, dy, PQ, cols, PQ, 1.0f, dw, CRS);
@@ -155,7 +180,7 @@ static void backward_samples(void *ctx, int64_t begin, int64_t end, int tid) {
 }
 
 void atl_conv2d_backward(const atl_conv_shape *s, const float *in, const float *w,
-                         const float *dout, float *din, float *dw, float *db) {
+                         const float *dout, const float *cols, float *din, float *dw, float *db) {
   const int64_t KCRS = (int64_t)s->K * s->C * s->R * s->S;
   const int T = atl_threads();
   float *parts = atl_alloc((int64_t)T * (KCRS + s->K));
@@ -164,6 +189,7 @@ void atl_conv2d_backward(const atl_conv_shape *s, const float *in, const float *
                   .in = in,
                   .w = w,
                   .dout = dout,
+                  .cols = (float *)cols,
                   .din = din,
                   .dw_parts = parts,
                   .db_parts = db ? parts + (int64_t)T * KCRS : NULL};

@@ -15,7 +15,9 @@ typedef struct {
 static void relu_range(void *ctx, int64_t i0, int64_t i1, int tid) {
   (void)tid;
   const ew_job *j = ctx;
-  for (int64_t i = i0; i < i1; i++) j->out[i] = j->a[i] > 0.0f ? j->a[i] : 0.0f;
+  const float *restrict x = j->a;
+  float *restrict y = j->out;
+  for (int64_t i = i0; i < i1; i++) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
 }
 
 void atl_relu_forward(const float *x, float *y, int64_t n) {
@@ -26,7 +28,9 @@ void atl_relu_forward(const float *x, float *y, int64_t n) {
 static void relu_backward_range(void *ctx, int64_t i0, int64_t i1, int tid) {
   (void)tid;
   const ew_job *j = ctx;
-  for (int64_t i = i0; i < i1; i++) j->out[i] = j->a[i] > 0.0f ? j->b[i] : 0.0f;
+  const float *restrict x = j->a, *restrict dy = j->b;
+  float *restrict dx = j->out;
+  for (int64_t i = i0; i < i1; i++) dx[i] = x[i] > 0.0f ? dy[i] : 0.0f;
 }
 
 void atl_relu_backward(const float *x, const float *dy, float *dx, int64_t n) {

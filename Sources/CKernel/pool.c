@@ -21,37 +21,60 @@ typedef struct {
   int32_t *argmax_out;
 } pool_job;
 
+// The common 2x2, stride 2, unpadded window without bounds checks.
+static void max_plane_2x2(const atl_pool_shape *s, const float *x, float *y, int32_t *arg) {
+  const int W = s->W;
+  for (int p = 0; p < s->P; p++) {
+    const float *row0 = x + 2 * p * W, *row1 = row0 + W;
+    for (int q = 0; q < s->Q; q++) {
+      int w = 2 * q;
+      float best = row0[w];
+      int32_t at = 2 * p * W + w;
+      if (row0[w + 1] > best) best = row0[w + 1], at = 2 * p * W + w + 1;
+      if (row1[w] > best) best = row1[w], at = (2 * p + 1) * W + w;
+      if (row1[w + 1] > best) best = row1[w + 1], at = (2 * p + 1) * W + w + 1;
+      y[p * s->Q + q] = best;
+      arg[p * s->Q + q] = at;
+    }
+  }
+}
+
+static void max_plane_general(const atl_pool_shape *s, const float *x, float *y, int32_t *arg) {
+  for (int p = 0; p < s->P; p++) {
+    int h0 = p * s->stride_h - s->pad_h;
+    int h_lo = h0 < 0 ? 0 : h0, h_hi = h0 + s->kernel_h > s->H ? s->H : h0 + s->kernel_h;
+    for (int q = 0; q < s->Q; q++) {
+      int w0 = q * s->stride_w - s->pad_w;
+      int w_lo = w0 < 0 ? 0 : w0, w_hi = w0 + s->kernel_w > s->W ? s->W : w0 + s->kernel_w;
+      float best = -FLT_MAX;
+      int32_t best_at = -1;
+      for (int h = h_lo; h < h_hi; h++)
+        for (int w = w_lo; w < w_hi; w++) {
+          float v = x[h * s->W + w];
+          if (v > best || best_at < 0) best = v, best_at = h * s->W + w;
+        }
+      y[p * s->Q + q] = best_at < 0 ? 0.0f : best;
+      arg[p * s->Q + q] = best_at;
+    }
+  }
+}
+
 // in (N,C,H,W) -> out (N,C,P,Q), argmax (N,C,P,Q)
 static void max_planes(void *ctx, int64_t begin, int64_t end, int tid) {
   (void)tid;
   const pool_job *j = ctx;
   const atl_pool_shape *s = j->s;
   const int64_t in_plane = (int64_t)s->H * s->W, out_plane = (int64_t)s->P * s->Q;
+  const int fast = s->kernel_h == 2 && s->kernel_w == 2 && s->stride_h == 2 && s->stride_w == 2 &&
+                   s->pad_h == 0 && s->pad_w == 0;
   for (int64_t plane = begin; plane < end; plane++) {
     const float *x = j->in + plane * in_plane;
     float *y = j->out + plane * out_plane;
     int32_t *arg = j->argmax_out + plane * out_plane;
-    for (int p = 0; p < s->P; p++)
-      for (int q = 0; q < s->Q; q++) {
-        int h0 = p * s->stride_h - s->pad_h, w0 = q * s->stride_w - s->pad_w;
-        float best = -FLT_MAX;
-        int32_t best_at = -1;
-        for (int r = 0; r < s->kernel_h; r++) {
-          int h = h0 + r;
-          if (h < 0 || h >= s->H) continue;
-          for (int t = 0; t < s->kernel_w; t++) {
-            int w = w0 + t;
-            if (w < 0 || w >= s->W) continue;
-            float v = x[h * s->W + w];
-            if (v > best || best_at < 0) {
-              best = v;
-              best_at = h * s->W + w;
-            }
-          }
-        }
-        y[p * s->Q + q] = best_at < 0 ? 0.0f : best;
-        arg[p * s->Q + q] = best_at;
-      }
+    if (fast)
+      max_plane_2x2(s, x, y, arg);
+    else
+      max_plane_general(s, x, y, arg);
   }
 }
 

@@ -1,5 +1,6 @@
 // One persistent pthread pool owning the cores. The caller thread takes piece
 // 0 itself, so a pool of T threads starts T-1 workers.
+#include <malloc.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -64,6 +65,10 @@ static int configured_size(void) {
 
 static void pool_start(void) {
   openblas_set_num_threads(1);
+  // Training allocates the same activation sizes every batch; keeping them on
+  // the heap instead of fresh mmaps avoids a page fault per touched page.
+  mallopt(M_MMAP_THRESHOLD, 512 << 20);
+  mallopt(M_TRIM_THRESHOLD, 1024 << 20);
   pool.size = configured_size();
   for (int t = 1; t < pool.size; t++) {
     pthread_t thread;
@@ -116,13 +121,19 @@ void atl_parallel_for(int64_t n, int64_t grain, atl_range_fn fn, void *ctx) {
   pthread_mutex_unlock(&submit_lock);
 }
 
-float *atl_alloc(int64_t count) {
+float *atl_alloc_uninitialized(int64_t count) {
+  atl_threads();  // applies the allocator settings before the first large allocation
   void *p = NULL;
   size_t bytes = (size_t)(count > 0 ? count : 1) * sizeof(float);
   bytes = (bytes + 63) & ~(size_t)63;
   if (posix_memalign(&p, 64, bytes) != 0) return NULL;
-  __builtin_memset(p, 0, bytes);
   return (float *)p;
+}
+
+float *atl_alloc(int64_t count) {
+  float *p = atl_alloc_uninitialized(count);
+  if (p) __builtin_memset(p, 0, (size_t)(count > 0 ? count : 1) * sizeof(float));
+  return p;
 }
 
 void atl_free(float *p) { free(p); }

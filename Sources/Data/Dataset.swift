@@ -28,7 +28,7 @@ public final class Dataset {
   /// The images and labels at `indices`, in that order.
   public func gather(_ indices: [Int]) -> (images: Tensor, labels: [Int32]) {
     let rowLength = sampleShape.reduce(1, *)
-    let out = Tensor(zeros: [indices.count] + sampleShape)
+    let out = Tensor(uninitialized: [indices.count] + sampleShape)
     let picks = indices.map(Int64.init)
     picks.withUnsafeBufferPointer {
       atl_gather_rows(images.data, Int64(rowLength), $0.baseAddress, Int64(indices.count), out.data)

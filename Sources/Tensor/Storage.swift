@@ -5,8 +5,9 @@ public final class Storage {
   public let pointer: UnsafeMutablePointer<Float>
   public let count: Int
 
-  public init(count: Int) {
-    guard let memory = atl_alloc(Int64(count)) else {
+  /// Zero-filled memory, or memory with undefined contents for results an op overwrites whole.
+  public init(count: Int, zeroed: Bool = true) {
+    guard let memory = zeroed ? atl_alloc(Int64(count)) : atl_alloc_uninitialized(Int64(count)) else {
       // Allocation failure is not a user error; there is nothing sane to continue with.
       fatalError("Atelier: out of memory allocating \(count) floats")
     }

@@ -23,6 +23,13 @@ public final class Tensor {
     self.storage = Storage(count: count)
   }
 
+  /// A tensor whose contents are undefined until an op writes every element.
+  public init(uninitialized shape: [Int]) {
+    self.shape = shape
+    self.count = shape.reduce(1, *)
+    self.storage = Storage(count: count, zeroed: false)
+  }
+
   init(shape: [Int], sharing storage: Storage) {
     self.shape = shape
     self.count = shape.reduce(1, *)

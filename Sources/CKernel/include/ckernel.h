@@ -23,6 +23,7 @@ void atl_parallel_for(int64_t n, int64_t grain, atl_range_fn fn, void *ctx);
 
 // ---- memory ----
 float *atl_alloc(int64_t count);  // 64-byte aligned, zeroed
+float *atl_alloc_uninitialized(int64_t count);  // 64-byte aligned, contents undefined
 void atl_free(float *p);
 
 // ---- random numbers (rng.c): xoshiro256** ----
@@ -56,13 +57,17 @@ typedef struct {
 } atl_conv_shape;
 // Fills P and Q; returns 0, or -1 when the output would be empty.
 int atl_conv_output(atl_conv_shape *s);
-// in (N,C,H,W), w (K,C,R,S), b (K) nullable -> out (N,K,P,Q)
+// Size of the im2col buffer forward can keep for backward: N * C*R*S * P*Q floats
+// (0 for 1x1 convolutions, which need none).
+int64_t atl_conv_cols_size(const atl_conv_shape *s);
+// in (N,C,H,W), w (K,C,R,S), b (K) nullable -> out (N,K,P,Q); when `cols` is not
+// NULL it receives the unfolded input for atl_conv2d_backward
 void atl_conv2d_forward(const atl_conv_shape *s, const float *in, const float *w, const float *b,
-                        float *out);
+                        float *out, float *cols);
 // dout (N,K,P,Q) -> din (N,C,H,W) overwritten (nullable), dw (K,C,R,S) and db (K)
-// accumulated (+=, db nullable)
+// accumulated (+=, db nullable); `cols` from forward, or NULL to recompute
 void atl_conv2d_backward(const atl_conv_shape *s, const float *in, const float *w,
-                         const float *dout, float *din, float *dw, float *db);
+                         const float *dout, const float *cols, float *din, float *dw, float *db);
 
 // ---- pooling (pool.c) ----
 typedef struct {

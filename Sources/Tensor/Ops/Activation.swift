@@ -1,10 +1,10 @@
 import CKernel
 
 public func relu(_ x: Tensor) -> Tensor {
-  let y = Tensor(zeros: x.shape)
+  let y = Tensor(uninitialized: x.shape)
   atl_relu_forward(x.data, y.data, Int64(x.count))
   Tape.record(output: y, inputs: [x]) { gy in
-    let dx = Tensor(zeros: x.shape)
+    let dx = Tensor(uninitialized: x.shape)
     atl_relu_backward(x.data, gy.data, dx.data, Int64(x.count))
     return [dx]
   }

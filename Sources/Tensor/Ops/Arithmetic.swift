@@ -4,7 +4,7 @@ extension Tensor {
   /// Elementwise sum of two tensors of one shape.
   public func adding(_ other: Tensor) -> Tensor {
     precondition(count == other.count, "adding needs equal sizes")
-    let out = Tensor(zeros: shape)
+    let out = Tensor(uninitialized: shape)
     atl_add(data, other.data, out.data, Int64(count))
     Tape.record(output: out, inputs: [self, other]) { g in [g, g] }
     return out
@@ -15,7 +15,7 @@ extension Tensor {
   }
 
   public func scaled(by factor: Float) -> Tensor {
-    let out = Tensor(zeros: shape)
+    let out = Tensor(uninitialized: shape)
     atl_scale(data, factor, out.data, Int64(count))
     Tape.record(output: out, inputs: [self]) { g in [g.scaled(by: factor)] }
     return out

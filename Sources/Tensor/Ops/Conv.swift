@@ -43,15 +43,19 @@ public func conv2d(_ x: Tensor, weight w: Tensor, bias b: Tensor?, stride: (Int,
       "conv2d: a \(w.shape[2])x\(w.shape[3]) kernel does not fit input \(describe(shape: x.shape)) with padding \(padding.0)"
     )
   }
-  let y = Tensor(zeros: [x.shape[0], w.shape[0], Int(s.P), Int(s.Q)])
-  atl_conv2d_forward(&s, x.data, w.data, b?.data, y.data)
+  let y = Tensor(uninitialized: [x.shape[0], w.shape[0], Int(s.P), Int(s.Q)])
+  // While training, the unfolded input is kept so backward need not unfold it again.
+  let recording = Tape.active != nil && (x.requiresGrad || w.requiresGrad)
+  let colsSize = Int(atl_conv_cols_size(&s))
+  let cols = recording && colsSize > 0 ? Storage(count: colsSize, zeroed: false) : nil
+  atl_conv2d_forward(&s, x.data, w.data, b?.data, y.data, cols?.pointer)
   let shape = s
   Tape.record(output: y, inputs: [x, w] + (b.map { [$0] } ?? [])) { gy in
     var s = shape
-    let dx = x.requiresGrad ? Tensor(zeros: x.shape) : nil
+    let dx = x.requiresGrad ? Tensor(uninitialized: x.shape) : nil
     let dw = Tensor(zeros: w.shape)
     let db = (b?.requiresGrad ?? false) ? Tensor(zeros: [w.shape[0]]) : nil
-    atl_conv2d_backward(&s, x.data, w.data, gy.data, dx?.data, dw.data, db?.data)
+    atl_conv2d_backward(&s, x.data, w.data, gy.data, cols?.pointer, dx?.data, dw.data, db?.data)
     return [dx, w.requiresGrad ? dw : nil, db]
   }
   return y

@@ -8,10 +8,10 @@ public func linear(_ x: Tensor, weight w: Tensor, bias b: Tensor?) throws -> Ten
     )
   }
   let (batch, inputs, outputs) = (x.shape[0], w.shape[1], w.shape[0])
-  let y = Tensor(zeros: [batch, outputs])
+  let y = Tensor(uninitialized: [batch, outputs])
   atl_dense_forward(x.data, w.data, b?.data, y.data, Int64(batch), Int64(inputs), Int64(outputs))
   Tape.record(output: y, inputs: [x, w] + (b.map { [$0] } ?? [])) { gy in
-    let dx = x.requiresGrad ? Tensor(zeros: x.shape) : nil
+    let dx = x.requiresGrad ? Tensor(uninitialized: x.shape) : nil
     let dw = w.requiresGrad ? Tensor(zeros: w.shape) : nil
     let db = (b?.requiresGrad ?? false) ? Tensor(zeros: [outputs]) : nil
     atl_dense_backward(

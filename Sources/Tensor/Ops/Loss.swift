@@ -14,13 +14,13 @@ public func softmaxCrossEntropy(_ logits: Tensor, labels: [Int32]) throws -> Ten
       "label \(bad) is outside the \(classes) classes the model predicts",
       hint: "the last dense layer needs as many units as there are classes")
   }
-  let probs = Tensor(zeros: logits.shape)
+  let probs = Tensor(uninitialized: logits.shape)
   let loss = labels.withUnsafeBufferPointer {
     atl_softmax_xent_forward(logits.data, $0.baseAddress, probs.data, Int64(batch), Int64(classes))
   }
   let out = Tensor.scalar(Float(loss))
   Tape.record(output: out, inputs: [logits]) { g in
-    let dlogits = Tensor(zeros: logits.shape)
+    let dlogits = Tensor(uninitialized: logits.shape)
     labels.withUnsafeBufferPointer {
       atl_softmax_xent_backward(
         probs.data, $0.baseAddress, dlogits.data, Int64(batch), Int64(classes),

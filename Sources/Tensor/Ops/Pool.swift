@@ -15,13 +15,13 @@ public func maxPool2d(_ x: Tensor, window: Window2D) throws -> Tensor {
       "maxpool: a \(window.kernel.0)x\(window.kernel.1) window does not fit input \(describe(shape: x.shape))"
     )
   }
-  let y = Tensor(zeros: [x.shape[0], x.shape[1], Int(s.P), Int(s.Q)])
+  let y = Tensor(uninitialized: [x.shape[0], x.shape[1], Int(s.P), Int(s.Q)])
   var argmax = [Int32](repeating: 0, count: y.count)
   argmax.withUnsafeMutableBufferPointer { atl_maxpool_forward(&s, x.data, y.data, $0.baseAddress) }
   let shape = s
   Tape.record(output: y, inputs: [x]) { gy in
     var s = shape
-    let dx = Tensor(zeros: x.shape)
+    let dx = Tensor(uninitialized: x.shape)
     argmax.withUnsafeBufferPointer { atl_maxpool_backward(&s, gy.data, $0.baseAddress, dx.data) }
     return [dx]
   }
