@@ -35,7 +35,7 @@ let package = Package(
     ),
     .testTarget(name: "CKernelTests", dependencies: ["CKernel", "Tensor"]),
     .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
-    .testTarget(name: "DataTests", dependencies: ["Data"]),
+    .testTarget(name: "DataTests", dependencies: ["Data", "Tensor"]),
     .testTarget(name: "NNTests", dependencies: ["NN", "Data"]),
     .testTarget(name: "LangTests", dependencies: ["Lang"]),
   ],

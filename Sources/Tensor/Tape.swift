@@ -1,3 +1,5 @@
+import CKernel
+
 /// Reverse-mode autograd over coarse ops. While a tape is active, every op
 /// whose inputs need gradients appends its backward function; `backward`
 /// replays them newest first and leaves gradients in the leaves' `grad`.
@@ -11,7 +13,12 @@ public final class Tape {
 
   private var entries: [Entry] = []
 
-  nonisolated(unsafe) public private(set) static var active: Tape?
+  /// The tape recording on the current thread, if any. Each thread has its own, so
+  /// concurrent work (tests, a background evaluation) never records into another's.
+  public private(set) static var active: Tape? {
+    get { atl_thread_tape().map { Unmanaged<Tape>.fromOpaque($0).takeUnretainedValue() } }
+    set { atl_set_thread_tape(newValue.map { Unmanaged.passUnretained($0).toOpaque() }) }
+  }
 
   public init() {}
 
@@ -45,7 +52,15 @@ public final class Tape {
     guard loss.count == 1 else {
       throw TensorError("backward needs a scalar loss, got shape \(describe(shape: loss.shape))")
     }
-    var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(loss): Tensor.full(loss.shape, 1)]
+    try backward(loss, seed: Tensor.full(loss.shape, 1))
+  }
+
+  /// Back-propagates `seed` as the gradient of `output` (a vector-Jacobian product).
+  public func backward(_ output: Tensor, seed: Tensor) throws {
+    guard seed.shape == output.shape else {
+      throw TensorError("the seed gradient \(describe(shape: seed.shape)) must match the output \(describe(shape: output.shape))")
+    }
+    var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(output): seed]
     for entry in entries.reversed() {
       guard let gradOut = grads.removeValue(forKey: ObjectIdentifier(entry.output)) else { continue }
       let inputGrads = entry.backward(gradOut)

@@ -128,6 +128,10 @@ int atl_interrupt_pending(void);
 void atl_interrupt_clear(void);
 void atl_interrupt_raise(void);
 
+// ---- per-thread slot for the autograd tape that is recording (thread_tape.c) ----
+void *atl_thread_tape(void);
+void atl_set_thread_tape(void *tape);
+
 #ifdef __cplusplus
 }
 #endif

@@ -9,14 +9,27 @@ public struct FitOptions {
   public var seed: UInt64
   public var shuffle: Bool
   public var validation: Dataset?
+  /// Polled after every batch; true stops the run there. By default it takes a pending Ctrl-C.
+  public var stopRequested: () -> Bool
 
-  public init(epochs: Int = 1, batchSize: Int = 128, seed: UInt64 = 1, shuffle: Bool = true, validation: Dataset? = nil) {
+  public init(
+    epochs: Int = 1, batchSize: Int = 128, seed: UInt64 = 1, shuffle: Bool = true, validation: Dataset? = nil,
+    stopRequested: @escaping () -> Bool = takePendingInterrupt
+  ) {
     self.epochs = epochs
     self.batchSize = batchSize
     self.seed = seed
     self.shuffle = shuffle
     self.validation = validation
+    self.stopRequested = stopRequested
   }
+}
+
+/// Consumes a Ctrl-C raised since the last call.
+public func takePendingInterrupt() -> Bool {
+  guard atl_interrupt_pending() != 0 else { return false }
+  atl_interrupt_clear()
+  return true
 }
 
 /// What a running `fit` reports, for a progress display.
@@ -64,6 +77,7 @@ public func fit(
     progress(.epochStarted(epoch: epoch, epochs: options.epochs, batches: batches.count))
     let start = Date()
     var lossSum = 0.0, correct = 0, seen = 0, batchIndex = 0
+    var interrupted = false
     for (images, labels) in batches {
       batchIndex += 1
       let tape = Tape()
@@ -89,9 +103,11 @@ public func fit(
           epoch: epoch, epochs: options.epochs, batch: batchIndex, batches: batches.count,
           imagesPerSecond: Double(seen) / max(elapsed, 1e-9), loss: lossSum / Double(seen),
           accuracy: Double(correct) / Double(seen), elapsed: elapsed))
-      if atl_interrupt_pending() != 0 { break }
+      if options.stopRequested() {
+        interrupted = true
+        break
+      }
     }
-    let interrupted = atl_interrupt_pending() != 0
     let validation = try options.validation.flatMap { interrupted ? nil : try evaluate(model, on: $0) }
     let record = EpochRecord(
       epoch: epoch, trainLoss: lossSum / Double(max(seen, 1)), trainAccuracy: Double(correct) / Double(max(seen, 1)),
@@ -100,7 +116,6 @@ public func fit(
       batches: batchIndex)
     history.append(record)
     if interrupted {
-      atl_interrupt_clear()
       history.interrupted = true
       progress(.interrupted(epoch: epoch, batch: batchIndex))
       break

@@ -1,0 +1,41 @@
+# Atelier: `make demo` trains LeNet-5 on Fashion-MNIST; `make test` runs the test suite.
+SWIFT ?= swift
+APT_PACKAGES := libopenblas-dev liblapacke-dev libreadline-dev zlib1g-dev gnuplot-nox dataset-fashion-mnist
+ATELIER := .build/release/atelier
+
+.PHONY: setup build test demo bench format clean
+
+## setup: install the Debian packages Atelier needs that are missing
+setup:
+	@missing=""; \
+	for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" -ne 0 ]; then \
+	  echo "Atelier needs these Debian packages:$$missing"; \
+	  echo "Install them with: sudo apt-get update && sudo apt-get install -y$$missing"; \
+	  exit 1; \
+	fi; \
+	echo "installing$$missing"; \
+	apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing
+
+## build: the release executable at .build/release/atelier
+build: setup
+	$(SWIFT) build -c release
+
+## test: every test target (kernels, tensors, data, models, language)
+test: setup
+	$(SWIFT) test
+
+## demo: train LeNet-5 for two epochs on the real Fashion-MNIST
+demo: build
+	$(ATELIER) run notebooks/quickstart.atl
+
+## bench: one LeNet-5 epoch in Atelier and in PyTorch, side by side
+bench: build
+	bench/lenet
+
+format:
+	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
+
+clean:
+	rm -rf .build out

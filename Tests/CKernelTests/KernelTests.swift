@@ -1,0 +1,208 @@
+import CKernel
+import Testing
+
+@Suite struct ThreadPoolTests {
+  final class Hits { var counts: [Int32] = Array(repeating: 0, count: 10_000) }
+
+  @Test func parallelForVisitsEveryIndexOnce() {
+    let hits = Hits()
+    hits.counts.withUnsafeMutableBufferPointer { buffer in
+      atl_parallel_for(Int64(buffer.count), 1, { ctx, begin, end, _ in
+        let p = ctx!.assumingMemoryBound(to: Int32.self)
+        for i in begin..<end { p[Int(i)] += 1 }
+      }, buffer.baseAddress)
+    }
+    #expect(hits.counts.allSatisfy { $0 == 1 })
+    #expect(atl_threads() >= 1)
+  }
+}
+
+@Suite struct ConvKernelTests {
+  struct Case: CustomStringConvertible {
+    let n, c, h, w, k, r, s, stride, pad: Int
+    var description: String { "N\(n) C\(c) \(h)x\(w) K\(k) \(r)x\(s) stride \(stride) pad \(pad)" }
+  }
+
+  static let cases = [
+    Case(n: 3, c: 1, h: 12, w: 12, k: 6, r: 5, s: 5, stride: 1, pad: 2),
+    Case(n: 2, c: 6, h: 9, w: 11, k: 4, r: 3, s: 3, stride: 2, pad: 1),
+    Case(n: 4, c: 3, h: 7, w: 7, k: 5, r: 1, s: 1, stride: 1, pad: 0),
+    Case(n: 2, c: 2, h: 8, w: 6, k: 3, r: 4, s: 2, stride: 3, pad: 0),
+  ]
+
+  func shape(_ t: Case) -> atl_conv_shape {
+    var s = atl_conv_shape(
+      N: Int32(t.n), C: Int32(t.c), H: Int32(t.h), W: Int32(t.w), K: Int32(t.k), R: Int32(t.r), S: Int32(t.s),
+      stride_h: Int32(t.stride), stride_w: Int32(t.stride), pad_h: Int32(t.pad), pad_w: Int32(t.pad), P: 0, Q: 0)
+    #expect(atl_conv_output(&s) == 0)
+    return s
+  }
+
+  @Test(arguments: cases) func forwardMatchesReference(_ t: Case) {
+    var s = shape(t)
+    let x = randomArray(t.n * t.c * t.h * t.w, seed: 1), w = randomArray(t.k * t.c * t.r * t.s, seed: 2)
+    let b = randomArray(t.k, seed: 3)
+    let expected = Reference.conv2d(x, w, b, n: t.n, c: t.c, h: t.h, wd: t.w, k: t.k, r: t.r, s: t.s, stride: t.stride, pad: t.pad)
+    #expect(Int(s.P) == expected.p && Int(s.Q) == expected.q)
+    var out = [Float](repeating: .nan, count: expected.out.count)
+    atl_conv2d_forward(&s, x, w, b, &out, nil)
+    #expect(maxRelativeError(out, expected.out) < 1e-5)
+  }
+
+  @Test(arguments: cases) func backwardMatchesReferenceWithAndWithoutSavedColumns(_ t: Case) {
+    var s = shape(t)
+    let x = randomArray(t.n * t.c * t.h * t.w, seed: 4), w = randomArray(t.k * t.c * t.r * t.s, seed: 5)
+    let g = randomArray(t.n * t.k * Int(s.P) * Int(s.Q), seed: 6)
+    let expected = Reference.conv2dBackward(
+      x, w, g, n: t.n, c: t.c, h: t.h, wd: t.w, k: t.k, r: t.r, s: t.s, stride: t.stride, pad: t.pad, p: Int(s.P), q: Int(s.Q))
+    var cols = [Float](repeating: 0, count: max(Int(atl_conv_cols_size(&s)), 1))
+    var out = [Float](repeating: 0, count: g.count)
+    if atl_conv_cols_size(&s) > 0 {
+      atl_conv2d_forward(&s, x, w, nil, &out, &cols)
+    } else {
+      atl_conv2d_forward(&s, x, w, nil, &out, nil)
+    }
+    for useSaved in [false, true] {
+      var dx = [Float](repeating: .nan, count: x.count), dw = [Float](repeating: 0, count: w.count)
+      var db = [Float](repeating: 0, count: t.k)
+      if useSaved, atl_conv_cols_size(&s) > 0 {
+        atl_conv2d_backward(&s, x, w, g, cols, &dx, &dw, &db)
+      } else {
+        atl_conv2d_backward(&s, x, w, g, nil, &dx, &dw, &db)
+      }
+      #expect(maxRelativeError(dx, expected.dx) < 1e-5)
+      #expect(maxRelativeError(dw, expected.dw) < 1e-5)
+      #expect(maxRelativeError(db, expected.db) < 1e-5)
+    }
+  }
+
+  @Test func kernelLargerThanInputIsRejected() {
+    var s = atl_conv_shape(N: 1, C: 1, H: 3, W: 3, K: 1, R: 5, S: 5, stride_h: 1, stride_w: 1, pad_h: 0, pad_w: 0, P: 0, Q: 0)
+    #expect(atl_conv_output(&s) == -1)
+  }
+}
+
+@Suite struct PoolKernelTests {
+  @Test(arguments: [(2, 2, 0), (3, 2, 0), (4, 2, 2), (3, 2, 1), (2, 1, 0)])
+  func maxPoolForwardAndBackwardMatchReference(_ window: (Int, Int, Int)) {
+    let (kernel, stride, pad) = window
+    let (n, c, h, w) = (2, 3, 9, 8)
+    let x = randomArray(n * c * h * w, seed: 7)
+    let expected = Reference.maxpool(x, n: n, c: c, h: h, w: w, kernel: kernel, stride: stride, pad: pad)
+    var s = atl_pool_shape(
+      N: Int32(n), C: Int32(c), H: Int32(h), W: Int32(w), kernel_h: Int32(kernel), kernel_w: Int32(kernel),
+      stride_h: Int32(stride), stride_w: Int32(stride), pad_h: Int32(pad), pad_w: Int32(pad), P: 0, Q: 0)
+    #expect(atl_pool_output(&s) == 0)
+    #expect(Int(s.P) == expected.p && Int(s.Q) == expected.q)
+    var out = [Float](repeating: .nan, count: expected.out.count)
+    var argmax = [Int32](repeating: -2, count: expected.out.count)
+    atl_maxpool_forward(&s, x, &out, &argmax)
+    #expect(out == expected.out)
+    #expect(argmax.map(Int.init) == expected.argmax)
+
+    let g = randomArray(out.count, seed: 8)
+    var dx = [Float](repeating: .nan, count: x.count)
+    atl_maxpool_backward(&s, g, argmax, &dx)
+    var reference = [Float](repeating: 0, count: x.count)
+    for (i, at) in expected.argmax.enumerated() where at >= 0 {
+      let plane = i / (expected.p * expected.q)
+      reference[plane * h * w + at] += g[i]
+    }
+    #expect(maxRelativeError(dx, reference) < 1e-6)
+  }
+}
+
+@Suite struct DenseAndElementwiseTests {
+  @Test(arguments: [(1, 3, 2), (5, 7, 4), (130, 400, 120)])
+  func denseForwardAndBackwardMatchReference(_ dims: (Int, Int, Int)) {
+    let (batch, inputs, outputs) = dims
+    let x = randomArray(batch * inputs, seed: 9), w = randomArray(outputs * inputs, seed: 10), b = randomArray(outputs, seed: 11)
+    var y = [Float](repeating: .nan, count: batch * outputs)
+    atl_dense_forward(x, w, b, &y, Int64(batch), Int64(inputs), Int64(outputs))
+    #expect(maxRelativeError(y, Reference.dense(x, w, b, batch: batch, inputs: inputs, outputs: outputs)) < 1e-5)
+
+    let g = randomArray(batch * outputs, seed: 12)
+    var dx = [Float](repeating: .nan, count: x.count), dw = [Float](repeating: 0, count: w.count)
+    var db = [Float](repeating: 0, count: outputs)
+    atl_dense_backward(x, w, g, &dx, &dw, &db, Int64(batch), Int64(inputs), Int64(outputs))
+    var rdx = [Float](repeating: 0, count: x.count), rdw = [Float](repeating: 0, count: w.count)
+    var rdb = [Float](repeating: 0, count: outputs)
+    for i in 0..<batch {
+      for o in 0..<outputs {
+        let go = g[i * outputs + o]
+        rdb[o] += go
+        for j in 0..<inputs {
+          rdx[i * inputs + j] += go * w[o * inputs + j]
+          rdw[o * inputs + j] += go * x[i * inputs + j]
+        }
+      }
+    }
+    #expect(maxRelativeError(dx, rdx) < 1e-4)
+    #expect(maxRelativeError(dw, rdw) < 1e-4)
+    #expect(maxRelativeError(db, rdb) < 1e-4)
+  }
+
+  @Test func reluForwardBackwardBiasSumMean() {
+    let x = randomArray(70_000, seed: 13)
+    var y = [Float](repeating: .nan, count: x.count)
+    atl_relu_forward(x, &y, Int64(x.count))
+    #expect(y == x.map { max($0, 0) })
+    let g = randomArray(x.count, seed: 14)
+    var dx = [Float](repeating: .nan, count: x.count)
+    atl_relu_backward(x, g, &dx, Int64(x.count))
+    #expect(dx == zip(x, g).map { $0 > 0 ? $1 : 0 })
+
+    var rows: [Float] = [1, 2, 3, 4, 5, 6]
+    atl_bias_add(&rows, [10, 20, 30], 2, 3)
+    #expect(rows == [11, 22, 33, 14, 25, 36])
+    #expect(abs(atl_sum(x, Int64(x.count)) - x.map(Double.init).reduce(0, +)) < 1e-6 * Double(x.count))
+    #expect(abs(atl_mean([1, 2, 3, 6], 4) - 3) < 1e-12)
+    #expect(atl_all_finite([1, 2], 2) == 1 && atl_all_finite([1, .nan], 2) == 0)
+  }
+
+  @Test func softmaxCrossEntropyMatchesReference() {
+    let (rows, classes) = (6, 10)
+    let z = randomArray(rows * classes, seed: 15, low: -20, high: 20)
+    let labels: [Int32] = [0, 3, 9, 2, 2, 7]
+    var probs = [Float](repeating: .nan, count: z.count)
+    let loss = atl_softmax_xent_forward(z, labels, &probs, Int64(rows), Int64(classes))
+    let expected = Reference.softmaxCrossEntropy(z, labels, classes: classes)
+    #expect(abs(loss - expected.loss) < 1e-4 * max(1, expected.loss))
+    #expect(maxRelativeError(probs, expected.probs) < 1e-5)
+    var grad = [Float](repeating: .nan, count: z.count)
+    atl_softmax_xent_backward(probs, labels, &grad, Int64(rows), Int64(classes), 0.5)
+    for i in 0..<rows {
+      for c in 0..<classes {
+        let onehot: Float = Int32(c) == labels[i] ? 1 : 0
+        #expect(abs(grad[i * classes + c] - 0.5 * (expected.probs[i * classes + c] - onehot)) < 1e-6)
+      }
+    }
+    #expect(atl_softmax_xent_forward(z, [0, 0, 0, 0, 0, 10], &probs, Int64(rows), Int64(classes)).isNaN)
+  }
+}
+
+@Suite struct OptimizerKernelTests {
+  @Test(arguments: [(0.0, false), (0.9, false), (0.9, true)])
+  func sgdMatchesReferenceOverSteps(_ config: (Double, Bool)) {
+    let (momentum, nesterov) = (Float(config.0), config.1)
+    var w = randomArray(50, seed: 16), v = [Float](repeating: 0, count: 50)
+    var rw = w, rv = v
+    for step in 0..<3 {
+      let g = randomArray(50, seed: 17 + UInt64(step))
+      atl_sgd_update(&w, g, &v, 50, 0.1, momentum, 1e-3, nesterov ? 1 : 0, step == 0 ? 1 : 0)
+      Reference.sgd(w: &rw, g: g, v: &rv, lr: 0.1, momentum: momentum, wd: 1e-3, nesterov: nesterov, first: step == 0)
+    }
+    #expect(maxRelativeError(w, rw) < 1e-6)
+  }
+
+  @Test func adamMatchesReferenceOverSteps() {
+    var w = randomArray(50, seed: 20), m = [Float](repeating: 0, count: 50), v = m
+    var rw = w, rm = m, rv = v
+    for t in 1...4 {
+      let g = randomArray(50, seed: 21 + UInt64(t))
+      atl_adam_update(&w, g, &m, &v, 50, 1e-2, 0.9, 0.999, 1e-8, 0, Int64(t))
+      Reference.adam(w: &rw, g: g, m: &rm, v: &rv, lr: 1e-2, b1: 0.9, b2: 0.999, eps: 1e-8, t: t)
+    }
+    #expect(maxRelativeError(w, rw) < 1e-5)
+  }
+}
