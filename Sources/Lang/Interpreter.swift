@@ -228,7 +228,7 @@ public final class Interpreter {
     switch value {
     case .record(let r): return r.fields.map(\.name)
     case .dataset: return ["images", "labels", "classes", "count", "shape"]
-    case .history: return ["loss", "acc", "val_loss", "val_acc", "epochs"]
+    case .history: return ["loss", "acc", "val_loss", "val_acc", "time", "lr", "epochs"]
     case .layer(let l): return ["name", "params"] + ((l as? Sequential)?.layers.map(\.name) ?? [])
     case .tensor: return ["shape"]
     case .list: return ["last", "count"]
@@ -254,6 +254,8 @@ public final class Interpreter {
     case "acc": return numbers(h.trainAccuracy)
     case "val_loss": return numbers(h.validationLoss)
     case "val_acc": return numbers(h.validationAccuracy)
+    case "time": return numbers(h.epochs.map(\.seconds))
+    case "lr": return numbers(h.epochs.map(\.learningRate))
     case "epochs": return .number(Double(h.epochs.count))
     default: return nil
     }
