@@ -29,7 +29,19 @@ final class REPLSession {
     self.interactive = interactive
     if interactive {
       using_history()
-      read_history(historyPath)
+      // append_history only appends to a file that exists.
+      if read_history(historyPath) != 0 { write_history(historyPath) }
+      // Ctrl-C at the prompt abandons the line being typed, as in a shell.
+      rl_signal_event_hook = {
+        if atl_interrupt_pending() != 0 {
+          atl_interrupt_clear()
+          fputs("\n", stdout)
+          rl_on_new_line()
+          rl_replace_line("", 0)
+          rl_redisplay()
+        }
+        return 0
+      }
     }
   }
 
