@@ -1,7 +1,14 @@
 // One persistent pthread pool owning the cores. The caller thread takes piece
 // 0 itself, so a pool of T threads starts T-1 workers.
+//
+// Training issues thousands of short parallel loops per second, so waking a
+// sleeping thread through a condition variable (tens of microseconds) would cost
+// more than many loops take. Workers therefore spin on a generation counter for
+// a while after each job and only then sleep; the submitter wakes sleepers only.
+#include <immintrin.h>
 #include <malloc.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -11,22 +18,24 @@
 void openblas_set_num_threads(int num_threads);
 
 #define ATL_MAX_THREADS 256
+// About a millisecond of spinning before a worker sleeps.
+#define SPINS_BEFORE_SLEEP (1 << 15)
 
 typedef struct {
   pthread_mutex_t lock;
   pthread_cond_t work_ready;
-  pthread_cond_t work_done;
   int size;
-  uint64_t generation;
-  int pending;
+  atomic_uint_fast64_t generation;
+  atomic_int pending;
+  atomic_int sleepers;
+  // The job; written before `generation` is bumped, read after it is seen.
   atl_range_fn fn;
   void *ctx;
   int64_t n;
   int pieces;
 } atl_pool;
 
-static atl_pool pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
-                        PTHREAD_COND_INITIALIZER};
+static atl_pool pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER};
 static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t submit_lock = PTHREAD_MUTEX_INITIALIZER;
 static _Thread_local int inside_pool = 0;
@@ -37,19 +46,33 @@ static void run_piece(int tid) {
   if (begin < end) pool.fn(pool.ctx, begin, end, tid);
 }
 
+static uint64_t wait_for_work(uint64_t seen) {
+  uint64_t now;
+  for (int spins = 0; (now = atomic_load(&pool.generation)) == seen; spins++) {
+    if (spins < SPINS_BEFORE_SLEEP) {
+      _mm_pause();
+      continue;
+    }
+    pthread_mutex_lock(&pool.lock);
+    atomic_fetch_add(&pool.sleepers, 1);
+    while (atomic_load(&pool.generation) == seen) pthread_cond_wait(&pool.work_ready, &pool.lock);
+    atomic_fetch_sub(&pool.sleepers, 1);
+    pthread_mutex_unlock(&pool.lock);
+    spins = 0;
+  }
+  return now;
+}
+
 static void *worker_main(void *arg) {
   int tid = (int)(intptr_t)arg;
   inside_pool = 1;
   uint64_t seen = 0;
-  pthread_mutex_lock(&pool.lock);
   for (;;) {
-    while (pool.generation == seen) pthread_cond_wait(&pool.work_ready, &pool.lock);
-    seen = pool.generation;
-    int active = tid < pool.pieces;
-    pthread_mutex_unlock(&pool.lock);
-    if (active) run_piece(tid);
-    pthread_mutex_lock(&pool.lock);
-    if (active && --pool.pending == 0) pthread_cond_signal(&pool.work_done);
+    seen = wait_for_work(seen);
+    if (tid < pool.pieces) {
+      run_piece(tid);
+      atomic_fetch_sub(&pool.pending, 1);
+    }
   }
   return NULL;
 }
@@ -75,12 +98,12 @@ static void pool_start(void) {
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    if (pthread_create(&thread, &attr, worker_main, (void *)(intptr_t)t) != 0) {
+    int failed = pthread_create(&thread, &attr, worker_main, (void *)(intptr_t)t) != 0;
+    pthread_attr_destroy(&attr);
+    if (failed) {
       pool.size = t;  // run with the threads we got
-      pthread_attr_destroy(&attr);
       break;
     }
-    pthread_attr_destroy(&attr);
   }
 }
 
@@ -99,24 +122,29 @@ void atl_parallel_for(int64_t n, int64_t grain, atl_range_fn fn, void *ctx) {
     fn(ctx, 0, n, 0);
     return;
   }
-  // Several Swift threads (tests) may submit at once; the pool serves one job.
+  // Several application threads (tests) may submit at once; the pool serves one job.
   pthread_mutex_lock(&submit_lock);
   inside_pool = 1;
-  pthread_mutex_lock(&pool.lock);
   pool.fn = fn;
   pool.ctx = ctx;
   pool.n = n;
   pool.pieces = (int)pieces;
-  pool.pending = (int)pieces - 1;
-  pool.generation++;
-  pthread_cond_broadcast(&pool.work_ready);
-  pthread_mutex_unlock(&pool.lock);
+  atomic_store(&pool.pending, (int)pieces - 1);
+  atomic_fetch_add(&pool.generation, 1);
+  if (atomic_load(&pool.sleepers) > 0) {
+    pthread_mutex_lock(&pool.lock);
+    pthread_cond_broadcast(&pool.work_ready);
+    pthread_mutex_unlock(&pool.lock);
+  }
 
   run_piece(0);
 
-  pthread_mutex_lock(&pool.lock);
-  while (pool.pending > 0) pthread_cond_wait(&pool.work_done, &pool.lock);
-  pthread_mutex_unlock(&pool.lock);
+  for (int spins = 0; atomic_load(&pool.pending) > 0; spins++) {
+    if (spins < SPINS_BEFORE_SLEEP)
+      _mm_pause();
+    else
+      sched_yield();
+  }
   inside_pool = 0;
   pthread_mutex_unlock(&submit_lock);
 }
