@@ -1,4 +1,8 @@
-// 2-D convolution as im2col + GEMM, one sample per task, parallel over the batch.
+// 2-D convolution as im2col + GEMM. Samples are processed in chunks of `nb`
+// whose unfolded columns sit side by side, (C*R*S, nb*P*Q), so that each GEMM is
+// wide enough to run near peak even when P*Q is small (a 10x10 output). Chunks
+// are fixed by N and the shape alone, so forward and backward agree on the
+// layout of saved columns whatever the thread count.
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +14,17 @@ int atl_conv_output(atl_conv_shape *s) {
   return (s->H + 2 * s->pad_h < s->R || s->W + 2 * s->pad_w < s->S || s->P <= 0 || s->Q <= 0)
              ? -1
              : 0;
+}
+
+int64_t atl_conv_cols_size(const atl_conv_shape *s) {
+  return (int64_t)s->N * s->C * s->R * s->S * s->P * s->Q;
+}
+
+// Samples per chunk: about 1024 GEMM columns.
+static int chunk_samples(const atl_conv_shape *s) {
+  int pq = s->P * s->Q;
+  int nb = pq >= 1024 ? 1 : 1024 / pq;
+  return nb < s->N ? nb : s->N;
 }
 
 // Per-thread scratch that grows and is kept between calls.
@@ -35,8 +50,10 @@ static void pad_planes(const atl_conv_shape *s, const float *in, float *padded) 
              in + ((int64_t)c * s->H + h) * s->W, sizeof(float) * s->W);
 }
 
-// in (C,H,W) -> col (C*R*S, P*Q); `padded` is scratch of (C, H+2ph, W+2pw)
-static void im2col(const atl_conv_shape *s, const float *in, float *col, float *padded) {
+// in (C,H,W) -> col rows (C*R*S) of P*Q values, each row `ld` floats apart;
+// `padded` is scratch of (C, H+2ph, W+2pw)
+static void im2col(const atl_conv_shape *s, const float *in, float *col, int64_t ld,
+                   float *padded) {
   const int P = s->P, Q = s->Q, sh = s->stride_h, sw = s->stride_w;
   int Hp = s->H, Wp = s->W;
   const float *src = in;
@@ -49,7 +66,7 @@ static void im2col(const atl_conv_shape *s, const float *in, float *col, float *
   for (int c = 0; c < s->C; c++)
     for (int r = 0; r < s->R; r++)
       for (int t = 0; t < s->S; t++) {
-        float *dst = col + ((int64_t)(c * s->R + r) * s->S + t) * P * Q;
+        float *dst = col + ((int64_t)(c * s->R + r) * s->S + t) * ld;
         const float *plane = src + (int64_t)c * Hp * Wp + r * Wp + t;
         for (int p = 0; p < P; p++) {
           const float *restrict line = plane + (int64_t)p * sh * Wp;
@@ -63,18 +80,17 @@ static void im2col(const atl_conv_shape *s, const float *in, float *col, float *
       }
 }
 
-// col (C*R*S, P*Q) -> in (C,H,W), accumulated
-static void col2im(const atl_conv_shape *s, const float *col, float *in) {
+// col rows (C*R*S) of P*Q values, `ld` apart -> in (C,H,W), accumulated
+static void col2im(const atl_conv_shape *s, const float *col, int64_t ld, float *in) {
   const int P = s->P, Q = s->Q;
   for (int c = 0; c < s->C; c++)
     for (int r = 0; r < s->R; r++)
       for (int t = 0; t < s->S; t++) {
-        const float *row = col + ((int64_t)(c * s->R + r) * s->S + t) * P * Q;
+        const float *row = col + ((int64_t)(c * s->R + r) * s->S + t) * ld;
         // Output columns q whose input column w = q*stride - pad + t lies inside the image.
         int w0 = t - s->pad_w;
         int q_lo = w0 < 0 ? (-w0 + s->stride_w - 1) / s->stride_w : 0;
-        int q_hi = (s->W - 1 - w0) / s->stride_w + 1;
-        if (s->W - 1 - w0 < 0) q_hi = 0;
+        int q_hi = s->W - 1 - w0 < 0 ? 0 : (s->W - 1 - w0) / s->stride_w + 1;
         if (q_hi > Q) q_hi = Q;
         for (int p = 0; p < P; p++) {
           int h = p * s->stride_h - s->pad_h + r;
@@ -90,90 +106,93 @@ static void col2im(const atl_conv_shape *s, const float *col, float *in) {
       }
 }
 
-static int is_pointwise(const atl_conv_shape *s) {
-  return s->R == 1 && s->S == 1 && s->stride_h == 1 && s->stride_w == 1 && s->pad_h == 0 &&
-         s->pad_w == 0;
-}
-
-int64_t atl_conv_cols_size(const atl_conv_shape *s) {
-  if (is_pointwise(s)) return 0;
-  return (int64_t)s->N * s->C * s->R * s->S * s->P * s->Q;
-}
-
 typedef struct {
   const atl_conv_shape *s;
   const float *in, *w, *b, *dout;
   float *out, *din, *dw_parts, *db_parts;
-  float *cols;  // (N, C*R*S, P*Q): written by forward, read by backward; may be NULL
+  float *cols;  // (N*C*R*S*P*Q) in chunk layout, written by forward; may be NULL
+  int nb;
 } conv_job;
 
-static void forward_samples(void *ctx, int64_t begin, int64_t end, int tid) {
+// Unfolds samples [n0, n0+count) side by side; returns the column block.
+static float *unfold_chunk(const conv_job *j, int64_t n0, int count, float *col, float *padded) {
+  const atl_conv_shape *s = j->s;
+  const int64_t PQ = (int64_t)s->P * s->Q, ld = count * PQ;
+  const int64_t in_len = (int64_t)s->C * s->H * s->W;
+  for (int i = 0; i < count; i++) im2col(s, j->in + (n0 + i) * in_len, col + i * PQ, ld, padded);
+  return col;
+}
+
+static void forward_chunks(void *ctx, int64_t begin, int64_t end, int tid) {
   (void)tid;
   const conv_job *j = ctx;
   const atl_conv_shape *s = j->s;
   const int64_t CRS = (int64_t)s->C * s->R * s->S, PQ = (int64_t)s->P * s->Q;
-  const int64_t in_len = (int64_t)s->C * s->H * s->W, out_len = (int64_t)s->K * PQ;
+  const int64_t cols_per_chunk = CRS * j->nb * PQ, out_per_chunk = (int64_t)s->K * j->nb * PQ;
   const int64_t padded_len = (int64_t)s->C * (s->H + 2 * s->pad_h) * (s->W + 2 * s->pad_w);
-  float *scratch = is_pointwise(s) ? NULL : thread_scratch(CRS * PQ + padded_len);
-  for (int64_t n = begin; n < end; n++) {
-    const float *x = j->in + n * in_len;
-    float *y = j->out + n * out_len;
-    float *col = scratch && j->cols ? j->cols + n * CRS * PQ : scratch;
-    if (col) im2col(s, x, col, scratch + CRS * PQ);
-    if (j->b) {
-      for (int k = 0; k < s->K; k++)
-        for (int64_t i = 0; i < PQ; i++) y[k * PQ + i] = j->b[k];
-    }
-    atl_sgemm(0, 0, s->K, PQ, CRS, 1.0f, j->w, CRS, col ? col : x, PQ, j->b ? 1.0f : 0.0f, y,
-              PQ);
+  float *work = thread_scratch(cols_per_chunk + out_per_chunk + padded_len);
+  float *tmp = work + cols_per_chunk, *padded = tmp + out_per_chunk;
+  for (int64_t chunk = begin; chunk < end; chunk++) {
+    const int64_t n0 = chunk * j->nb;
+    const int count = (int)(n0 + j->nb <= s->N ? j->nb : s->N - n0);
+    const int64_t ld = count * PQ;
+    float *col = j->cols ? j->cols + n0 * CRS * PQ : work;
+    unfold_chunk(j, n0, count, col, padded);
+    // tmp (K, count*PQ) = w (K, CRS) x col (CRS, count*PQ)
+    atl_sgemm(0, 0, s->K, ld, CRS, 1.0f, j->w, CRS, col, ld, 0.0f, tmp, ld);
+    for (int i = 0; i < count; i++)
+      for (int k = 0; k < s->K; k++) {
+        float *restrict y = j->out + ((n0 + i) * s->K + k) * PQ;
+        const float *restrict src = tmp + k * ld + i * PQ;
+        const float bias = j->b ? j->b[k] : 0.0f;
+        for (int64_t e = 0; e < PQ; e++) y[e] = src[e] + bias;
+      }
   }
 }
+
+static int64_t chunk_count(const atl_conv_shape *s, int nb) { return (s->N + nb - 1) / nb; }
 
 void atl_conv2d_forward(const atl_conv_shape *s, const float *in, const float *w, const float *b,
                         float *out, float *cols) {
   conv_job job = {.s = s, .in = in, .w = w, .b = b, .out = out, .cols = cols};
-  atl_parallel_for(s->N, 1, forward_samples, &job);
+  job.nb = chunk_samples(s);
+  atl_parallel_for(chunk_count(s, job.nb), 1, forward_chunks, &job);
 }
 
-static void backward_samples(void *ctx, int64_t begin, int64_t end, int tid) {
+static void backward_chunks(void *ctx, int64_t begin, int64_t end, int tid) {
   const conv_job *j = ctx;
   const atl_conv_shape *s = j->s;
   const int64_t CRS = (int64_t)s->C * s->R * s->S, PQ = (int64_t)s->P * s->Q;
-  const int64_t in_len = (int64_t)s->C * s->H * s->W, out_len = (int64_t)s->K * PQ;
-  const int pointwise = is_pointwise(s);
-  // col for the weight gradient, dcol for the input gradient
+  const int64_t in_len = (int64_t)s->C * s->H * s->W;
+  const int64_t cols_per_chunk = CRS * j->nb * PQ, out_per_chunk = (int64_t)s->K * j->nb * PQ;
   const int64_t padded_len = (int64_t)s->C * (s->H + 2 * s->pad_h) * (s->W + 2 * s->pad_w);
-  float *col = thread_scratch(2 * CRS * PQ + padded_len);
-  float *dcol = col + CRS * PQ;
-  float *padded = dcol + CRS * PQ;
+  float *work = thread_scratch(2 * cols_per_chunk + out_per_chunk + padded_len);
+  float *dcol = work + cols_per_chunk, *dy = dcol + cols_per_chunk, *padded = dy + out_per_chunk;
   float *dw = j->dw_parts + (int64_t)tid * s->K * CRS;
   float *db = j->db_parts ? j->db_parts + (int64_t)tid * s->K : NULL;
-  for (int64_t n = begin; n < end; n++) {
-    const float *x = j->in + n * in_len;
-    const float *dy = j->dout + n * out_len;
-    const float *cols = x;
-    if (!pointwise && j->cols) {
-      cols = j->cols + n * CRS * PQ;
-    } else if (!pointwise) {
-      im2col(s, x, col, padded);
-      cols = col;
-    }
-    atl_sgemm(0, 1, s->K, CRS, PQ, 1.0f, dy, PQ, cols, PQ, 1.0f, dw, CRS);
+  for (int64_t chunk = begin; chunk < end; chunk++) {
+    const int64_t n0 = chunk * j->nb;
+    const int count = (int)(n0 + j->nb <= s->N ? j->nb : s->N - n0);
+    const int64_t ld = count * PQ;
+    const float *col = j->cols ? j->cols + n0 * CRS * PQ : unfold_chunk(j, n0, count, work, padded);
+    // dy (K, count*PQ): the chunk's output gradients side by side, as forward laid them out
+    for (int i = 0; i < count; i++)
+      for (int k = 0; k < s->K; k++)
+        memcpy(dy + k * ld + i * PQ, j->dout + ((n0 + i) * s->K + k) * PQ, sizeof(float) * PQ);
+    atl_sgemm(0, 1, s->K, CRS, ld, 1.0f, dy, ld, col, ld, 1.0f, dw, CRS);
     if (db) {
       for (int k = 0; k < s->K; k++) {
         float acc = 0.0f;
-        for (int64_t i = 0; i < PQ; i++) acc += dy[k * PQ + i];
+        for (int64_t e = 0; e < ld; e++) acc += dy[k * ld + e];
         db[k] += acc;
       }
     }
     if (j->din) {
-      float *dx = j->din + n * in_len;
-      if (pointwise) {
-        atl_sgemm(1, 0, CRS, PQ, s->K, 1.0f, j->w, CRS, dy, PQ, 0.0f, dx, PQ);
-      } else {
-        atl_sgemm(1, 0, CRS, PQ, s->K, 1.0f, j->w, CRS, dy, PQ, 0.0f, dcol, PQ);
+      atl_sgemm(1, 0, CRS, ld, s->K, 1.0f, j->w, CRS, dy, ld, 0.0f, dcol, ld);
+      for (int i = 0; i < count; i++) {
+        float *dx = j->din + (n0 + i) * in_len;
         memset(dx, 0, sizeof(float) * in_len);
-        col2im(s, dcol, dx);
+        col2im(s, dcol + i * PQ, ld, dx);
       }
     }
   }
@@ -193,7 +212,8 @@ void atl_conv2d_backward(const atl_conv_shape *s, const float *in, const float *
                   .din = din,
                   .dw_parts = parts,
                   .db_parts = db ? parts + (int64_t)T * KCRS : NULL};
-  atl_parallel_for(s->N, 1, backward_samples, &job);
+  job.nb = chunk_samples(s);
+  atl_parallel_for(chunk_count(s, job.nb), 1, backward_chunks, &job);
   for (int t = 0; t < T; t++) {
     atl_axpy(1.0f, parts + (int64_t)t * KCRS, dw, KCRS);
     if (db) atl_axpy(1.0f, parts + (int64_t)T * KCRS + (int64_t)t * s->K, db, s->K);

@@ -57,8 +57,7 @@ typedef struct {
 } atl_conv_shape;
 // Fills P and Q; returns 0, or -1 when the output would be empty.
 int atl_conv_output(atl_conv_shape *s);
-// Size of the im2col buffer forward can keep for backward: N * C*R*S * P*Q floats
-// (0 for 1x1 convolutions, which need none).
+// Size of the im2col buffer forward can keep for backward: N * C*R*S * P*Q floats.
 int64_t atl_conv_cols_size(const atl_conv_shape *s);
 // in (N,C,H,W), w (K,C,R,S), b (K) nullable -> out (N,K,P,Q); when `cols` is not
 // NULL it receives the unfolded input for atl_conv2d_backward
