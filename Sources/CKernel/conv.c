@@ -11,9 +11,8 @@
 int atl_conv_output(atl_conv_shape *s) {
   s->P = (s->H + 2 * s->pad_h - s->R) / s->stride_h + 1;
   s->Q = (s->W + 2 * s->pad_w - s->S) / s->stride_w + 1;
-  return (s->H + 2 * s->pad_h < s->R || s->W + 2 * s->pad_w < s->S || s->P <= 0 || s->Q <= 0)
-             ? -1
-             : 0;
+  return (s->H + 2 * s->pad_h < s->R || s->W + 2 * s->pad_w < s->S || s->P <= 0 || s->Q <= 0) ? -1
+                                                                                              : 0;
 }
 
 int64_t atl_conv_cols_size(const atl_conv_shape *s) {

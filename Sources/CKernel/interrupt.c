@@ -22,4 +22,3 @@ void atl_install_interrupt_handler(void) {
 int atl_interrupt_pending(void) { return pending != 0; }
 void atl_interrupt_clear(void) { pending = 0; }
 void atl_interrupt_raise(void) { pending = 1; }
-

@@ -3,8 +3,8 @@
 
 #include "ckernel.h"
 
-double atl_softmax_xent_forward(const float *logits, const int32_t *labels, float *probs,
-                                int64_t B, int64_t C) {
+double atl_softmax_xent_forward(const float *logits, const int32_t *labels, float *probs, int64_t B,
+                                int64_t C) {
   double total = 0.0;
   for (int64_t r = 0; r < B; r++) {
     const float *z = logits + r * C;
@@ -26,8 +26,8 @@ double atl_softmax_xent_forward(const float *logits, const int32_t *labels, floa
   return B > 0 ? total / (double)B : 0.0;
 }
 
-void atl_softmax_xent_backward(const float *probs, const int32_t *labels, float *dlogits,
-                               int64_t B, int64_t C, float scale) {
+void atl_softmax_xent_backward(const float *probs, const int32_t *labels, float *dlogits, int64_t B,
+                               int64_t C, float scale) {
   for (int64_t r = 0; r < B; r++) {
     for (int64_t c = 0; c < C; c++) dlogits[r * C + c] = probs[r * C + c] * scale;
     dlogits[r * C + labels[r]] -= scale;

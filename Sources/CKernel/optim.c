@@ -15,8 +15,8 @@ void atl_sgd_update(float *w, const float *g, float *v, int64_t n, float lr, flo
   }
 }
 
-void atl_adam_update(float *w, const float *g, float *m, float *v, int64_t n, float lr,
-                     float beta1, float beta2, float eps, float weight_decay, int64_t t) {
+void atl_adam_update(float *w, const float *g, float *m, float *v, int64_t n, float lr, float beta1,
+                     float beta2, float eps, float weight_decay, int64_t t) {
   const double bc1 = 1.0 - pow(beta1, (double)t), bc2 = 1.0 - pow(beta2, (double)t);
   const float step = (float)(lr / bc1), inv_sqrt_bc2 = (float)(1.0 / sqrt(bc2));
   for (int64_t i = 0; i < n; i++) {

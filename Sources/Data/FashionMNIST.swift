@@ -18,7 +18,9 @@ public enum FashionMNIST {
     guard FileManager.default.fileExists(atPath: trainImages) else {
       throw DataError(
         path: dir, problem: "holds no Fashion-MNIST files (train-images-idx3-ubyte.gz)",
-        hint: "install them with `sudo apt-get install dataset-fashion-mnist` (or run `make setup`), or point $ATELIER_DATA at a folder holding the four IDX files")
+        hint:
+          "install them with `sudo apt-get install dataset-fashion-mnist` (or run `make setup`), or point $ATELIER_DATA at a folder holding the four IDX files"
+      )
     }
     let train = try Dataset.fromIDX(
       images: trainImages, labels: "\(dir)/train-labels-idx1-ubyte.gz", classes: classes, name: "train")

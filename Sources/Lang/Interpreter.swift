@@ -60,7 +60,8 @@ public final class Interpreter {
     case .identifier(let name): return try lookup(name, at: expr.location)
     case .list(let items): return .list(try items.map(evaluate))
     case .member(let base, let name): return try member(of: try evaluate(base), name, at: expr.location)
-    case .index(let base, let index): return try subscriptValue(try evaluate(base), try evaluate(index), at: expr.location)
+    case .index(let base, let index):
+      return try subscriptValue(try evaluate(base), try evaluate(index), at: expr.location)
     case .unary(let op, let operand): return try unary(op, try evaluate(operand), at: expr.location)
     case .binary(let op, let lhs, let rhs):
       if op == "and" || op == "or" {
@@ -82,7 +83,8 @@ public final class Interpreter {
     if let builtin = Registry.byName[name] { return .builtin(builtin) }
     let known = Array(globals.keys) + Registry.all.map(\.name)
     throw AtelierError(
-      "'\(name)' is not defined", at: location, hint: suggestion(for: name, among: known).map { "did you mean '\($0)'?" })
+      "'\(name)' is not defined", at: location,
+      hint: suggestion(for: name, among: known).map { "did you mean '\($0)'?" })
   }
 
   /// A block item is a layer; a bare builtin such as `relu` is called with no arguments.
@@ -99,7 +101,9 @@ public final class Interpreter {
     return value
   }
 
-  private func call(_ calleeExpr: Expr, _ args: [Argument], block: [Value]?, at location: SourceLocation) throws -> Value {
+  private func call(_ calleeExpr: Expr, _ args: [Argument], block: [Value]?, at location: SourceLocation) throws
+    -> Value
+  {
     let callee = try evaluate(calleeExpr)
     var positional: [Value] = []
     var named: [(String, Value)] = []
@@ -121,7 +125,9 @@ public final class Interpreter {
   }
 
   /// Runs a builtin, turning any error it raises into one that points at the call.
-  func invoke(_ builtin: Builtin, positional: [Value], named: [(String, Value)], block: [Value]?, at location: SourceLocation)
+  func invoke(
+    _ builtin: Builtin, positional: [Value], named: [(String, Value)], block: [Value]?, at location: SourceLocation
+  )
     throws -> Value
   {
     do {
@@ -264,7 +270,8 @@ public final class Interpreter {
   private func layerMember(_ l: Layer, _ name: String) -> Value? {
     switch name {
     case "name": return .string(l.name)
-    case "params": return .number(Double((l as? Sequential)?.layers.reduce(0) { $0 + $1.parameterCount } ?? l.parameterCount))
+    case "params":
+      return .number(Double((l as? Sequential)?.layers.reduce(0) { $0 + $1.parameterCount } ?? l.parameterCount))
     default: return (l as? Sequential)?.layer(named: name).map { .layer($0) }
     }
   }

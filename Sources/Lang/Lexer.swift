@@ -5,7 +5,10 @@ public struct Lexer {
     "as", "true", "false", "none", "and", "or", "not", "def", "return", "if", "elif", "else", "for", "in",
     "while", "break", "continue", "use",
   ]
-  static let symbols = ["**", "==", "!=", "<=", ">=", "=>", "..", "(", ")", "[", "]", "{", "}", ",", ":", ";", ".", "=", "|", "+", "-", "*", "/", "%", "<", ">"]
+  static let symbols = [
+    "**", "==", "!=", "<=", ">=", "=>", "..", "(", ")", "[", "]", "{", "}", ",", ":", ";", ".", "=", "|", "+", "-", "*",
+    "/", "%", "<", ">",
+  ]
 
   let file: SourceFile
   private let scalars: [Unicode.Scalar]
@@ -152,7 +155,8 @@ public struct Lexer {
         case "{": c = "{"
         default:
           throw AtelierError(
-            "unknown escape '\\\(Character(next))' in string", at: SourceLocation(file: file, line: line, column: column - 1),
+            "unknown escape '\\\(Character(next))' in string",
+            at: SourceLocation(file: file, line: line, column: column - 1),
             hint: "use \\n, \\t, \\\\ or \\\"")
         }
       }

@@ -45,7 +45,8 @@ public enum Printer {
       return "{" + r.fields.map { "\($0.name): \(inline($0.value))" }.joined(separator: ", ") + "}"
     case .tensor(let t): return tensor(t)
     case .dataset(let d):
-      return "dataset \(d.name): \(grouped(d.count)) images \(describe(shape: d.sampleShape)), \(d.classes.count) classes"
+      return
+        "dataset \(d.name): \(grouped(d.count)) images \(describe(shape: d.sampleShape)), \(d.classes.count) classes"
     case .layer(let l):
       if let model = l as? Sequential { return summary(model) }
       return "\(l.name): \(l.kind)" + (l.details.isEmpty ? "" : " \(l.details)")
@@ -74,7 +75,8 @@ public enum Printer {
       let total = model.layers.reduce(0) { $0 + $1.parameterCount }
       text += "\ninput \(describe(shape: input)) · \(grouped(total)) parameters"
     } else {
-      text += "\nnot built yet: shapes and parameters appear once it sees data (fit) or with model(input: [1, 28, 28]) { … }"
+      text +=
+        "\nnot built yet: shapes and parameters appear once it sees data (fit) or with model(input: [1, 28, 28]) { … }"
     }
     return text
   }
@@ -85,7 +87,10 @@ public enum Printer {
     for e in h.epochs {
       var row = [String(e.epoch), String(format: "%.4f", e.trainLoss), String(format: "%.4f", e.trainAccuracy)]
       if hasValidation {
-        row += [e.validationLoss.map { String(format: "%.4f", $0) } ?? "-", e.validationAccuracy.map { String(format: "%.4f", $0) } ?? "-"]
+        row += [
+          e.validationLoss.map { String(format: "%.4f", $0) } ?? "-",
+          e.validationAccuracy.map { String(format: "%.4f", $0) } ?? "-",
+        ]
       }
       rows.append(row + [String(format: "%.1fs", e.seconds)])
     }

@@ -22,7 +22,8 @@ public final class Sequential: Layer {
       counts[layer.kind] = position
       if !layer.hasExplicitName { layer.name = "\(layer.kind)\(position)" }
       guard seen.insert(layer.name).inserted else {
-        throw LayerError(layer: layer.name, "is named twice in one model", hint: "give each layer its own name with `as`")
+        throw LayerError(
+          layer: layer.name, "is named twice in one model", hint: "give each layer its own name with `as`")
       }
     }
   }

@@ -58,7 +58,8 @@ public final class Tape {
   /// Back-propagates `seed` as the gradient of `output` (a vector-Jacobian product).
   public func backward(_ output: Tensor, seed: Tensor) throws {
     guard seed.shape == output.shape else {
-      throw TensorError("the seed gradient \(describe(shape: seed.shape)) must match the output \(describe(shape: output.shape))")
+      throw TensorError(
+        "the seed gradient \(describe(shape: seed.shape)) must match the output \(describe(shape: output.shape))")
     }
     var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(output): seed]
     for entry in entries.reversed() {

@@ -30,7 +30,8 @@ func standardOutputWriter(_ text: String) {
 }
 
 struct RunCommand: ParsableCommand {
-  static let configuration = CommandConfiguration(commandName: "run", abstract: "Replay a notebook and exit (non-zero on error).")
+  static let configuration = CommandConfiguration(
+    commandName: "run", abstract: "Replay a notebook and exit (non-zero on error).")
 
   @ArgumentParser.Argument(help: "The notebook (.atl) to run.") var file: String
 
@@ -47,7 +48,8 @@ struct RunCommand: ParsableCommand {
 }
 
 struct CheckCommand: ParsableCommand {
-  static let configuration = CommandConfiguration(commandName: "check", abstract: "Parse a notebook without running it.")
+  static let configuration = CommandConfiguration(
+    commandName: "check", abstract: "Parse a notebook without running it.")
 
   @ArgumentParser.Argument(help: "The notebook (.atl) to check.") var file: String
 

@@ -5,7 +5,8 @@ import Foundation
 import Lang
 
 struct REPLCommand: ParsableCommand {
-  static let configuration = CommandConfiguration(commandName: "repl", abstract: "Start the interactive prompt (the default).")
+  static let configuration = CommandConfiguration(
+    commandName: "repl", abstract: "Start the interactive prompt (the default).")
 
   func run() throws {
     atl_install_interrupt_handler()
@@ -120,7 +121,13 @@ func openBrackets(_ text: String) -> Int {
       continue
     }
     if inString {
-      if escaped { escaped = false } else if c == "\\" { escaped = true } else if c == "\"" || c == "\n" { inString = false }
+      if escaped {
+        escaped = false
+      } else if c == "\\" {
+        escaped = true
+      } else if c == "\"" || c == "\n" {
+        inString = false
+      }
       continue
     }
     switch c {

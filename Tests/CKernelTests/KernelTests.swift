@@ -7,10 +7,12 @@ import Testing
   @Test func parallelForVisitsEveryIndexOnce() {
     let hits = Hits()
     hits.counts.withUnsafeMutableBufferPointer { buffer in
-      atl_parallel_for(Int64(buffer.count), 1, { ctx, begin, end, _ in
-        let p = ctx!.assumingMemoryBound(to: Int32.self)
-        for i in begin..<end { p[Int(i)] += 1 }
-      }, buffer.baseAddress)
+      atl_parallel_for(
+        Int64(buffer.count), 1,
+        { ctx, begin, end, _ in
+          let p = ctx!.assumingMemoryBound(to: Int32.self)
+          for i in begin..<end { p[Int(i)] += 1 }
+        }, buffer.baseAddress)
     }
     #expect(hits.counts.allSatisfy { $0 == 1 })
     #expect(atl_threads() >= 1)
@@ -42,7 +44,8 @@ import Testing
     var s = shape(t)
     let x = randomArray(t.n * t.c * t.h * t.w, seed: 1), w = randomArray(t.k * t.c * t.r * t.s, seed: 2)
     let b = randomArray(t.k, seed: 3)
-    let expected = Reference.conv2d(x, w, b, n: t.n, c: t.c, h: t.h, wd: t.w, k: t.k, r: t.r, s: t.s, stride: t.stride, pad: t.pad)
+    let expected = Reference.conv2d(
+      x, w, b, n: t.n, c: t.c, h: t.h, wd: t.w, k: t.k, r: t.r, s: t.s, stride: t.stride, pad: t.pad)
     #expect(Int(s.P) == expected.p && Int(s.Q) == expected.q)
     var out = [Float](repeating: .nan, count: expected.out.count)
     atl_conv2d_forward(&s, x, w, b, &out, nil)
@@ -54,7 +57,8 @@ import Testing
     let x = randomArray(t.n * t.c * t.h * t.w, seed: 4), w = randomArray(t.k * t.c * t.r * t.s, seed: 5)
     let g = randomArray(t.n * t.k * Int(s.P) * Int(s.Q), seed: 6)
     let expected = Reference.conv2dBackward(
-      x, w, g, n: t.n, c: t.c, h: t.h, wd: t.w, k: t.k, r: t.r, s: t.s, stride: t.stride, pad: t.pad, p: Int(s.P), q: Int(s.Q))
+      x, w, g, n: t.n, c: t.c, h: t.h, wd: t.w, k: t.k, r: t.r, s: t.s, stride: t.stride, pad: t.pad, p: Int(s.P),
+      q: Int(s.Q))
     var cols = [Float](repeating: 0, count: max(Int(atl_conv_cols_size(&s)), 1))
     var out = [Float](repeating: 0, count: g.count)
     if atl_conv_cols_size(&s) > 0 {
@@ -77,7 +81,8 @@ import Testing
   }
 
   @Test func kernelLargerThanInputIsRejected() {
-    var s = atl_conv_shape(N: 1, C: 1, H: 3, W: 3, K: 1, R: 5, S: 5, stride_h: 1, stride_w: 1, pad_h: 0, pad_w: 0, P: 0, Q: 0)
+    var s = atl_conv_shape(
+      N: 1, C: 1, H: 3, W: 3, K: 1, R: 5, S: 5, stride_h: 1, stride_w: 1, pad_h: 0, pad_w: 0, P: 0, Q: 0)
     #expect(atl_conv_output(&s) == -1)
   }
 }
@@ -116,7 +121,8 @@ import Testing
   @Test(arguments: [(1, 3, 2), (5, 7, 4), (130, 400, 120)])
   func denseForwardAndBackwardMatchReference(_ dims: (Int, Int, Int)) {
     let (batch, inputs, outputs) = dims
-    let x = randomArray(batch * inputs, seed: 9), w = randomArray(outputs * inputs, seed: 10), b = randomArray(outputs, seed: 11)
+    let x = randomArray(batch * inputs, seed: 9), w = randomArray(outputs * inputs, seed: 10),
+      b = randomArray(outputs, seed: 11)
     var y = [Float](repeating: .nan, count: batch * outputs)
     atl_dense_forward(x, w, b, &y, Int64(batch), Int64(inputs), Int64(outputs))
     #expect(maxRelativeError(y, Reference.dense(x, w, b, batch: batch, inputs: inputs, outputs: outputs)) < 1e-5)

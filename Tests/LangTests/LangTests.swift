@@ -7,7 +7,9 @@ let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().delet
   .appendingPathComponent("Fixtures").path
 
 /// Runs a program and returns what it wrote, or the error it stopped with.
-func run(_ source: String, in interpreter: Interpreter? = nil, name: String = "test.atl") -> (output: String, error: AtelierError?) {
+func run(_ source: String, in interpreter: Interpreter? = nil, name: String = "test.atl") -> (
+  output: String, error: AtelierError?
+) {
   var output = ""
   let interp = interpreter ?? Interpreter()
   interp.write = { output += $0 }

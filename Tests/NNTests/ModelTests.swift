@@ -25,9 +25,11 @@ func lenet5() throws -> Sequential {
     let net = try lenet5()
     try net.build(inputShape: [1, 28, 28], rng: RandomSource(seed: 1))
     #expect(net.layers.reduce(0) { $0 + $1.parameterCount } == 61_706)
-    #expect(net.layers.map(\.name) == [
-      "conv1", "relu1", "maxpool1", "conv2", "relu2", "maxpool2", "flatten1", "dense1", "relu3", "fc2", "relu4", "dense3",
-    ])
+    #expect(
+      net.layers.map(\.name) == [
+        "conv1", "relu1", "maxpool1", "conv2", "relu2", "maxpool2", "flatten1", "dense1", "relu3", "fc2", "relu4",
+        "dense3",
+      ])
     #expect(net.outputShapes[5] == [16, 5, 5] && net.outputShape == [10])
     #expect(net.namedParameters.map(\.path).prefix(2) == ["conv1.weight", "conv1.bias"])
   }
@@ -76,7 +78,8 @@ func lenet5() throws -> Sequential {
       return try evaluate(net, on: data.test).accuracy
     }()
     let history = try fit(
-      net, on: data.train, optimizer: Adam(learningRate: 2e-3), options: FitOptions(epochs: 5, batchSize: 32, validation: data.test),
+      net, on: data.train, optimizer: Adam(learningRate: 2e-3),
+      options: FitOptions(epochs: 5, batchSize: 32, validation: data.test),
       initRNG: RandomSource(seed: 1))
     let after = try evaluate(net, on: data.test)
     #expect(history.epochs.count == 5)
@@ -91,7 +94,9 @@ func lenet5() throws -> Sequential {
     let data = try FashionMNIST.load(directory: fixtures).test
     func run() throws -> [Float] {
       let net = try lenet5()
-      _ = try fit(net, on: data, optimizer: SGD(learningRate: 0.05, momentum: 0.9), options: FitOptions(epochs: 1, batchSize: 50, seed: 9), initRNG: RandomSource(seed: 4))
+      _ = try fit(
+        net, on: data, optimizer: SGD(learningRate: 0.05, momentum: 0.9),
+        options: FitOptions(epochs: 1, batchSize: 50, seed: 9), initRNG: RandomSource(seed: 4))
       return net.namedParameters.last!.tensor.toArray()
     }
     #expect(try run() == run())
@@ -114,7 +119,9 @@ func lenet5() throws -> Sequential {
     let data = try FashionMNIST.load(directory: fixtures).train
     let net = try lenet5()
     let error = #expect(throws: TrainingError.self) {
-      try fit(net, on: data, optimizer: SGD(learningRate: 1e6), options: FitOptions(epochs: 2, batchSize: 100), initRNG: RandomSource(seed: 1))
+      try fit(
+        net, on: data, optimizer: SGD(learningRate: 1e6), options: FitOptions(epochs: 2, batchSize: 100),
+        initRNG: RandomSource(seed: 1))
     }
     #expect(error?.message.contains("epoch") == true)
     #expect(error?.hint?.contains("lower the learning rate") == true)

@@ -56,7 +56,10 @@ import Testing
 
   @Test func maxPoolWithPadding() throws {
     let x = leaf([2, 2, 6, 6])
-    #expect(try check([x], epsilon: 1e-3) { try maxPool2d(x, window: Window2D(kernel: (3, 3), stride: (2, 2), padding: (1, 1))) } < 1e-2)
+    #expect(
+      try check([x], epsilon: 1e-3) {
+        try maxPool2d(x, window: Window2D(kernel: (3, 3), stride: (2, 2), padding: (1, 1)))
+      } < 1e-2)
   }
 
   @Test func reluAndReshape() throws {
@@ -82,4 +85,3 @@ import Testing
     #expect(x.grad?.toArray() == [Float](repeating: 2, count: 6))
   }
 }
-

@@ -5,8 +5,8 @@
 #ifndef ATELIER_CKERNEL_H
 #define ATELIER_CKERNEL_H
 
-#include <stdint.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -22,12 +22,14 @@ int atl_threads(void);
 void atl_parallel_for(int64_t n, int64_t grain, atl_range_fn fn, void *ctx);
 
 // ---- memory ----
-float *atl_alloc(int64_t count);  // 64-byte aligned, zeroed
+float *atl_alloc(int64_t count);                // 64-byte aligned, zeroed
 float *atl_alloc_uninitialized(int64_t count);  // 64-byte aligned, contents undefined
 void atl_free(float *p);
 
 // ---- random numbers (rng.c): xoshiro256** ----
-typedef struct { uint64_t s[4]; } atl_rng;
+typedef struct {
+  uint64_t s[4];
+} atl_rng;
 void atl_rng_seed(atl_rng *rng, uint64_t seed);
 uint64_t atl_rng_next(atl_rng *rng);
 double atl_rng_double(atl_rng *rng);  // [0, 1)
@@ -45,15 +47,14 @@ void atl_dense_forward(const float *x, const float *w, const float *b, float *y,
                        int64_t in_features, int64_t out_features);
 // dy (B,O) -> dx (B,I) (nullable), dw (O,I) and db (O) accumulated (+=, nullable)
 void atl_dense_backward(const float *x, const float *w, const float *dy, float *dx, float *dw,
-                        float *db, int64_t batch, int64_t in_features,
-                        int64_t out_features);
+                        float *db, int64_t batch, int64_t in_features, int64_t out_features);
 
 // ---- conv (conv.c) ----
 typedef struct {
   int N, C, H, W;  // input
   int K, R, S;     // filters
   int stride_h, stride_w, pad_h, pad_w;
-  int P, Q;        // output height and width
+  int P, Q;  // output height and width
 } atl_conv_shape;
 // Fills P and Q; returns 0, or -1 when the output would be empty.
 int atl_conv_output(atl_conv_shape *s);
@@ -101,25 +102,24 @@ int atl_all_finite(const float *x, int64_t n);
 // ---- losses (loss.c) ----
 // logits (B,C), labels (B) -> probs (B,C); returns the mean cross-entropy.
 // Labels outside [0, C) are reported by returning NaN.
-double atl_softmax_xent_forward(const float *logits, const int32_t *labels, float *probs,
-                                int64_t B, int64_t C);
+double atl_softmax_xent_forward(const float *logits, const int32_t *labels, float *probs, int64_t B,
+                                int64_t C);
 // dlogits = (probs - onehot(labels)) * scale; scale is dloss / B for a mean
-void atl_softmax_xent_backward(const float *probs, const int32_t *labels, float *dlogits,
-                               int64_t B, int64_t C, float scale);
+void atl_softmax_xent_backward(const float *probs, const int32_t *labels, float *dlogits, int64_t B,
+                               int64_t C, float scale);
 
 // ---- optimizers (optim.c) ----
 // PyTorch's SGD: g += wd w; v = momentum v + g (v = g at step 1); w -= lr v
 void atl_sgd_update(float *w, const float *g, float *v, int64_t n, float lr, float momentum,
                     float weight_decay, int nesterov, int first_step);
 // PyTorch's Adam (L2 weight decay added to the gradient); t counts from 1
-void atl_adam_update(float *w, const float *g, float *m, float *v, int64_t n, float lr,
-                     float beta1, float beta2, float eps, float weight_decay, int64_t t);
+void atl_adam_update(float *w, const float *g, float *m, float *v, int64_t n, float lr, float beta1,
+                     float beta2, float eps, float weight_decay, int64_t t);
 
 // ---- data (data.c) ----
 void atl_u8_to_f32(const uint8_t *in, float *out, int64_t n, float scale);
 // dst row i = src row idx[i]; rows of row_len floats
-void atl_gather_rows(const float *src, int64_t row_len, const int64_t *idx, int64_t n,
-                     float *dst);
+void atl_gather_rows(const float *src, int64_t row_len, const int64_t *idx, int64_t n, float *dst);
 
 // ---- interrupts (interrupt.c): SIGINT sets a flag long work polls ----
 void atl_install_interrupt_handler(void);

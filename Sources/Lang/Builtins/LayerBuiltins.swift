@@ -25,19 +25,26 @@ let layerBuiltins: [Builtin] = [
     ],
     summary: "Max pooling: maxpool 2, or maxpool 3, stride: 2."
   ) { args, _ in
-    .layer(try MaxPool2d(kernel: try args.int("kernel"), stride: try args.optionalInt("stride"), padding: try args.int("pad")))
+    .layer(
+      try MaxPool2d(
+        kernel: try args.int("kernel"), stride: try args.optionalInt("stride"), padding: try args.int("pad")))
   },
   Builtin(
-    "dense", family: "layers", parameters: [Parameter("units", "number of outputs"), Parameter("bias", default: .bool(true))],
+    "dense", family: "layers",
+    parameters: [Parameter("units", "number of outputs"), Parameter("bias", default: .bool(true))],
     summary: "Fully connected layer over flat features: dense 120."
   ) { args, _ in
     .layer(try Linear(units: try args.int("units"), bias: try args.bool("bias")))
   },
   Builtin("relu", family: "layers", summary: "Rectified linear activation, max(x, 0).") { _, _ in .layer(ReLU()) },
-  Builtin("flatten", family: "layers", summary: "Flattens each sample to one feature vector.") { _, _ in .layer(Flatten()) },
+  Builtin("flatten", family: "layers", summary: "Flattens each sample to one feature vector.") { _, _ in
+    .layer(Flatten())
+  },
   Builtin(
     "model", family: "layers",
-    parameters: [Parameter("input", default: .none, "per-sample input shape, e.g. [1, 28, 28]; else inferred at the first fit")],
+    parameters: [
+      Parameter("input", default: .none, "per-sample input shape, e.g. [1, 28, 28]; else inferred at the first fit")
+    ],
     acceptsBlock: true,
     summary: "A sequential model from a block of layers: model { conv 6, 5; relu; … }."
   ) { args, interpreter in

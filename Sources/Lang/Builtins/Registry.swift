@@ -42,7 +42,9 @@ public struct Arguments {
 
   public func int(_ name: String) throws -> Int {
     let n = try number(name)
-    guard n.rounded() == n, abs(n) < 1e15 else { throw AtelierError("\(builtin): \(name) must be a whole number, not \(n)") }
+    guard n.rounded() == n, abs(n) < 1e15 else {
+      throw AtelierError("\(builtin): \(name) must be a whole number, not \(n)")
+    }
     return Int(n)
   }
 

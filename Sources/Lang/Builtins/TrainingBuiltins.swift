@@ -72,7 +72,8 @@ let trainingBuiltins: [Builtin] = [
       epochs: try args.int("epochs"), batchSize: try args.int("batch"),
       seed: UInt64(bitPattern: Int64(try args.int("seed"))), validation: validation)
     let display = ConsoleProgress(isTerminal: interpreter.isTerminal, write: interpreter.write)
-    let history = try fit(model, on: data, optimizer: optimizer, options: options, initRNG: interpreter.rng, progress: display.handle)
+    let history = try fit(
+      model, on: data, optimizer: optimizer, options: options, initRNG: interpreter.rng, progress: display.handle)
     return .history(history)
   },
   Builtin(

@@ -31,7 +31,8 @@ public final class MaxPool2d: Layer {
     }
     guard let (p, q) = window.output(height: inputShape[1], width: inputShape[2]), p > 0, q > 0 else {
       throw LayerError(
-        layer: name, "a \(window.kernel.0)x\(window.kernel.1) window does not fit a \(inputShape[1])x\(inputShape[2]) input")
+        layer: name,
+        "a \(window.kernel.0)x\(window.kernel.1) window does not fit a \(inputShape[1])x\(inputShape[2]) input")
     }
     return [inputShape[0], p, q]
   }

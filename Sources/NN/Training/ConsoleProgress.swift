@@ -26,14 +26,16 @@ public final class ConsoleProgress {
         "\r\u{1B}[2Kepoch \(epoch)/\(epochs) \(bar) \(batch)/\(batches)  \(Int(rate)) img/s  loss \(fmt(loss, 4))  acc \(fmt(accuracy, 4))  eta \(fmt(eta, 1))s"
       )
     case let .epochFinished(record, epochs):
-      var line = "epoch \(record.epoch)/\(epochs)  loss \(fmt(record.trainLoss, 4))  acc \(fmt(record.trainAccuracy, 4))"
+      var line =
+        "epoch \(record.epoch)/\(epochs)  loss \(fmt(record.trainLoss, 4))  acc \(fmt(record.trainAccuracy, 4))"
       if let loss = record.validationLoss, let acc = record.validationAccuracy {
         line += "  val_loss \(fmt(loss, 4))  val_acc \(fmt(acc, 4))"
       }
       line += "  \(fmt(record.seconds, 1))s"
       write((isTerminal ? "\r\u{1B}[2K" : "") + line + "\n")
     case let .interrupted(epoch, batch):
-      write((isTerminal ? "\r\u{1B}[2K" : "") + "interrupted at epoch \(epoch), batch \(batch); weights and history kept\n")
+      write(
+        (isTerminal ? "\r\u{1B}[2K" : "") + "interrupted at epoch \(epoch), batch \(batch); weights and history kept\n")
     }
   }
 }
