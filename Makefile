@@ -34,8 +34,10 @@ demo: build
 bench: build
 	bench/lenet
 
+## format: Swift by swift format (.swift-format), C by clang-format (.clang-format)
 format:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
+	clang-format -i Sources/CKernel/*.c Sources/CKernel/include/*.h
 
 clean:
 	rm -rf .build out
