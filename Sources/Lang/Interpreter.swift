@@ -1,138 +1,254 @@
+import CKernel
 import Data
 import Foundation
 import NN
 import Tensor
 
-/// A tree-walking interpreter. Its variables live as long as it does, so the
-/// REPL keeps every variable after an error.
+/// A tree-walking interpreter. Its globals live as long as it does, so the REPL
+/// keeps every variable after an error.
 public final class Interpreter {
-  public private(set) var globals: [String: Value] = [:]
+  let globalScope = Environment(parent: nil)
   /// Where `print`, shown values and progress go.
   public var write: (String) -> Void
   /// Whether output is an interactive terminal (live progress bars).
   public var isTerminal: Bool
   /// Seeds parameter initialisation; `seed n` resets it.
   public var rng = RandomSource(seed: 42)
+  /// Where figures and other files of a replayed notebook go.
+  public var outputDirectory: String?
+  /// Files (figures) written since the last `takeProducedFiles()`, for reports.
+  var producedFiles: [String] = []
+  /// Extra folders searched by `use`, after the notebook's own folder.
+  public var libraryPaths: [String] = []
+  /// When set, each statement and loop turn spends one step; at zero the program stops (fuzzing).
+  public var stepBudget: Int?
+  /// Builtins a sandboxed interpreter refuses (fuzzing excludes data loading and training).
+  public var refusedFamilies: Set<String> = []
+  private var callDepth = 0
+  static let maxCallDepth = 200
+  private var loadedFiles: Set<String> = []
 
   public init(write: @escaping (String) -> Void = { print($0, terminator: "") }, isTerminal: Bool = false) {
     self.write = write
     self.isTerminal = isTerminal
   }
 
-  public func variable(_ name: String) -> Value? { globals[name] }
-  public func define(_ name: String, _ value: Value) { globals[name] = value }
+  public var globals: [String: Value] { globalScope.values }
+  public func variable(_ name: String) -> Value? { globalScope.lookup(name) }
+  public func define(_ name: String, _ value: Value) { globalScope.define(name, value) }
 
-  /// Parses and runs a whole source; with `showValues`, each expression
-  /// statement's value (other than none) is written, as at a prompt.
-  public func run(_ file: SourceFile, showValues: Bool = true) throws {
-    let program = try Parser.parse(file)
-    for statement in program { try execute(statement, showValues: showValues) }
+  public func takeProducedFiles() -> [String] {
+    defer { producedFiles = [] }
+    return producedFiles
   }
 
-  public func execute(_ statement: Stmt, showValues: Bool) throws {
+  /// Parses, checks and runs a whole source. With `showValues`, each top-level
+  /// expression statement's value (other than none) is written, as at a prompt.
+  public func run(_ file: SourceFile, showValues: Bool = true) throws {
+    let program = try Parser.parseTopLevel(file)
+    // `use` runs first so that the check knows the names the used files define.
+    for case .use(let path, let location) in program.map(\.statement) { try use(path, at: location) }
+    try check(program.map(\.statement))
+    for item in program { try runTopLevel(item.statement, showValues: showValues) }
+  }
+
+  /// Reports undefined names and bad builtin calls before anything runs.
+  public func check(_ statements: [Stmt]) throws {
+    var resolver = Resolver(known: Set(globalScope.visibleNames))
+    try resolver.check(statements)
+  }
+
+  public func runTopLevel(_ statement: Stmt, showValues: Bool) throws {
+    switch try execute(statement, in: globalScope, showValues: showValues) {
+    case .normal: return
+    case .breakLoop, .continueLoop:
+      throw AtelierError("break and continue belong inside a loop", at: statement.location)
+    case .returned:
+      throw AtelierError("return belongs inside a function", at: statement.location)
+    }
+  }
+
+  // MARK: statements
+
+  enum Flow {
+    case normal, breakLoop, continueLoop
+    case returned(Value)
+  }
+
+  private func spendStep(_ location: SourceLocation) throws {
+    if let budget = stepBudget {
+      guard budget > 0 else { throw AtelierError("the program ran out of steps", at: location) }
+      stepBudget = budget - 1
+    }
+  }
+
+  func execute(_ statement: Stmt, in scope: Environment, showValues: Bool = false) throws -> Flow {
+    try spendStep(statement.location)
     switch statement {
     case .expression(let expr, let hidden):
-      let value = try evaluate(expr)
+      let value = try evaluate(expr, in: scope)
       if showValues, !hidden, !value.isNone { write(Printer.show(value) + "\n") }
     case .assign(let names, let expr, let location):
-      let value = try evaluate(expr)
+      let value = try evaluate(expr, in: scope)
       if names.count == 1 {
-        globals[names[0]] = value
-        return
-      }
-      guard case .list(let items) = value, items.count == names.count else {
-        throw AtelierError(
-          "cannot unpack \(value.typeName) into \(names.count) names", at: location,
-          hint: "the right side must give exactly \(names.count) values")
-      }
-      for (name, item) in zip(names, items) { globals[name] = item }
-    }
-  }
-
-  // MARK: expressions
-
-  public func evaluate(_ expr: Expr) throws -> Value {
-    switch expr.kind {
-    case .number(let n): return .number(n)
-    case .string(let s): return .string(s)
-    case .bool(let b): return .bool(b)
-    case .none: return .none
-    case .identifier(let name): return try lookup(name, at: expr.location)
-    case .list(let items): return .list(try items.map(evaluate))
-    case .member(let base, let name): return try member(of: try evaluate(base), name, at: expr.location)
-    case .index(let base, let index):
-      return try subscriptValue(try evaluate(base), try evaluate(index), at: expr.location)
-    case .unary(let op, let operand): return try unary(op, try evaluate(operand), at: expr.location)
-    case .binary(let op, let lhs, let rhs):
-      if op == "and" || op == "or" {
-        let left = try truth(try evaluate(lhs), at: lhs.location)
-        if op == "and" ? !left : left { return .bool(left) }
-        return .bool(try truth(try evaluate(rhs), at: rhs.location))
-      }
-      return try binary(op, try evaluate(lhs), try evaluate(rhs), at: expr.location)
-    case .call(let callee, let args):
-      return try call(callee, args, block: nil, at: expr.location)
-    case .block(let callee, let args, let items):
-      let values = try items.map(blockItem)
-      return try call(callee, args, block: values, at: expr.location)
-    }
-  }
-
-  private func lookup(_ name: String, at location: SourceLocation) throws -> Value {
-    if let value = globals[name] { return value }
-    if let builtin = Registry.byName[name] { return .builtin(builtin) }
-    let known = Array(globals.keys) + Registry.all.map(\.name)
-    throw AtelierError(
-      "'\(name)' is not defined", at: location,
-      hint: suggestion(for: name, among: known).map { "did you mean '\($0)'?" })
-  }
-
-  /// A block item is a layer; a bare builtin such as `relu` is called with no arguments.
-  private func blockItem(_ item: BlockItem) throws -> Value {
-    var value = try evaluate(item.expr)
-    if case .builtin(let b) = value { value = try invoke(b, positional: [], named: [], block: nil, at: item.location) }
-    guard case .layer(let layer) = value else {
-      throw AtelierError("a model block holds layers, but this is a \(value.typeName)", at: item.location)
-    }
-    if let alias = item.alias {
-      layer.name = alias
-      layer.hasExplicitName = true
-    }
-    return value
-  }
-
-  private func call(_ calleeExpr: Expr, _ args: [Argument], block: [Value]?, at location: SourceLocation) throws
-    -> Value
-  {
-    let callee = try evaluate(calleeExpr)
-    var positional: [Value] = []
-    var named: [(String, Value)] = []
-    for arg in args {
-      let value = try evaluate(arg.value)
-      if let label = arg.label {
-        named.append((label, value))
+        scope.define(names[0], value)
       } else {
-        guard named.isEmpty else {
-          throw AtelierError("a positional argument cannot follow a named one", at: arg.location)
-        }
-        positional.append(value)
+        let items = try unpack(value, into: names.count, at: location)
+        for (name, item) in zip(names, items) { scope.define(name, item) }
       }
+    case .assignInto(let target, let expr, let location):
+      try assign(into: target, try evaluate(expr, in: scope), in: scope, at: location)
+    case .function(let decl):
+      scope.define(decl.name, .function(UserFunction(declaration: decl, closure: scope)))
+    case .returnValue(let expr, _):
+      return .returned(try expr.map { try evaluate($0, in: scope) } ?? .none)
+    case .ifChain(let branches, let otherwise, _):
+      for branch in branches where try truth(try evaluate(branch.condition, in: scope), at: branch.condition.location) {
+        return try executeBlock(branch.body, in: scope)
+      }
+      if let otherwise { return try executeBlock(otherwise, in: scope) }
+    case .forLoop(let names, let sequenceExpr, let body, let location):
+      let sequence = try iterate(try evaluate(sequenceExpr, in: scope), at: sequenceExpr.location)
+      for item in sequence {
+        try checkInterrupt(at: location)
+        if names.count == 1 {
+          scope.define(names[0], item)
+        } else {
+          for (name, part) in zip(names, try unpack(item, into: names.count, at: location)) { scope.define(name, part) }
+        }
+        switch try executeBlock(body, in: scope) {
+        case .breakLoop: return .normal
+        case .returned(let v): return .returned(v)
+        case .normal, .continueLoop: continue
+        }
+      }
+    case .whileLoop(let condition, let body, let location):
+      while try truth(try evaluate(condition, in: scope), at: condition.location) {
+        try checkInterrupt(at: location)
+        try spendStep(location)
+        switch try executeBlock(body, in: scope) {
+        case .breakLoop: return .normal
+        case .returned(let v): return .returned(v)
+        case .normal, .continueLoop: continue
+        }
+      }
+    case .breakLoop: return .breakLoop
+    case .continueLoop: return .continueLoop
+    case .use(let path, let location):
+      try use(path, at: location)
     }
-    guard case .builtin(let builtin) = callee else {
-      throw AtelierError("a \(callee.typeName) cannot be called", at: calleeExpr.location)
+    return .normal
+  }
+
+  func executeBlock(_ statements: [Stmt], in scope: Environment) throws -> Flow {
+    for statement in statements {
+      let flow = try execute(statement, in: scope)
+      if case .normal = flow { continue }
+      return flow
     }
-    return try invoke(builtin, positional: positional, named: named, block: block, at: location)
+    return .normal
+  }
+
+  /// Ctrl-C stops a running loop at its next turn.
+  private func checkInterrupt(at location: SourceLocation) throws {
+    if takePendingInterrupt() { throw AtelierError("interrupted", at: location) }
+  }
+
+  private func unpack(_ value: Value, into count: Int, at location: SourceLocation) throws -> [Value] {
+    guard case .list(let items) = value, items.count == count else {
+      let got = { if case .list(let items) = value { return "\(items.count) values" } else { return "a \(value.typeName)" } }()
+      throw AtelierError("cannot unpack \(got) into \(count) names", at: location, hint: "the right side must give exactly \(count) values")
+    }
+    return items
+  }
+
+  // MARK: use
+
+  /// Runs another notebook's statements in this session, once per file.
+  private func use(_ path: String, at location: SourceLocation) throws {
+    let here = URL(fileURLWithPath: location.file.name).deletingLastPathComponent().path
+    let folders = [here] + libraryPaths
+    let candidates = folders.flatMap { folder in
+      [path, path + ".atl"].map { path.hasPrefix("/") ? $0 : URL(fileURLWithPath: folder).appendingPathComponent($0).path }
+    }
+    guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
+      throw AtelierError(
+        "use: cannot find \"\(path)\"", at: location,
+        hint: "looked in " + folders.map { $0.isEmpty ? "." : $0 }.joined(separator: ", "))
+    }
+    let canonical = URL(fileURLWithPath: found).standardizedFileURL.path
+    guard loadedFiles.insert(canonical).inserted else { return }
+    guard let text = try? String(contentsOfFile: found, encoding: .utf8) else {
+      throw AtelierError("use: \(found) is not readable UTF-8 text", at: location)
+    }
+    try run(SourceFile(name: found, text: text), showValues: false)
+  }
+
+  // MARK: calls
+
+  func callFunction(
+    _ callee: Value, positional: [Value], named: [(String, Value)], block: [Value]? = nil, at location: SourceLocation
+  ) throws -> Value {
+    switch callee {
+    case .builtin(let builtin):
+      return try invoke(builtin, positional: positional, named: named, block: block, at: location)
+    case .function(let function):
+      guard block == nil else { throw AtelierError("\(function.declaration.name) does not take a { … } block", at: location) }
+      return try invoke(function, positional: positional, named: named, at: location)
+    case .layer(let layer):
+      return try applyLayer(layer, positional, named, at: location)
+    default:
+      throw AtelierError("a \(callee.typeName) cannot be called", at: location)
+    }
+  }
+
+  /// Binds arguments to a language function's parameters and runs its body in a new scope.
+  private func invoke(_ function: UserFunction, positional: [Value], named: [(String, Value)], at location: SourceLocation)
+    throws -> Value
+  {
+    let decl = function.declaration
+    guard positional.count <= decl.parameters.count else {
+      throw AtelierError(
+        "\(decl.name) takes \(decl.parameters.count) argument\(decl.parameters.count == 1 ? "" : "s") but got \(positional.count)",
+        at: location, hint: "usage: \(function.signature)")
+    }
+    callDepth += 1
+    defer { callDepth -= 1 }
+    guard callDepth < Interpreter.maxCallDepth else {
+      throw AtelierError("calls nested too deeply (more than \(Interpreter.maxCallDepth)); is \(decl.name) recursing forever?", at: location)
+    }
+    let scope = Environment(parent: function.closure)
+    for (parameter, value) in zip(decl.parameters, positional) { scope.define(parameter.name, value) }
+    for (label, value) in named {
+      guard let index = decl.parameters.firstIndex(where: { $0.name == label }) else {
+        let close = suggestion(for: label, among: decl.parameters.map(\.name))
+        throw AtelierError(
+          "\(decl.name) has no parameter '\(label)'", at: location,
+          hint: close.map { "did you mean '\($0)'?" } ?? "usage: \(function.signature)")
+      }
+      guard index >= positional.count else { throw AtelierError("\(decl.name): '\(label)' is given twice", at: location) }
+      scope.define(label, value)
+    }
+    for parameter in decl.parameters.dropFirst(positional.count) where scope.lookupLocal(parameter.name) == nil {
+      guard let defaultExpr = parameter.defaultValue else {
+        throw AtelierError("\(decl.name) needs a value for '\(parameter.name)'", at: location, hint: "usage: \(function.signature)")
+      }
+      scope.define(parameter.name, try evaluate(defaultExpr, in: scope))
+    }
+    if case .returned(let value) = try executeBlock(decl.body, in: scope) { return value }
+    return .none
   }
 
   /// Runs a builtin, turning any error it raises into one that points at the call.
-  func invoke(
-    _ builtin: Builtin, positional: [Value], named: [(String, Value)], block: [Value]?, at location: SourceLocation
-  )
+  func invoke(_ builtin: Builtin, positional: [Value], named: [(String, Value)], block: [Value]?, at location: SourceLocation)
     throws -> Value
   {
+    if refusedFamilies.contains(builtin.family) {
+      throw AtelierError("\(builtin.name) is not available here", at: location)
+    }
     do {
       let arguments = try builtin.bind(positional: positional, named: named, block: block)
-      return try builtin.run(arguments, self)
+      return try builtin.run(arguments, CallContext(interpreter: self, location: location))
     } catch let error as AtelierError {
       throw error.location == nil ? AtelierError(error.message, at: location, hint: error.hint) : error
     } catch let error as LayerError {
@@ -148,145 +264,35 @@ public final class Interpreter {
     }
   }
 
-  // MARK: operators, members, indexing
-
-  private func truth(_ value: Value, at location: SourceLocation) throws -> Bool {
-    switch value {
-    case .bool(let b): return b
-    case .none: return false
-    case .number(let n): return n != 0
-    default: throw AtelierError("a \(value.typeName) is neither true nor false", at: location)
+  /// A model or layer called as a function: `net(x)` runs its forward pass.
+  private func applyLayer(_ layer: Layer, _ positional: [Value], _ named: [(String, Value)], at location: SourceLocation) throws -> Value {
+    guard positional.count == 1, named.isEmpty, case .tensor(let x) = positional[0] else {
+      throw AtelierError("\(layer.name) takes one tensor: \(layer.name)(x)", at: location)
     }
-  }
-
-  private func unary(_ op: String, _ value: Value, at location: SourceLocation) throws -> Value {
-    switch (op, value) {
-    case ("-", .number(let n)): return .number(-n)
-    case ("not", _): return .bool(!(try truth(value, at: location)))
-    default: throw AtelierError("'\(op)' does not apply to a \(value.typeName)", at: location)
-    }
-  }
-
-  private func binary(_ op: String, _ a: Value, _ b: Value, at location: SourceLocation) throws -> Value {
-    switch (a, b) {
-    case (.number(let x), .number(let y)):
-      switch op {
-      case "+": return .number(x + y)
-      case "-": return .number(x - y)
-      case "*": return .number(x * y)
-      case "/":
-        guard y != 0 else { throw AtelierError("division by zero", at: location) }
-        return .number(x / y)
-      case "%":
-        guard y != 0 else { throw AtelierError("modulo by zero", at: location) }
-        return .number(x.truncatingRemainder(dividingBy: y))
-      case "**": return .number(pow(x, y))
-      case "==": return .bool(x == y)
-      case "!=": return .bool(x != y)
-      case "<": return .bool(x < y)
-      case "<=": return .bool(x <= y)
-      case ">": return .bool(x > y)
-      case ">=": return .bool(x >= y)
-      case "..":
-        guard abs(y - x) <= 10_000_000 else { throw AtelierError("range \(x)..\(y) is too long", at: location) }
-        return .list(x <= y ? stride(from: x, through: y, by: 1).map { .number($0) } : [])
-      default: break
+    do {
+      if let model = layer as? Sequential, !model.isBuilt {
+        try model.build(inputShape: Array(x.shape.dropFirst()), rng: rng)
       }
-    case (.string(let x), .string(let y)):
-      switch op {
-      case "+": return .string(x + y)
-      case "==": return .bool(x == y)
-      case "!=": return .bool(x != y)
-      default: break
-      }
-    case (.list(let x), .list(let y)) where op == "+":
-      return .list(x + y)
-    case (.bool(let x), .bool(let y)) where op == "==" || op == "!=":
-      return .bool((x == y) == (op == "=="))
-    default: break
+      return .tensor(try layer.forward(x, training: false))
+    } catch let error as LayerError {
+      throw AtelierError(error.description, at: location, hint: error.hint)
+    } catch let error as TensorError {
+      throw AtelierError(error.message, at: location, hint: error.hint)
     }
-    if op == "==" { return .bool(false) }
-    if op == "!=" { return .bool(true) }
-    throw AtelierError("'\(op)' does not apply to a \(a.typeName) and a \(b.typeName)", at: location)
   }
+}
 
-  private func member(of value: Value, _ name: String, at location: SourceLocation) throws -> Value {
-    let found: Value?
-    switch value {
-    case .record(let r): found = r[name]
-    case .dataset(let d): found = datasetMember(d, name)
-    case .history(let h): found = historyMember(h, name)
-    case .layer(let l): found = layerMember(l, name)
-    case .tensor(let t): found = name == "shape" ? .list(t.shape.map { .number(Double($0)) }) : nil
-    case .list(let items): found = name == "last" ? items.last : name == "count" ? .number(Double(items.count)) : nil
-    default: found = nil
-    }
-    if let found { return found }
-    let names = memberNames(of: value)
-    throw AtelierError(
-      "a \(value.typeName) has no member '\(name)'", at: location,
-      hint: suggestion(for: name, among: names).map { "did you mean '\($0)'?" }
-        ?? (names.isEmpty ? nil : "members: " + names.joined(separator: ", ")))
-  }
+/// What a builtin sees of the call: the interpreter and where the call is.
+public struct CallContext {
+  public let interpreter: Interpreter
+  public let location: SourceLocation
 
-  /// Member names for completion and error hints.
-  public func memberNames(of value: Value) -> [String] {
-    switch value {
-    case .record(let r): return r.fields.map(\.name)
-    case .dataset: return ["images", "labels", "classes", "count", "shape"]
-    case .history: return ["loss", "acc", "val_loss", "val_acc", "time", "lr", "epochs"]
-    case .layer(let l): return ["name", "params"] + ((l as? Sequential)?.layers.map(\.name) ?? [])
-    case .tensor: return ["shape"]
-    case .list: return ["last", "count"]
-    default: return []
-    }
+  /// Calls a function value (builtin or written in the language) with arguments.
+  public func call(_ function: Value, _ arguments: [Value]) throws -> Value {
+    try interpreter.callFunction(function, positional: arguments, named: [], at: location)
   }
+}
 
-  private func datasetMember(_ d: Dataset, _ name: String) -> Value? {
-    switch name {
-    case "images": return .tensor(d.images)
-    case "labels": return .list(d.labels.map { .number(Double($0)) })
-    case "classes": return .list(d.classes.map { .string($0) })
-    case "count": return .number(Double(d.count))
-    case "shape": return .list(d.sampleShape.map { .number(Double($0)) })
-    default: return nil
-    }
-  }
-
-  private func historyMember(_ h: History, _ name: String) -> Value? {
-    let numbers: ([Double]) -> Value = { .list($0.map { .number($0) }) }
-    switch name {
-    case "loss": return numbers(h.trainLoss)
-    case "acc": return numbers(h.trainAccuracy)
-    case "val_loss": return numbers(h.validationLoss)
-    case "val_acc": return numbers(h.validationAccuracy)
-    case "time": return numbers(h.epochs.map(\.seconds))
-    case "lr": return numbers(h.epochs.map(\.learningRate))
-    case "epochs": return .number(Double(h.epochs.count))
-    default: return nil
-    }
-  }
-
-  private func layerMember(_ l: Layer, _ name: String) -> Value? {
-    switch name {
-    case "name": return .string(l.name)
-    case "params":
-      return .number(Double((l as? Sequential)?.layers.reduce(0) { $0 + $1.parameterCount } ?? l.parameterCount))
-    default: return (l as? Sequential)?.layer(named: name).map { .layer($0) }
-    }
-  }
-
-  private func subscriptValue(_ base: Value, _ index: Value, at location: SourceLocation) throws -> Value {
-    guard case .list(let items) = base else {
-      throw AtelierError("a \(base.typeName) cannot be indexed", at: location)
-    }
-    guard case .number(let n) = index, n.rounded() == n, abs(n) < 1e15 else {
-      throw AtelierError("a list index must be a whole number", at: location)
-    }
-    let i = Int(n) < 0 ? items.count + Int(n) : Int(n)
-    guard items.indices.contains(i) else {
-      throw AtelierError("index \(Int(n)) is out of range for a list of \(items.count)", at: location)
-    }
-    return items[i]
-  }
+extension Environment {
+  func lookupLocal(_ name: String) -> Value? { values[name] }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Turns source text into tokens. Newlines end statements except inside
 /// parentheses and brackets; `#` starts a comment.
 public struct Lexer {
@@ -20,6 +22,14 @@ public struct Lexer {
   public init(file: SourceFile) {
     self.file = file
     self.scalars = Array(file.text.unicodeScalars)
+  }
+
+  /// Lexes a fragment of `file` (the code inside a string's `{…}`) that starts at `line`:`column`.
+  public init(file: SourceFile, fragment: String, line: Int, column: Int) {
+    self.file = file
+    self.scalars = Array(fragment.unicodeScalars)
+    self.line = line
+    self.column = column
   }
 
   public mutating func tokenize() throws -> [Token] {
@@ -49,7 +59,7 @@ public struct Lexer {
       } else if ("0"..."9").contains(c) || (c == "." && peek(1).map { ("0"..."9").contains($0) } == true) {
         kind = .number(try readNumber())
       } else if c == "\"" {
-        kind = .string(try readString())
+        kind = try readString()
       } else if let symbol = Lexer.symbols.first(where: matches) {
         for _ in symbol.unicodeScalars { advance() }
         if symbol == "(" || symbol == "[" { groupDepth += 1 }
@@ -138,26 +148,31 @@ public struct Lexer {
     return value
   }
 
-  private mutating func readString() throws -> String {
+  /// A string literal; `{expr}` inside it interpolates, `\{` is a literal brace.
+  private mutating func readString() throws -> TokenKind {
     let start = SourceLocation(file: file, line: line, column: column)
     advance()
+    var parts: [TemplatePart] = []
     var text = String.UnicodeScalarView()
-    while index < scalars.count, scalars[index] != "\"" {
+    while index < scalars.count, scalars[index] != "\"", scalars[index] != "\n" {
       var c = scalars[index]
-      if c == "\n" { break }
+      if c == "{" {
+        if !text.isEmpty { parts.append(.text(String(text))) }
+        text = String.UnicodeScalarView()
+        parts.append(try readInterpolation())
+        continue
+      }
       if c == "\\", let next = peek(1) {
         advance()
         switch next {
         case "n": c = "\n"
         case "t": c = "\t"
-        case "\\": c = "\\"
-        case "\"": c = "\""
-        case "{": c = "{"
+        case "\\", "\"", "{", "}": c = next
         default:
           throw AtelierError(
             "unknown escape '\\\(Character(next))' in string",
             at: SourceLocation(file: file, line: line, column: column - 1),
-            hint: "use \\n, \\t, \\\\ or \\\"")
+            hint: "use \\n, \\t, \\\\, \\\" or \\{")
         }
       }
       text.append(c)
@@ -167,6 +182,39 @@ public struct Lexer {
       throw AtelierError("unterminated string", at: start, hint: "close it with \" on the same line")
     }
     advance()
-    return String(text)
+    if parts.isEmpty { return .string(String(text)) }
+    if !text.isEmpty { parts.append(.text(String(text))) }
+    return .template(parts)
+  }
+
+  /// `{code}` inside a string, up to the matching `}` on the same line.
+  private mutating func readInterpolation() throws -> TemplatePart {
+    let start = SourceLocation(file: file, line: line, column: column)
+    advance()
+    let (codeLine, codeColumn) = (line, column)
+    var code = String.UnicodeScalarView()
+    var depth = 0
+    var quoted = false
+    while index < scalars.count, scalars[index] != "\n" {
+      let c = scalars[index]
+      if c == "\"" { quoted.toggle() }
+      if !quoted {
+        if c == "{" { depth += 1 }
+        if c == "}" {
+          if depth == 0 { break }
+          depth -= 1
+        }
+      }
+      code.append(c)
+      advance()
+    }
+    guard index < scalars.count, scalars[index] == "}" else {
+      throw AtelierError("'{' in a string is not closed", at: start, hint: "close it with '}', or write \\{ for a brace")
+    }
+    advance()
+    guard !String(code).trimmingCharacters(in: .whitespaces).isEmpty else {
+      throw AtelierError("empty {} in a string", at: start, hint: "write \\{ for a literal brace")
+    }
+    return .code(String(code), line: codeLine, column: codeColumn)
   }
 }

@@ -9,6 +9,13 @@ public enum Printer {
   public static func inline(_ value: Value) -> String {
     switch value {
     case .string(let s): return "\"\(s)\""
+    case .list(let items): return list(items)
+    case .record(let r): return "{" + r.fields.map { "\($0.name): \(inline($0.value))" }.joined(separator: ", ") + "}"
+    case .layer(let l): return "<\(l is Sequential ? "model" : "layer") \(l.name)>"
+    case .history(let h): return "<history, \(h.epochs.count) epochs>"
+    case .builtin(let b): return "<function \(b.name)>"
+    case .function(let f): return "<function \(f.declaration.name)>"
+    case .tensor(let t): return "<tensor \(describe(shape: t.shape))>"
     default: return show(value)
     }
   }
@@ -39,27 +46,126 @@ public enum Printer {
     case .number(let n): return number(n)
     case .string(let s): return s
     case .list(let items):
-      let shown = items.prefix(20).map(inline)
-      return "[" + shown.joined(separator: ", ") + (items.count > 20 ? ", … (\(items.count) items)" : "") + "]"
-    case .record(let r):
-      return "{" + r.fields.map { "\($0.name): \(inline($0.value))" }.joined(separator: ", ") + "}"
+      if let table = recordTable(items) { return table }
+      return list(items)
+    case .record(let r): return record(r)
     case .tensor(let t): return tensor(t)
     case .dataset(let d):
-      return
-        "dataset \(d.name): \(grouped(d.count)) images \(describe(shape: d.sampleShape)), \(d.classes.count) classes"
+      return "dataset \(d.name): \(grouped(d.count)) images \(describe(shape: d.sampleShape)), \(d.classes.count) classes"
     case .layer(let l):
       if let model = l as? Sequential { return summary(model) }
       return "\(l.name): \(l.kind)" + (l.details.isEmpty ? "" : " \(l.details)")
     case .optimizer(let o): return o.summary
     case .history(let h): return history(h)
     case .builtin(let b): return "\(b.signature)\n  \(b.summary)"
+    case .function(let f): return "function \(f.signature)" + (f.declaration.doc.map { "\n  \($0)" } ?? "")
     }
   }
 
+  static func list(_ items: [Value]) -> String {
+    let shown = items.prefix(20).map(inline)
+    return "[" + shown.joined(separator: ", ") + (items.count > 20 ? ", … (\(items.count) items)" : "") + "]"
+  }
+
+  /// `{a: 1, b: 2}` on one line when short, one field per line otherwise.
+  static func record(_ r: Record) -> String {
+    let parts = r.fields.map { "\($0.name): \(inline($0.value))" }
+    let oneLine = "{" + parts.joined(separator: ", ") + "}"
+    if oneLine.count <= 100, !oneLine.contains("\n") { return oneLine }
+    let width = r.fields.map(\.name.count).max() ?? 0
+    return r.fields.map { field -> String in
+      let pad = String(repeating: " ", count: width - field.name.count)
+      let body: String
+      if case .record(let inner) = field.value, inner.fields.allSatisfy({ if case .number = $0.value { return true } else { return false } }) {
+        body = "\n" + inner.fields.map { "  \($0.name)\(String(repeating: " ", count: max(0, (inner.fields.map(\.name.count).max() ?? 0) - $0.name.count)))  \(inline($0.value))" }.joined(separator: "\n")
+      } else {
+        body = inline(field.value)
+      }
+      return "\(field.name)\(pad)  \(body)"
+    }.joined(separator: "\n")
+  }
+
+  /// A list of records with the same fields, as a table (grid-search results).
+  static func recordTable(_ items: [Value]) -> String? {
+    guard items.count >= 1 else { return nil }
+    var records: [Record] = []
+    for item in items {
+      guard case .record(let r) = item else { return nil }
+      records.append(r)
+    }
+    let columns = records[0].names
+    guard !columns.isEmpty, records.allSatisfy({ $0.names == columns }) else { return nil }
+    let rows = [columns] + records.map { r in r.fields.map { inline($0.value) } }
+    let numeric = Set(columns.indices.filter { i in records.allSatisfy { if case .number = $0.fields[i].value { return true } else { return false } } })
+    return table(rows, rightAligned: numeric)
+  }
+
+  /// Formats a value by a spec such as `.3f`, `8.2f`, `d`, `.1%`, `e`, `>10`.
+  public static func format(_ value: Value, spec: String, at location: SourceLocation) throws -> String {
+    var rest = Substring(spec)
+    var align: Character?
+    if let first = rest.first, "<>^".contains(first) {
+      align = first
+      rest = rest.dropFirst()
+    }
+    var kind: Character?
+    if let last = rest.last, "fdeg%s".contains(last) {
+      kind = last
+      rest = rest.dropLast()
+    }
+    let parts = rest.split(separator: ".", omittingEmptySubsequences: false)
+    let width = parts.first.flatMap { Int($0) } ?? 0
+    let precision = parts.count > 1 ? Int(parts[1]) : nil
+    var text: String
+    switch (value, kind) {
+    case (.number(let n), "f"): text = String(format: "%.\(precision ?? 6)f", n)
+    case (.number(let n), "e"): text = String(format: "%.\(precision ?? 6)e", n)
+    case (.number(let n), "g"): text = String(format: "%.\(precision ?? 6)g", n)
+    case (.number(let n), "%"): text = String(format: "%.\(precision ?? 0)f%%", n * 100)
+    case (.number(let n), "d"):
+      guard n.isFinite, abs(n) < 1e18 else { throw AtelierError("cannot format \(number(n)) as a whole number", at: location) }
+      text = String(Int(n.rounded()))
+    case (.number(let n), nil) where precision != nil: text = String(format: "%.\(precision!)f", n)
+    case (_, nil), (_, "s"): text = show(value)
+    default:
+      throw AtelierError("the format '\(spec)' applies to numbers, not to a \(value.typeName)", at: location)
+    }
+    if text.count < width {
+      let pad = String(repeating: " ", count: width - text.count)
+      let isText = kind == "s" || { if case .number = value { return false } else { return true } }()
+      switch align ?? (isText ? "<" : ">") {
+      case "<": text += pad
+      case "^":
+        let left = pad.count / 2
+        text = String(repeating: " ", count: left) + text + String(repeating: " ", count: pad.count - left)
+      default: text = pad + text
+      }
+    }
+    return text
+  }
+
+  /// PyTorch-like: nested brackets, long dimensions summarised with an ellipsis.
   static func tensor(_ t: Tensor) -> String {
+    if t.rank == 0 { return "tensor(\(element(t.scalarValue)))" }
     let values = t.toArray()
-    let shown = values.prefix(8).map { String(format: "%.4f", $0) }.joined(separator: ", ")
-    return "tensor([\(shown)\(values.count > 8 ? ", …" : "")], shape: \(describe(shape: t.shape)))"
+    func render(_ dim: Int, _ offset: Int, _ indent: Int) -> String {
+      let size = t.shape[dim]
+      let stride = t.shape[(dim + 1)...].reduce(1, *)
+      let picks: [Int?] = size > 6 ? [0, 1, 2, nil, size - 3, size - 2, size - 1] : Array(0..<size)
+      if dim == t.rank - 1 {
+        return "[" + picks.map { $0.map { element(values[offset + $0]) } ?? "…" }.joined(separator: ", ") + "]"
+      }
+      let inner = picks.map { $0.map { render(dim + 1, offset + $0 * stride, indent + 1) } ?? "…" }
+      let separator = ",\n" + String(repeating: "\n", count: max(0, t.rank - dim - 2)) + String(repeating: " ", count: indent + 1)
+      return "[" + inner.joined(separator: separator) + "]"
+    }
+    return "tensor(" + render(0, 0, 7) + ", shape: \(describe(shape: t.shape)))"
+  }
+
+  static func element(_ x: Float) -> String {
+    if x.isNaN { return "nan" }
+    if x.isInfinite { return x > 0 ? "inf" : "-inf" }
+    return String(format: "%.4f", x)
   }
 
   /// A layer table: name, kind, output shape, parameters, details.
@@ -106,7 +212,7 @@ public enum Printer {
       row.enumerated().map { i, cell in
         let pad = String(repeating: " ", count: widths[i] - cell.count)
         return rightAligned.contains(i) ? pad + cell : cell + pad
-      }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+      }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
     }.joined(separator: "\n")
   }
 }

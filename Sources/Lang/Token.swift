@@ -1,7 +1,14 @@
+/// A piece of a string literal: text, or `{code}` to interpolate (with its place).
+public enum TemplatePart: Equatable {
+  case text(String)
+  case code(String, line: Int, column: Int)
+}
+
 public enum TokenKind: Equatable {
   case identifier(String)
   case number(Double)
   case string(String)
+  case template([TemplatePart])
   case keyword(String)
   case symbol(String)
   case newline
@@ -20,6 +27,7 @@ public struct Token {
     case .identifier(let s), .keyword(let s), .symbol(let s): return s
     case .number(let n): return String(n)
     case .string(let s): return "\"\(s)\""
+    case .template: return "string"
     case .newline: return "end of line"
     case .end: return "end of input"
     }

@@ -6,7 +6,19 @@ import Tensor
 public struct Record {
   public var fields: [(name: String, value: Value)]
   public init(_ fields: [(String, Value)]) { self.fields = fields.map { (name: $0.0, value: $0.1) } }
-  public subscript(name: String) -> Value? { fields.first { $0.name == name }?.value }
+
+  public subscript(name: String) -> Value? {
+    get { fields.first { $0.name == name }?.value }
+    set {
+      if let i = fields.firstIndex(where: { $0.name == name }) {
+        if let newValue { fields[i].value = newValue } else { fields.remove(at: i) }
+      } else if let newValue {
+        fields.append((name, newValue))
+      }
+    }
+  }
+
+  public var names: [String] { fields.map(\.name) }
 }
 
 /// Every value a program can hold.
@@ -23,6 +35,7 @@ public enum Value {
   case optimizer(Optimizer)
   case history(History)
   case builtin(Builtin)
+  case function(UserFunction)
 
   /// The type name used in error messages and `:vars`.
   public var typeName: String {
@@ -38,9 +51,38 @@ public enum Value {
     case .layer(let l): return l is Sequential ? "model" : "layer"
     case .optimizer: return "optimizer"
     case .history: return "history"
-    case .builtin: return "function"
+    case .builtin, .function: return "function"
     }
   }
 
   public var isNone: Bool { if case .none = self { return true } else { return false } }
+
+  public var isCallable: Bool {
+    switch self {
+    case .builtin, .function: return true
+    default: return false
+    }
+  }
+
+  /// Structural equality for plain data; identity for models, datasets and the like.
+  public func equals(_ other: Value) -> Bool {
+    switch (self, other) {
+    case (.none, .none): return true
+    case (.bool(let a), .bool(let b)): return a == b
+    case (.number(let a), .number(let b)): return a == b
+    case (.string(let a), .string(let b)): return a == b
+    case (.list(let a), .list(let b)): return a.count == b.count && zip(a, b).allSatisfy { $0.equals($1) }
+    case (.record(let a), .record(let b)):
+      return a.fields.count == b.fields.count
+        && zip(a.fields, b.fields).allSatisfy { $0.name == $1.name && $0.value.equals($1.value) }
+    case (.tensor(let a), .tensor(let b)): return a === b
+    case (.dataset(let a), .dataset(let b)): return a === b
+    case (.layer(let a), .layer(let b)): return a === b
+    case (.optimizer(let a), .optimizer(let b)): return a === b
+    case (.history(let a), .history(let b)): return a === b
+    case (.builtin(let a), .builtin(let b)): return a === b
+    case (.function(let a), .function(let b)): return a === b
+    default: return false
+    }
+  }
 }

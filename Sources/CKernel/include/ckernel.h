@@ -99,6 +99,19 @@ double atl_mean(const float *x, int64_t n);
 void atl_argmax_rows(const float *x, int64_t rows, int64_t cols, int32_t *out);
 int atl_all_finite(const float *x, int64_t n);
 
+// ---- broadcasting (broadcast.c) ----
+enum { ATL_ADD = 0, ATL_SUB = 1, ATL_MUL = 2, ATL_DIV = 3 };
+// out (shape, rank <= 16, contiguous) = a op b, where a and b are read through
+// strides over `shape` (0 on broadcast dimensions)
+void atl_broadcast_binary(int op, const float *a, const int64_t *a_strides, const float *b,
+                          const int64_t *b_strides, float *out, const int64_t *shape, int rank);
+// t[offset(index, t_strides)] += g[index] over `shape`: sums a gradient back to
+// the shape of a broadcast operand
+void atl_accumulate_broadcast(const float *g, const int64_t *shape, int rank,
+                              const int64_t *t_strides, float *t);
+// in (rows, cols) -> out (cols, rows)
+void atl_transpose2d(const float *in, int64_t rows, int64_t cols, float *out);
+
 // ---- losses (loss.c) ----
 // logits (B,C), labels (B) -> probs (B,C); returns the mean cross-entropy.
 // Labels outside [0, C) are reported by returning NaN.

@@ -47,7 +47,7 @@ let layerBuiltins: [Builtin] = [
     ],
     acceptsBlock: true,
     summary: "A sequential model from a block of layers: model { conv 6, 5; relu; … }."
-  ) { args, interpreter in
+  ) { args, context in
     let layers = try (args.block ?? []).map { value -> Layer in
       guard case .layer(let layer) = value else { throw AtelierError("model: every item must be a layer") }
       return layer
@@ -63,7 +63,7 @@ let layerBuiltins: [Builtin] = [
         }
         return Int(n)
       }
-      try model.build(inputShape: shape, rng: interpreter.rng)
+      try model.build(inputShape: shape, rng: context.interpreter.rng)
     }
     return .layer(model)
   },

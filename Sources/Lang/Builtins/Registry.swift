@@ -76,11 +76,13 @@ public final class Builtin {
   public let variadic: Bool
   public let acceptsBlock: Bool
   public let summary: String
-  public let run: (Arguments, Interpreter) throws -> Value
+  /// Longer help shown by `:help name` and in docs/LANGUAGE.md; may hold an example.
+  public let help: String
+  public let run: (Arguments, CallContext) throws -> Value
 
   public init(
     _ name: String, family: String, parameters: [Parameter] = [], variadic: Bool = false, acceptsBlock: Bool = false,
-    summary: String, run: @escaping (Arguments, Interpreter) throws -> Value
+    summary: String, help: String = "", run: @escaping (Arguments, CallContext) throws -> Value
   ) {
     self.name = name
     self.family = family
@@ -88,6 +90,7 @@ public final class Builtin {
     self.variadic = variadic
     self.acceptsBlock = acceptsBlock
     self.summary = summary
+    self.help = help
     self.run = run
   }
 
@@ -139,7 +142,10 @@ public final class Builtin {
 /// All builtins by name, assembled from the families.
 public enum Registry {
   public static let all: [Builtin] =
-    coreBuiltins + dataBuiltins + layerBuiltins + trainingBuiltins
+    coreBuiltins + mathBuiltins + collectionBuiltins + dataBuiltins + layerBuiltins + trainingBuiltins
+
+  /// The families in the order the docs present them.
+  public static let families = ["core", "math", "collections", "data", "layers", "training"]
 
   public static let byName: [String: Builtin] = Dictionary(all.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
 }

@@ -56,7 +56,7 @@ let trainingBuiltins: [Builtin] = [
       Parameter("seed", default: .number(1), "seeds the shuffling of batches"),
     ],
     summary: "Trains a model with cross-entropy and returns its per-epoch history."
-  ) { args, interpreter in
+  ) { args, context in
     let model = try requireModel(args["model"], "fit")
     let data = try requireDataset(args["data"], "fit", "data")
     let optimizer: Optimizer
@@ -71,9 +71,9 @@ let trainingBuiltins: [Builtin] = [
     let options = FitOptions(
       epochs: try args.int("epochs"), batchSize: try args.int("batch"),
       seed: UInt64(bitPattern: Int64(try args.int("seed"))), validation: validation)
-    let display = ConsoleProgress(isTerminal: interpreter.isTerminal, write: interpreter.write)
+    let display = ConsoleProgress(isTerminal: context.interpreter.isTerminal, write: context.interpreter.write)
     let history = try fit(
-      model, on: data, optimizer: optimizer, options: options, initRNG: interpreter.rng, progress: display.handle)
+      model, on: data, optimizer: optimizer, options: options, initRNG: context.interpreter.rng, progress: display.handle)
     return .history(history)
   },
   Builtin(
