@@ -12,6 +12,11 @@ extension Interpreter {
         ?? (names.isEmpty ? nil : "members: " + names.joined(separator: ", ")))
   }
 
+  /// A member for tab completion; nil where there is none.
+  public func memberForCompletion(of value: Value, _ name: String) throws -> Value? {
+    try memberValue(of: value, name)
+  }
+
   private func memberValue(of value: Value, _ name: String) throws -> Value? {
     switch value {
     case .record(let r): return r[name]

@@ -16,6 +16,8 @@ public final class Interpreter {
   public var rng = RandomSource(seed: 42)
   /// Where figures and other files of a replayed notebook go.
   public var outputDirectory: String?
+  /// Values given on the command line (`--set quick=true`), read with `setting`.
+  public var settings: [String: Value] = [:]
   /// Files (figures) written since the last `takeProducedFiles()`, for reports.
   var producedFiles: [String] = []
   /// Extra folders searched by `use`, after the notebook's own folder.
@@ -165,7 +167,7 @@ public final class Interpreter {
   // MARK: use
 
   /// Runs another notebook's statements in this session, once per file.
-  private func use(_ path: String, at location: SourceLocation) throws {
+  func use(_ path: String, at location: SourceLocation) throws {
     let here = URL(fileURLWithPath: location.file.name).deletingLastPathComponent().path
     let folders = [here] + libraryPaths
     let candidates = folders.flatMap { folder in

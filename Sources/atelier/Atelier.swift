@@ -8,7 +8,7 @@ struct Atelier: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "atelier",
     abstract: "A notebook language for exploring small neural networks on image data.",
-    subcommands: [REPLCommand.self, RunCommand.self, CheckCommand.self],
+    subcommands: [REPLCommand.self, RunCommand.self, CheckCommand.self, DocsCommand.self],
     defaultSubcommand: REPLCommand.self)
 }
 
@@ -21,7 +21,7 @@ func readSource(_ path: String) throws -> SourceFile {
   return SourceFile(name: path, text: text)
 }
 
-func report(_ error: Error) {
+func printError(_ error: Error) {
   FileHandle.standardError.write(Data(("\(error)" + "\n").utf8))
 }
 
@@ -29,37 +29,84 @@ func standardOutputWriter(_ text: String) {
   FileHandle.standardOutput.write(Data(text.utf8))
 }
 
+/// An interpreter writing to standard output, with the standard library loaded.
+func makeInterpreter() throws -> Interpreter {
+  atl_install_interrupt_handler()
+  let interpreter = Interpreter(write: standardOutputWriter, isTerminal: isatty(STDOUT_FILENO) != 0)
+  try StandardLibrary.prepare(interpreter)
+  return interpreter
+}
+
+/// `name=value` from --set: a number, true/false, or else a string.
+func settingValue(_ text: String) -> Value {
+  if let n = Double(text) { return .number(n) }
+  if text == "true" || text == "false" { return .bool(text == "true") }
+  if text == "none" { return .none }
+  return .string(text)
+}
+
 struct RunCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "run", abstract: "Replay a notebook and exit (non-zero on error).")
 
   @ArgumentParser.Argument(help: "The notebook (.atl) to run.") var file: String
+  @Option(help: "Folder for figures and other files (default: out/<notebook name>).") var out: String?
+  @Option(help: "Write the notebook, its outputs and figures as Markdown to this file.") var report: String?
+  @Option(name: .customLong("set"), help: "Define a setting read by setting(name, default), as name=value.")
+  var settings: [String] = []
 
   func run() throws {
-    atl_install_interrupt_handler()
-    let interpreter = Interpreter(write: standardOutputWriter, isTerminal: isatty(STDOUT_FILENO) != 0)
+    let start = Date()
+    var records: [StatementRecord] = []
+    var failed = false
     do {
-      try interpreter.run(try readSource(file))
+      let interpreter = try makeInterpreter()
+      let name = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+      interpreter.outputDirectory = out ?? "out/\(name)"
+      for setting in settings {
+        guard let eq = setting.firstIndex(of: "=") else {
+          throw ValidationError("--set takes name=value, not \(setting)")
+        }
+        interpreter.settings[String(setting[..<eq])] = settingValue(String(setting[setting.index(after: eq)...]))
+      }
+      try NotebookRunner.replay(try readSource(file), in: interpreter, records: &records)
+    } catch let error as ValidationError {
+      throw error
     } catch {
-      report(error)
-      throw ExitCode(1)
+      printError(error)
+      failed = true
     }
+    if let report {
+      let markdown = Report.markdown(notebook: file, records: records, reportPath: report, seconds: Date().timeIntervalSince(start))
+      try FileManager.default.createDirectory(
+        at: URL(fileURLWithPath: report).deletingLastPathComponent(), withIntermediateDirectories: true)
+      try markdown.write(toFile: report, atomically: true, encoding: .utf8)
+    }
+    if failed { throw ExitCode(1) }
   }
 }
 
+
 struct CheckCommand: ParsableCommand {
-  static let configuration = CommandConfiguration(
-    commandName: "check", abstract: "Parse a notebook without running it.")
+  static let configuration = CommandConfiguration(commandName: "check", abstract: "Parse and check a notebook without running it.")
 
   @ArgumentParser.Argument(help: "The notebook (.atl) to check.") var file: String
 
   func run() throws {
     do {
-      let statements = try Parser.parse(try readSource(file))
+      let source = try readSource(file)
+      let statements = try Parser.parse(source)
       print("\(file): \(statements.count) statements, no syntax errors")
     } catch {
-      report(error)
+      printError(error)
       throw ExitCode(1)
     }
   }
+}
+
+struct DocsCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "docs", abstract: "Print docs/LANGUAGE.md, generated from the builtin registry.", shouldDisplay: false)
+
+  func run() throws { print(LanguageDocs.markdown(), terminator: "") }
 }

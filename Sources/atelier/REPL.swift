@@ -8,70 +8,80 @@ struct REPLCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "repl", abstract: "Start the interactive prompt (the default).")
 
+  @Option(name: .short, help: "Run one statement and exit.") var e: String?
+
   func run() throws {
-    atl_install_interrupt_handler()
-    let interactive = isatty(STDIN_FILENO) != 0
-    let interpreter = Interpreter(write: standardOutputWriter, isTerminal: isatty(STDOUT_FILENO) != 0)
-    let session = REPLSession(interpreter: interpreter, interactive: interactive)
+    let interpreter: Interpreter
+    do {
+      interpreter = try makeInterpreter()
+    } catch {
+      printError(error)
+      throw ExitCode(1)
+    }
+    if let statement = e {
+      do {
+        try interpreter.run(SourceFile(name: "<-e>", text: statement))
+      } catch {
+        printError(error)
+        throw ExitCode(1)
+      }
+      return
+    }
+    let session = REPLSession(interpreter: interpreter, interactive: isatty(STDIN_FILENO) != 0)
+    REPLSession.current = session
     let failed = session.loop()
-    if !interactive, failed { throw ExitCode(1) }
+    if !session.interactive, failed { throw ExitCode(1) }
   }
 }
 
 /// The read-eval-print loop: readline on a terminal, plain line reading from a pipe.
 final class REPLSession {
+  nonisolated(unsafe) static var current: REPLSession?
+
   let interpreter: Interpreter
   let interactive: Bool
   let historyPath = (ProcessInfo.processInfo.environment["HOME"] ?? ".") + "/.atelier_history"
   private var entryNumber = 0
+  /// Entries that ran without error, for `:save`.
+  private var successfulEntries: [String] = []
 
   init(interpreter: Interpreter, interactive: Bool) {
     self.interpreter = interpreter
     self.interactive = interactive
-    if interactive {
-      using_history()
-      // append_history only appends to a file that exists.
-      if read_history(historyPath) != 0 { write_history(historyPath) }
-      // Ctrl-C at the prompt abandons the line being typed, as in a shell.
-      rl_signal_event_hook = {
-        if atl_interrupt_pending() != 0 {
-          atl_interrupt_clear()
-          fputs("\n", stdout)
-          rl_on_new_line()
-          rl_replace_line("", 0)
-          rl_redisplay()
-        }
-        return 0
-      }
-    }
+    if interactive { LineEditor.start(historyPath: historyPath) }
   }
 
   /// Runs until end of input or `:quit`; returns whether any entry failed.
   func loop() -> Bool {
-    if interactive { print("Atelier — type :help for help, :quit to leave.") }
+    if interactive { print("Atelier — :help for help, :quit to leave. Tab completes.") }
     var failed = false
     while let entry = readEntry() {
       let trimmed = entry.trimmingCharacters(in: .whitespacesAndNewlines)
       if trimmed.isEmpty { continue }
-      if interactive {
-        add_history(entry)
-        append_history(1, historyPath)
-      }
+      if interactive { LineEditor.remember(entry, historyPath: historyPath) }
       if trimmed.hasPrefix(":") {
-        if !command(trimmed) { break }
+        guard let ok = command(trimmed) else { break }
+        failed = failed || !ok
         continue
       }
-      entryNumber += 1
-      do {
-        try interpreter.run(SourceFile(name: interactive ? "<repl \(entryNumber)>" : "<stdin>", text: entry))
-      } catch {
-        report(error)
-        failed = true
-      }
-      atl_interrupt_clear()
+      if evaluate(entry) { successfulEntries.append(entry) } else { failed = true }
     }
     if interactive { print("") }
     return failed
+  }
+
+  /// Runs one entry; returns whether it succeeded.
+  @discardableResult
+  private func evaluate(_ entry: String) -> Bool {
+    entryNumber += 1
+    defer { atl_interrupt_clear() }
+    do {
+      try interpreter.run(SourceFile(name: interactive ? "<repl \(entryNumber)>" : "<stdin>", text: entry))
+      return true
+    } catch {
+      printError(error)
+      return false
+    }
   }
 
   /// One entry: lines are joined while brackets or braces stay open.
@@ -81,6 +91,11 @@ final class REPLSession {
       guard let line = readLine(prompt: lines.isEmpty ? "atelier> " : "   ...> ") else {
         return lines.isEmpty ? nil : lines.joined(separator: "\n")
       }
+      if LineEditor.cancelled {
+        // The lines typed before Ctrl-C are abandoned; this one starts a new entry.
+        LineEditor.cancelled = false
+        lines = []
+      }
       lines.append(line)
       if openBrackets(lines.joined(separator: "\n")) <= 0 { return lines.joined(separator: "\n") }
     }
@@ -88,26 +103,68 @@ final class REPLSession {
 
   private func readLine(prompt: String) -> String? {
     guard interactive else { return Swift.readLine(strippingNewline: true) }
-    guard let raw = readline(prompt) else { return nil }
-    defer { free(raw) }
-    return String(cString: raw)
+    return LineEditor.read(prompt: prompt)
   }
 
-  /// Handles a `:command`; returns false to leave.
-  private func command(_ text: String) -> Bool {
+  /// Handles a `:command`; nil leaves the REPL, otherwise whether it succeeded.
+  private func command(_ text: String) -> Bool? {
     let parts = text.split(separator: " ", maxSplits: 1).map(String.init)
+    let argument = parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : ""
     switch parts[0] {
-    case ":quit", ":q", ":exit": return false
+    case ":quit", ":q", ":exit":
+      return nil
     case ":vars":
-      for (name, value) in interpreter.globals.sorted(by: { $0.key < $1.key }) {
-        print("\(name): \(value.typeName)")
-      }
+      let rows = interpreter.globals.filter { !$0.value.isCallable || isUserFunction($0.value) }
+        .sorted { $0.key < $1.key }
+        .map { [$0.key, $0.value.typeName, String(Printer.inline($0.value).prefix(60))] }
+      print(rows.isEmpty ? "no variables yet" : Printer.table([["name", "type", "value"]] + rows))
     case ":help":
-      for b in Registry.all.sorted(by: { $0.name < $1.name }) { print("\(b.signature)\n    \(b.summary)") }
+      print(Help.text(for: argument.isEmpty ? nil : argument, interpreter: interpreter))
+    case ":time":
+      guard !argument.isEmpty else {
+        print("usage: :time statement")
+        return false
+      }
+      let start = Date()
+      let ok = evaluate(argument)
+      print(String(format: "time: %.3f s", Date().timeIntervalSince(start)))
+      if ok { successfulEntries.append(argument) }
+      return ok
+    case ":load":
+      guard !argument.isEmpty else {
+        print("usage: :load notebook.atl")
+        return false
+      }
+      do {
+        try interpreter.run(try readSource(argument))
+        successfulEntries.append("use \"\(argument)\"")
+      } catch {
+        printError(error)
+        return false
+      }
+    case ":save":
+      guard !argument.isEmpty else {
+        print("usage: :save notebook.atl")
+        return false
+      }
+      let text = "# Saved from an Atelier session.\n" + successfulEntries.joined(separator: "\n") + "\n"
+      do {
+        try text.write(toFile: argument, atomically: true, encoding: .utf8)
+        print("saved \(successfulEntries.count) entries to \(argument)")
+      } catch {
+        print("cannot write \(argument): \(error.localizedDescription)")
+        return false
+      }
     default:
-      print("unknown command \(parts[0]); try :help, :vars or :quit")
+      print("unknown command \(parts[0]); the commands are :help [name], :vars, :time stmt, :load file, :save file, :quit")
+      return false
     }
     return true
+  }
+
+  private func isUserFunction(_ value: Value) -> Bool {
+    if case .function = value { return true }
+    return false
   }
 }
 

@@ -50,6 +50,13 @@ let coreBuiltins: [Builtin] = [
     }
     return .none
   },
+  Builtin(
+    "setting", family: "core", parameters: [Parameter("name"), Parameter("default")],
+    summary: "A value given with `atelier run --set name=value`, else the default.",
+    help: "quick = setting(\"quick\", false)   # atelier run nb.atl --set quick=true"
+  ) { args, context in
+    context.interpreter.settings[try args.string("name")] ?? args["default"]
+  },
   Builtin("clock", family: "core", summary: "Seconds since an arbitrary start, for timing.") { _, _ in
     .number(Date().timeIntervalSinceReferenceDate)
   },

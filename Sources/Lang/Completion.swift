@@ -1,0 +1,62 @@
+/// Tab-completion candidates from the registry, the session's variables and their members.
+public enum Completion {
+  public static func candidates(for word: String, interpreter: Interpreter) -> [String] {
+    if let dot = word.lastIndex(of: ".") {
+      let path = word[..<dot].split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+      let prefix = String(word[word.index(after: dot)...])
+      guard let value = resolve(path, interpreter) else { return [] }
+      let base = String(word[..<dot])
+      return interpreter.memberNames(of: value).filter { $0.hasPrefix(prefix) }.sorted().map { "\(base).\($0)" }
+    }
+    let names = Set(Registry.all.map(\.name)).union(interpreter.globals.keys).union(Lexer.keywords)
+    return names.filter { $0.hasPrefix(word) }.sorted()
+  }
+
+  /// Follows `a.b.c` through variables and members without calling anything.
+  static func resolve(_ path: [String], _ interpreter: Interpreter) -> Value? {
+    guard let first = path.first, var value = interpreter.variable(first) else { return nil }
+    for name in path.dropFirst() {
+      guard !name.isEmpty, let next = try? interpreter.memberForCompletion(of: value, name) else { return nil }
+      value = next
+    }
+    return value
+  }
+}
+
+/// The text of `:help` and `:help name`.
+public enum Help {
+  public static func text(for name: String?, interpreter: Interpreter) -> String {
+    guard let name else { return overview() }
+    if let value = interpreter.variable(name) {
+      switch value {
+      case .function(let f):
+        return "\(f.signature)" + (f.declaration.doc.map { "\n  \($0)" } ?? "")
+      case .builtin(let b): return builtin(b)
+      default: return "\(name) is a \(value.typeName):\n\(Printer.show(value))"
+      }
+    }
+    if let b = Registry.byName[name] { return builtin(b) }
+    let known = Registry.all.map(\.name) + Array(interpreter.globals.keys)
+    return "no help for '\(name)'" + (suggestion(for: name, among: known).map { "; did you mean '\($0)'?" } ?? "")
+  }
+
+  static func builtin(_ b: Builtin) -> String {
+    var text = "\(b.signature)\n  \(b.summary)"
+    let described = b.parameters.filter { !$0.help.isEmpty }
+    if !described.isEmpty {
+      text += "\n" + described.map { "  \($0.name): \($0.help)" }.joined(separator: "\n")
+    }
+    if !b.help.isEmpty { text += "\n  \(b.help)" }
+    return text
+  }
+
+  static func overview() -> String {
+    var text = "Statements: name = expr, def f(x, k: 1) { … }, if/elif/else, for x in xs { … }, while, use \"file\".\n"
+    text += "Commands: :help [name], :vars, :time stmt, :load file, :save file, :quit.\n"
+    for family in Registry.families {
+      let names = Registry.all.filter { $0.family == family }.map(\.name)
+      text += "\n\(family): " + names.joined(separator: ", ")
+    }
+    return text + "\n\n:help NAME shows a builtin's parameters."
+  }
+}

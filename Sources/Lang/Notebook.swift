@@ -1,0 +1,94 @@
+import Foundation
+
+/// What one top-level statement of a replayed notebook did.
+public struct StatementRecord {
+  public let source: String
+  public let output: String
+  public let files: [String]
+  public let error: String?
+}
+
+/// Replays a notebook statement by statement, keeping each statement's output
+/// and the files it wrote, for `atelier run --report`.
+public enum NotebookRunner {
+  /// Runs every statement; stops at the first error, which is recorded and rethrown.
+  public static func replay(_ file: SourceFile, in interpreter: Interpreter, records: inout [StatementRecord]) throws {
+    let program = try Parser.parseTopLevel(file)
+    let echo = interpreter.write
+    defer { interpreter.write = echo }
+    for case .use(let path, let location) in program.map(\.statement) { try interpreter.use(path, at: location) }
+    try interpreter.check(program.map(\.statement))
+    for item in program {
+      var captured = ""
+      interpreter.write = { text in
+        captured += text
+        echo(text)
+      }
+      let source = (item.firstLine...item.lastLine).compactMap { file.line($0) }.joined(separator: "\n")
+      do {
+        try interpreter.runTopLevel(item.statement, showValues: true)
+        records.append(StatementRecord(source: source, output: captured, files: interpreter.takeProducedFiles(), error: nil))
+      } catch {
+        records.append(StatementRecord(source: source, output: captured, files: interpreter.takeProducedFiles(), error: "\(error)"))
+        throw error
+      }
+    }
+  }
+}
+
+/// A replayed notebook as Markdown: each statement, its output and links to its figures.
+public enum Report {
+  public static func markdown(notebook: String, records: [StatementRecord], reportPath: String, seconds: Double) -> String {
+    let reportFolder = URL(fileURLWithPath: reportPath).deletingLastPathComponent().standardizedFileURL.path
+    var text = "# \(URL(fileURLWithPath: notebook).lastPathComponent)\n\n"
+    text += "Replayed with `atelier run \(notebook)` in \(String(format: "%.1f", seconds)) s"
+    text += records.contains { $0.error != nil } ? "; it stopped at an error.\n" : ".\n"
+    for record in records {
+      text += "\n```atelier\n\(record.source)\n```\n"
+      let output = record.output.replacingOccurrences(of: "\r", with: "\n").trimmingCharacters(in: .newlines)
+      if !output.isEmpty { text += "\n```\n\(output)\n```\n" }
+      for file in record.files {
+        let relative = relativePath(file, from: reportFolder)
+        let isImage = ["png", "svg"].contains(URL(fileURLWithPath: file).pathExtension.lowercased())
+        text += isImage ? "\n![\(URL(fileURLWithPath: file).lastPathComponent)](\(relative))\n" : "\n[\(relative)](\(relative))\n"
+      }
+      if let error = record.error { text += "\n**Error**\n\n```\n\(error)\n```\n" }
+    }
+    return text
+  }
+
+  static func relativePath(_ path: String, from folder: String) -> String {
+    let target = URL(fileURLWithPath: path).standardizedFileURL.pathComponents
+    let base = URL(fileURLWithPath: folder).standardizedFileURL.pathComponents
+    var common = 0
+    while common < min(target.count, base.count), target[common] == base[common] { common += 1 }
+    let ups = Array(repeating: "..", count: base.count - common)
+    return (ups + target[common...]).joined(separator: "/")
+  }
+}
+
+/// Where the language's own library (`prelude.atl`, models, experiments) lives.
+public enum StandardLibrary {
+  /// `$ATELIER_STDLIB`, else a `stdlib/` beside or above the executable, else `./stdlib`.
+  public static func locate() -> String? {
+    let fm = FileManager.default
+    if let env = ProcessInfo.processInfo.environment["ATELIER_STDLIB"] { return env }
+    var folder = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath().deletingLastPathComponent()
+    for _ in 0..<5 {
+      let candidate = folder.appendingPathComponent("stdlib")
+      if fm.fileExists(atPath: candidate.appendingPathComponent("prelude.atl").path) { return candidate.path }
+      folder = folder.deletingLastPathComponent()
+    }
+    let local = URL(fileURLWithPath: fm.currentDirectoryPath).appendingPathComponent("stdlib")
+    return fm.fileExists(atPath: local.appendingPathComponent("prelude.atl").path) ? local.path : nil
+  }
+
+  /// Makes `use` find the library and loads the prelude.
+  public static func prepare(_ interpreter: Interpreter) throws {
+    guard let folder = locate() else { return }
+    interpreter.libraryPaths.append(folder)
+    let prelude = URL(fileURLWithPath: folder).appendingPathComponent("prelude.atl").path
+    guard let text = try? String(contentsOfFile: prelude, encoding: .utf8) else { return }
+    try interpreter.run(SourceFile(name: prelude, text: text), showValues: false)
+  }
+}

@@ -1,0 +1,76 @@
+import CKernel
+import CReadline
+import Foundation
+import Lang
+
+/// GNU readline: editing, persistent history, Ctrl-C and tab completion.
+enum LineEditor {
+  /// Set when Ctrl-C abandoned the line being typed.
+  nonisolated(unsafe) static var cancelled = false
+
+  static func start(historyPath: String) {
+    using_history()
+    // append_history only appends to a file that exists.
+    if read_history(historyPath) != 0 { write_history(historyPath) }
+    // Ctrl-C at the prompt abandons the entry being typed, as in a shell.
+    rl_signal_event_hook = {
+      if atl_interrupt_pending() != 0 {
+        atl_interrupt_clear()
+        LineEditor.cancelled = true
+        fputs("^C\n", stdout)
+        rl_set_prompt("atelier> ")
+        rl_on_new_line()
+        rl_replace_line("", 0)
+        rl_redisplay()
+      }
+      return 0
+    }
+    rl_attempted_completion_function = { text, start, _ in
+      LineEditor.complete(text.map { String(cString: $0) } ?? "", start: Int(start))
+    }
+    // Completion of members needs '.' kept inside the word.
+    rl_basic_word_break_characters = UnsafePointer(strdup(" \t\n\"'()[]{},;:|=+-*/%<>"))
+  }
+
+  static func read(prompt: String) -> String? {
+    guard let raw = readline(prompt) else { return nil }
+    defer { free(raw) }
+    return String(cString: raw)
+  }
+
+  /// A multi-line entry is one history item.
+  static func remember(_ entry: String, historyPath: String) {
+    add_history(entry)
+    append_history(1, historyPath)
+  }
+
+  fileprivate static func complete(_ word: String, start: Int) -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? {
+    let line = rl_line_buffer.map { String(cString: $0) } ?? ""
+    let before = String(line.utf8.prefix(start)) ?? ""
+    if before.filter({ $0 == "\"" }).count % 2 == 1 {
+      // Inside a string: complete file paths.
+      rl_attempted_completion_over = 0
+      return rl_completion_matches(word, rl_filename_completion_function)
+    }
+    rl_attempted_completion_over = 1
+    guard let session = REPLSession.current else { return nil }
+    let candidates = Completion.candidates(for: word, interpreter: session.interpreter)
+    guard !candidates.isEmpty else { return nil }
+    return makeMatches(word, candidates)
+  }
+
+  /// readline's match list: the common prefix first, then every candidate, then NULL.
+  private static func makeMatches(_ word: String, _ candidates: [String]) -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?> {
+    var prefix = candidates[0]
+    for candidate in candidates.dropFirst() {
+      while !candidate.hasPrefix(prefix) { prefix.removeLast() }
+    }
+    // readline frees the list and its strings with free().
+    let shown = candidates.count == 1 ? [] : candidates
+    let list = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>.allocate(capacity: shown.count + 2)
+    list[0] = strdup(prefix)
+    for (i, candidate) in shown.enumerated() { list[i + 1] = strdup(candidate) }
+    list[shown.count + 1] = nil
+    return list
+  }
+}
