@@ -3,7 +3,7 @@ SWIFT ?= swift
 APT_PACKAGES := libopenblas-dev liblapacke-dev libreadline-dev zlib1g-dev gnuplot-nox dataset-fashion-mnist
 ATELIER := .build/release/atelier
 
-.PHONY: setup build test demo bench format clean
+.PHONY: setup build test demo bench format docs clean
 
 ## setup: install the Debian packages Atelier needs that are missing
 setup:
@@ -41,3 +41,8 @@ format:
 
 clean:
 	rm -rf .build out
+
+## docs: regenerate docs/LANGUAGE.md from the builtin registry
+docs:
+	$(SWIFT) build
+	.build/debug/atelier docs > docs/LANGUAGE.md

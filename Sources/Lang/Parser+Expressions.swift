@@ -140,6 +140,7 @@ extension Parser {
   private mutating func parseBlock(after expr: Expr) throws -> Expr {
     let (callee, args): (Expr, [Argument])
     if case .call(let c, let a) = expr.kind { (callee, args) = (c, a) } else { (callee, args) = (expr, []) }
+    let opened = here
     try expect("{")
     try enter()
     defer { depth -= 1 }
@@ -148,7 +149,7 @@ extension Parser {
       skipSeparators()
       if isSymbol("}") { break }
       if case .end = current.kind {
-        throw error("this block is not closed", hint: "add '}' to close the block opened on line \(expr.location.line)")
+        throw AtelierError("this block is not closed", at: opened, hint: "add '}' at its end")
       }
       let location = here
       let value = startsCommand() ? try parseCommand() : try parseExpression()

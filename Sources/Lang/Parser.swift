@@ -235,7 +235,7 @@ public struct Parser {
   /// `{ statements }`
   mutating func parseBody() throws -> [Stmt] {
     guard isSymbol("{") else { throw error("expected '{' to open a block", hint: "blocks are written { … }") }
-    let opened = current.line
+    let opened = here
     position += 1
     depth += 1
     defer { depth -= 1 }
@@ -251,7 +251,7 @@ public struct Parser {
         return body
       }
       if case .end = current.kind {
-        throw error("this block is not closed", hint: "add '}' to close the block opened on line \(opened)")
+        throw AtelierError("this block is not closed", at: opened, hint: "add '}' at its end")
       }
       body.append(try parseStatementWithEnd())
     }

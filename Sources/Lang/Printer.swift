@@ -71,7 +71,7 @@ public enum Printer {
   static func record(_ r: Record) -> String {
     let parts = r.fields.map { "\($0.name): \(inline($0.value))" }
     let oneLine = "{" + parts.joined(separator: ", ") + "}"
-    if oneLine.count <= 100, !oneLine.contains("\n") { return oneLine }
+    if oneLine.count <= 80, !oneLine.contains("\n") { return oneLine }
     let width = r.fields.map(\.name.count).max() ?? 0
     return r.fields.map { field -> String in
       let pad = String(repeating: " ", count: width - field.name.count)

@@ -6,6 +6,8 @@ struct Resolver {
   private var scopes: [Set<String>]
   /// Functions defined by `def` at the top of this program, for arity checks.
   private var functions: [String: FunctionDecl] = [:]
+  private var loopDepth = 0
+  private var functionDepth = 0
 
   init(known: Set<String>) { scopes = [known] }
 
@@ -47,7 +49,9 @@ struct Resolver {
       try expression(target)
       try expression(value)
     case .function(let decl): try function(decl)
-    case .returnValue(let value, _): try value.map { try expression($0) }
+    case .returnValue(let value, let location):
+      if functionDepth == 0 { throw AtelierError("return belongs inside a function", at: location) }
+      try value.map { try expression($0) }
     case .ifChain(let branches, let otherwise, _):
       for branch in branches {
         try expression(branch.condition)
@@ -56,18 +60,34 @@ struct Resolver {
       try statements(otherwise ?? [])
     case .forLoop(_, let sequence, let body, _):
       try expression(sequence)
-      try statements(body)
+      try loop(body)
     case .whileLoop(let condition, let body, _):
       try expression(condition)
-      try statements(body)
-    case .breakLoop, .continueLoop, .use: break
+      try loop(body)
+    case .breakLoop(let location), .continueLoop(let location):
+      if loopDepth == 0 { throw AtelierError("break and continue belong inside a loop", at: location) }
+    case .use: break
     }
   }
 
+  private mutating func loop(_ body: [Stmt]) throws {
+    loopDepth += 1
+    defer { loopDepth -= 1 }
+    try statements(body)
+  }
+
+  /// A function body: its parameters (defaults may use earlier ones) and locals form a scope.
   private mutating func function(_ decl: FunctionDecl) throws {
-    for parameter in decl.parameters { try parameter.defaultValue.map { try expression($0) } }
     scopes.append(Set(decl.parameters.map(\.name)).union(Resolver.definedNames(in: decl.body)))
-    defer { scopes.removeLast() }
+    let outerLoops = loopDepth
+    loopDepth = 0
+    functionDepth += 1
+    defer {
+      scopes.removeLast()
+      loopDepth = outerLoops
+      functionDepth -= 1
+    }
+    for parameter in decl.parameters { try parameter.defaultValue.map { try expression($0) } }
     try statements(decl.body)
   }
 

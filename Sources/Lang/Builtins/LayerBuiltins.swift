@@ -43,12 +43,15 @@ let layerBuiltins: [Builtin] = [
   Builtin(
     "model", family: "layers",
     parameters: [
-      Parameter("input", default: .none, "per-sample input shape, e.g. [1, 28, 28]; else inferred at the first fit")
+      Parameter("layers", default: .none, "a list of layers, instead of a block"),
+      Parameter("input", default: .none, "per-sample input shape, e.g. [1, 28, 28]; else inferred at the first fit"),
     ],
     acceptsBlock: true,
-    summary: "A sequential model from a block of layers: model { conv 6, 5; relu; … }."
+    summary: "A sequential model from a block of layers: model { conv 6, 5; relu; … }.",
+    help: "model(input: [1, 28, 28]) { conv 6, 5, pad: 2; relu; maxpool 2; flatten; dense 10 }, or model([flatten(), dense(10)])"
   ) { args, context in
-    let layers = try (args.block ?? []).map { value -> Layer in
+    let items = try args.block ?? (args.has("layers") ? args.list("layers") : [])
+    let layers = try items.map { value -> Layer in
       guard case .layer(let layer) = value else { throw AtelierError("model: every item must be a layer") }
       return layer
     }
