@@ -44,9 +44,16 @@ public struct LayerError: Error, CustomStringConvertible {
   public var description: String { "\(layer): \(message)" }
 }
 
+/// The most values one parameter tensor may hold (400 MB of float32).
+public let maxParameterCount = 100_000_000
+
 /// PyTorch's default initialisation for conv and linear layers
 /// (kaiming_uniform with a = √5): weights and biases ~ U(-1/√fan_in, 1/√fan_in).
-func pytorchDefaultInit(_ shape: [Int], fanIn: Int, rng: RandomSource) -> Tensor {
+func pytorchDefaultInit(_ shape: [Int], fanIn: Int, rng: RandomSource) throws -> Tensor {
+  let count = shape.reduce(1.0) { $0 * Double($1) }
+  guard count <= Double(maxParameterCount) else {
+    throw LayerError(layer: "init", "a parameter of shape \(describe(shape: shape)) is too large (over \(maxParameterCount) values)")
+  }
   let bound = fanIn > 0 ? 1 / Float(fanIn).squareRoot() : 0
   let t = Tensor.uniform(shape, low: -bound, high: bound, rng: rng)
   t.requiresGrad = true

@@ -42,6 +42,11 @@ public final class Sequential: Layer {
       }
       return outputShapes.last ?? built
     }
+    guard !inputShape.isEmpty, inputShape.allSatisfy({ $0 > 0 }),
+      inputShape.reduce(1.0, { $0 * Double($1) }) <= Double(maxParameterCount)
+    else {
+      throw LayerError(layer: name, "cannot take inputs of shape \(describe(shape: inputShape))")
+    }
     var shape = inputShape
     var shapes: [[Int]] = []
     for layer in layers {

@@ -15,3 +15,15 @@ public struct TensorError: Error, CustomStringConvertible, Equatable {
 public func describe(shape: [Int]) -> String {
   "[" + shape.map(String.init).joined(separator: ", ") + "]"
 }
+
+/// The largest result an op may allocate (2 GB of float32): beyond it the op
+/// throws instead of exhausting memory.
+public let maxTensorElements = 500_000_000
+
+/// Throws when a result of `shape` would exceed `maxTensorElements`.
+public func checkAllocation(_ shape: [Int], _ op: String) throws {
+  let count = shape.reduce(1.0) { $0 * Double($1) }
+  guard count <= Double(maxTensorElements) else {
+    throw TensorError("\(op): a result of shape \(describe(shape: shape)) is too large to allocate")
+  }
+}

@@ -45,8 +45,8 @@ public final class Conv2d: Layer {
     let channels = inputShape[0]
     let fanIn = channels * window.kernel.0 * window.kernel.1
     if weight?.shape != [filters, channels, window.kernel.0, window.kernel.1] {
-      weight = pytorchDefaultInit([filters, channels, window.kernel.0, window.kernel.1], fanIn: fanIn, rng: rng)
-      bias = useBias ? pytorchDefaultInit([filters], fanIn: fanIn, rng: rng) : nil
+      weight = try pytorchDefaultInit([filters, channels, window.kernel.0, window.kernel.1], fanIn: fanIn, rng: rng)
+      bias = useBias ? try pytorchDefaultInit([filters], fanIn: fanIn, rng: rng) : nil
     }
     return [filters, p, q]
   }

@@ -27,8 +27,8 @@ public final class Linear: Layer {
     }
     let inputs = inputShape[0]
     if weight?.shape != [units, inputs] {
-      weight = pytorchDefaultInit([units, inputs], fanIn: inputs, rng: rng)
-      bias = useBias ? pytorchDefaultInit([units], fanIn: inputs, rng: rng) : nil
+      weight = try pytorchDefaultInit([units, inputs], fanIn: inputs, rng: rng)
+      bias = useBias ? try pytorchDefaultInit([units], fanIn: inputs, rng: rng) : nil
     }
     return [units]
   }

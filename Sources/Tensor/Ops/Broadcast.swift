@@ -52,6 +52,7 @@ public func elementwise(_ op: ElementwiseOp, _ a: Tensor, _ b: Tensor) throws ->
   guard let shape = broadcastShape(a.shape, b.shape), shape.count <= 16 else {
     throw TensorError("shapes \(describe(shape: a.shape)) and \(describe(shape: b.shape)) cannot be broadcast together")
   }
+  try checkAllocation(shape, "elementwise")
   let out = elementwise(op, a, b, shape: shape)
   Tape.record(output: out, inputs: [a, b]) { g in
     switch op {

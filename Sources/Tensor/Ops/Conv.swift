@@ -43,6 +43,8 @@ public func conv2d(_ x: Tensor, weight w: Tensor, bias b: Tensor?, stride: (Int,
       "conv2d: a \(w.shape[2])x\(w.shape[3]) kernel does not fit input \(describe(shape: x.shape)) with padding \(padding.0)"
     )
   }
+  try checkAllocation([x.shape[0], w.shape[0], Int(s.P), Int(s.Q)], "conv2d")
+  try checkAllocation([x.shape[0], x.shape[1] * w.shape[2] * w.shape[3], Int(s.P) * Int(s.Q)], "conv2d")
   let y = Tensor(uninitialized: [x.shape[0], w.shape[0], Int(s.P), Int(s.Q)])
   // While training, the unfolded input is kept so backward need not unfold it again.
   let recording = Tape.active != nil && (x.requiresGrad || w.requiresGrad)

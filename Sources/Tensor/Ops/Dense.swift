@@ -8,6 +8,7 @@ public func linear(_ x: Tensor, weight w: Tensor, bias b: Tensor?) throws -> Ten
     )
   }
   let (batch, inputs, outputs) = (x.shape[0], w.shape[1], w.shape[0])
+  try checkAllocation([batch, outputs], "linear")
   let y = Tensor(uninitialized: [batch, outputs])
   atl_dense_forward(x.data, w.data, b?.data, y.data, Int64(batch), Int64(inputs), Int64(outputs))
   Tape.record(output: y, inputs: [x, w] + (b.map { [$0] } ?? [])) { gy in
