@@ -6,10 +6,14 @@
 
 static inline float apply(int op, float x, float y) {
   switch (op) {
-    case ATL_ADD: return x + y;
-    case ATL_SUB: return x - y;
-    case ATL_MUL: return x * y;
-    default: return x / y;
+    case ATL_ADD:
+      return x + y;
+    case ATL_SUB:
+      return x - y;
+    case ATL_MUL:
+      return x * y;
+    default:
+      return x / y;
   }
 }
 

@@ -21,7 +21,8 @@ extension Interpreter {
       return try subscriptValue(try evaluate(base, in: scope), try evaluate(index, in: scope), at: expr.location)
     case .slice(let base, let lower, let upper):
       return try slice(
-        try evaluate(base, in: scope), try lower.map { try evaluate($0, in: scope) }, try upper.map { try evaluate($0, in: scope) },
+        try evaluate(base, in: scope), try lower.map { try evaluate($0, in: scope) },
+        try upper.map { try evaluate($0, in: scope) },
         at: expr.location)
     case .unary(let op, let operand): return try unary(op, try evaluate(operand, in: scope), at: expr.location)
     case .binary(let op, let lhs, let rhs):
@@ -46,7 +47,8 @@ extension Interpreter {
     if let builtin = Registry.byName[name] { return .builtin(builtin) }
     let known = scope.visibleNames + Registry.all.map(\.name)
     throw AtelierError(
-      "'\(name)' is not defined", at: location, hint: suggestion(for: name, among: known).map { "did you mean '\($0)'?" })
+      "'\(name)' is not defined", at: location,
+      hint: suggestion(for: name, among: known).map { "did you mean '\($0)'?" })
   }
 
   /// A block item is a layer; a bare builtin such as `relu` is called with no arguments.
@@ -63,7 +65,9 @@ extension Interpreter {
     return value
   }
 
-  private func call(_ calleeExpr: Expr, _ args: [Argument], block: [Value]?, in scope: Environment, at location: SourceLocation)
+  private func call(
+    _ calleeExpr: Expr, _ args: [Argument], block: [Value]?, in scope: Environment, at location: SourceLocation
+  )
     throws -> Value
   {
     let callee = try evaluate(calleeExpr, in: scope)
@@ -74,7 +78,9 @@ extension Interpreter {
       if let label = arg.label {
         named.append((label, value))
       } else {
-        guard named.isEmpty else { throw AtelierError("a positional argument cannot follow a named one", at: arg.location) }
+        guard named.isEmpty else {
+          throw AtelierError("a positional argument cannot follow a named one", at: arg.location)
+        }
         positional.append(value)
       }
     }
@@ -110,7 +116,9 @@ extension Interpreter {
     case .number(let n) where n >= 0 && n.rounded() == n && n <= 10_000_000:
       return (0..<Int(n)).map { .number(Double($0)) }
     default:
-      throw AtelierError("cannot loop over a \(value.typeName)", at: location, hint: "loop over a list, a range such as 1..10, or a record")
+      throw AtelierError(
+        "cannot loop over a \(value.typeName)", at: location,
+        hint: "loop over a list, a range such as 1..10, or a record")
     }
   }
 

@@ -105,7 +105,8 @@ extension Interpreter {
       return .string(String(characters[try Indexing.position(index, count: characters.count, at: location)]))
     case (.record(let r), .string(let name)):
       guard let value = r[name] else {
-        throw AtelierError("the record has no field '\(name)'", at: location, hint: "fields: " + r.names.joined(separator: ", "))
+        throw AtelierError(
+          "the record has no field '\(name)'", at: location, hint: "fields: " + r.names.joined(separator: ", "))
       }
       return value
     case (.tensor(let t), _):
@@ -117,7 +118,10 @@ extension Interpreter {
     case (.dataset(let d), _):
       let i = try Indexing.position(index, count: d.count, at: location)
       let picked = d.gather([i])
-      return .record(Record([("image", .tensor(try picked.images.reshaped(d.sampleShape))), ("label", .number(Double(picked.labels[0])))]))
+      return .record(
+        Record([
+          ("image", .tensor(try picked.images.reshaped(d.sampleShape))), ("label", .number(Double(picked.labels[0]))),
+        ]))
     default:
       throw AtelierError("a \(base.typeName) cannot be indexed by a \(index.typeName)", at: location)
     }

@@ -158,8 +158,12 @@ public final class Interpreter {
 
   private func unpack(_ value: Value, into count: Int, at location: SourceLocation) throws -> [Value] {
     guard case .list(let items) = value, items.count == count else {
-      let got = { if case .list(let items) = value { return "\(items.count) values" } else { return "a \(value.typeName)" } }()
-      throw AtelierError("cannot unpack \(got) into \(count) names", at: location, hint: "the right side must give exactly \(count) values")
+      let got = {
+        if case .list(let items) = value { return "\(items.count) values" } else { return "a \(value.typeName)" }
+      }()
+      throw AtelierError(
+        "cannot unpack \(got) into \(count) names", at: location,
+        hint: "the right side must give exactly \(count) values")
     }
     return items
   }
@@ -171,7 +175,9 @@ public final class Interpreter {
     let here = URL(fileURLWithPath: location.file.name).deletingLastPathComponent().path
     let folders = [here] + libraryPaths
     let candidates = folders.flatMap { folder in
-      [path, path + ".atl"].map { path.hasPrefix("/") ? $0 : URL(fileURLWithPath: folder).appendingPathComponent($0).path }
+      [path, path + ".atl"].map {
+        path.hasPrefix("/") ? $0 : URL(fileURLWithPath: folder).appendingPathComponent($0).path
+      }
     }
     guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
       throw AtelierError(
@@ -195,7 +201,9 @@ public final class Interpreter {
     case .builtin(let builtin):
       return try invoke(builtin, positional: positional, named: named, block: block, at: location)
     case .function(let function):
-      guard block == nil else { throw AtelierError("\(function.declaration.name) does not take a { … } block", at: location) }
+      guard block == nil else {
+        throw AtelierError("\(function.declaration.name) does not take a { … } block", at: location)
+      }
       return try invoke(function, positional: positional, named: named, at: location)
     case .layer(let layer):
       return try applyLayer(layer, positional, named, at: location)
@@ -205,7 +213,9 @@ public final class Interpreter {
   }
 
   /// Binds arguments to a language function's parameters and runs its body in a new scope.
-  private func invoke(_ function: UserFunction, positional: [Value], named: [(String, Value)], at location: SourceLocation)
+  private func invoke(
+    _ function: UserFunction, positional: [Value], named: [(String, Value)], at location: SourceLocation
+  )
     throws -> Value
   {
     let decl = function.declaration
@@ -217,7 +227,9 @@ public final class Interpreter {
     callDepth += 1
     defer { callDepth -= 1 }
     guard callDepth < Interpreter.maxCallDepth else {
-      throw AtelierError("calls nested too deeply (more than \(Interpreter.maxCallDepth)); is \(decl.name) recursing forever?", at: location)
+      throw AtelierError(
+        "calls nested too deeply (more than \(Interpreter.maxCallDepth)); is \(decl.name) recursing forever?",
+        at: location)
     }
     let scope = Environment(parent: function.closure)
     for (parameter, value) in zip(decl.parameters, positional) { scope.define(parameter.name, value) }
@@ -228,12 +240,15 @@ public final class Interpreter {
           "\(decl.name) has no parameter '\(label)'", at: location,
           hint: close.map { "did you mean '\($0)'?" } ?? "usage: \(function.signature)")
       }
-      guard index >= positional.count else { throw AtelierError("\(decl.name): '\(label)' is given twice", at: location) }
+      guard index >= positional.count else {
+        throw AtelierError("\(decl.name): '\(label)' is given twice", at: location)
+      }
       scope.define(label, value)
     }
     for parameter in decl.parameters.dropFirst(positional.count) where scope.lookupLocal(parameter.name) == nil {
       guard let defaultExpr = parameter.defaultValue else {
-        throw AtelierError("\(decl.name) needs a value for '\(parameter.name)'", at: location, hint: "usage: \(function.signature)")
+        throw AtelierError(
+          "\(decl.name) needs a value for '\(parameter.name)'", at: location, hint: "usage: \(function.signature)")
       }
       scope.define(parameter.name, try evaluate(defaultExpr, in: scope))
     }
@@ -242,7 +257,9 @@ public final class Interpreter {
   }
 
   /// Runs a builtin, turning any error it raises into one that points at the call.
-  func invoke(_ builtin: Builtin, positional: [Value], named: [(String, Value)], block: [Value]?, at location: SourceLocation)
+  func invoke(
+    _ builtin: Builtin, positional: [Value], named: [(String, Value)], block: [Value]?, at location: SourceLocation
+  )
     throws -> Value
   {
     if refusedFamilies.contains(builtin.family) {
@@ -267,7 +284,9 @@ public final class Interpreter {
   }
 
   /// A model or layer called as a function: `net(x)` runs its forward pass.
-  private func applyLayer(_ layer: Layer, _ positional: [Value], _ named: [(String, Value)], at location: SourceLocation) throws -> Value {
+  private func applyLayer(
+    _ layer: Layer, _ positional: [Value], _ named: [(String, Value)], at location: SourceLocation
+  ) throws -> Value {
     guard positional.count == 1, named.isEmpty, case .tensor(let x) = positional[0] else {
       throw AtelierError("\(layer.name) takes one tensor: \(layer.name)(x)", at: location)
     }

@@ -209,7 +209,8 @@ public struct Lexer {
       advance()
     }
     guard index < scalars.count, scalars[index] == "}" else {
-      throw AtelierError("'{' in a string is not closed", at: start, hint: "close it with '}', or write \\{ for a brace")
+      throw AtelierError(
+        "'{' in a string is not closed", at: start, hint: "close it with '}', or write \\{ for a brace")
     }
     advance()
     guard !String(code).trimmingCharacters(in: .whitespaces).isEmpty else {

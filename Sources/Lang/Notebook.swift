@@ -27,9 +27,11 @@ public enum NotebookRunner {
       let source = (item.firstLine...item.lastLine).compactMap { file.line($0) }.joined(separator: "\n")
       do {
         try interpreter.runTopLevel(item.statement, showValues: true)
-        records.append(StatementRecord(source: source, output: captured, files: interpreter.takeProducedFiles(), error: nil))
+        records.append(
+          StatementRecord(source: source, output: captured, files: interpreter.takeProducedFiles(), error: nil))
       } catch {
-        records.append(StatementRecord(source: source, output: captured, files: interpreter.takeProducedFiles(), error: "\(error)"))
+        records.append(
+          StatementRecord(source: source, output: captured, files: interpreter.takeProducedFiles(), error: "\(error)"))
         throw error
       }
     }
@@ -38,7 +40,9 @@ public enum NotebookRunner {
 
 /// A replayed notebook as Markdown: each statement, its output and links to its figures.
 public enum Report {
-  public static func markdown(notebook: String, records: [StatementRecord], reportPath: String, seconds: Double) -> String {
+  public static func markdown(notebook: String, records: [StatementRecord], reportPath: String, seconds: Double)
+    -> String
+  {
     let reportFolder = URL(fileURLWithPath: reportPath).deletingLastPathComponent().standardizedFileURL.path
     var text = "# \(URL(fileURLWithPath: notebook).lastPathComponent)\n\n"
     text += "Replayed with `atelier run \(notebook)` in \(String(format: "%.1f", seconds)) s"
@@ -50,7 +54,9 @@ public enum Report {
       for file in record.files {
         let relative = relativePath(file, from: reportFolder)
         let isImage = ["png", "svg"].contains(URL(fileURLWithPath: file).pathExtension.lowercased())
-        text += isImage ? "\n![\(URL(fileURLWithPath: file).lastPathComponent)](\(relative))\n" : "\n[\(relative)](\(relative))\n"
+        text +=
+          isImage
+          ? "\n![\(URL(fileURLWithPath: file).lastPathComponent)](\(relative))\n" : "\n[\(relative)](\(relative))\n"
       }
       if let error = record.error { text += "\n**Error**\n\n```\n\(error)\n```\n" }
     }
@@ -73,7 +79,8 @@ public enum StandardLibrary {
   public static func locate() -> String? {
     let fm = FileManager.default
     if let env = ProcessInfo.processInfo.environment["ATELIER_STDLIB"] { return env }
-    var folder = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath().deletingLastPathComponent()
+    var folder = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath()
+      .deletingLastPathComponent()
     for _ in 0..<5 {
       let candidate = folder.appendingPathComponent("stdlib")
       if fm.fileExists(atPath: candidate.appendingPathComponent("prelude.atl").path) { return candidate.path }

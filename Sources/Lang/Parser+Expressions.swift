@@ -99,8 +99,9 @@ extension Parser {
       } else if isSymbol(".") {
         position += 1
         guard case .identifier(let name) = current.kind else { throw error("expected a name after '.'") }
+        let nameLocation = here
         position += 1
-        expr = Expr(kind: .member(expr, name), location: expr.location)
+        expr = Expr(kind: .member(expr, name), location: nameLocation)
       } else if isSymbol("["), !current.spaceBefore {
         expr = try parseSubscript(of: expr)
       } else if isSymbol("{"), !headerMode, isCallable(expr), current.line == previous.line {
@@ -301,7 +302,9 @@ extension Parser {
       let value = try parseExpression()
       body = [.returnValue(value, location: value.location)]
     }
-    return Expr(kind: .lambda(FunctionDecl(name: "<lambda>", parameters: parameters, body: body, doc: nil, location: location)), location: location)
+    return Expr(
+      kind: .lambda(FunctionDecl(name: "<lambda>", parameters: parameters, body: body, doc: nil, location: location)),
+      location: location)
   }
 
   // MARK: string interpolation

@@ -73,7 +73,9 @@ public struct Parser {
       return .continueLoop(location)
     case .keyword("use"):
       position += 1
-      guard case .string(let path) = current.kind else { throw error("use needs a file name in quotes: use \"models.atl\"") }
+      guard case .string(let path) = current.kind else {
+        throw error("use needs a file name in quotes: use \"models.atl\"")
+      }
       position += 1
       return .use(path: path, location: location)
     case .identifier(let name):
@@ -149,7 +151,8 @@ public struct Parser {
     try expect("(")
     let parameters = try parseParameters()
     let body = try parseBody()
-    return FunctionDecl(name: name, parameters: parameters, body: body, doc: docComment(above: location.line), location: location)
+    return FunctionDecl(
+      name: name, parameters: parameters, body: body, doc: docComment(above: location.line), location: location)
   }
 
   /// `(a, b, key: default)` after the opening parenthesis.
@@ -215,7 +218,9 @@ public struct Parser {
     var names: [String] = []
     repeat {
       if !names.isEmpty { position += 1 }
-      guard case .identifier(let name) = current.kind else { throw error("for needs a loop variable: for x in xs { … }") }
+      guard case .identifier(let name) = current.kind else {
+        throw error("for needs a loop variable: for x in xs { … }")
+      }
       names.append(name)
       position += 1
     } while isSymbol(",")

@@ -51,7 +51,8 @@ public enum Printer {
     case .record(let r): return record(r)
     case .tensor(let t): return tensor(t)
     case .dataset(let d):
-      return "dataset \(d.name): \(grouped(d.count)) images \(describe(shape: d.sampleShape)), \(d.classes.count) classes"
+      return
+        "dataset \(d.name): \(grouped(d.count)) images \(describe(shape: d.sampleShape)), \(d.classes.count) classes"
     case .layer(let l):
       if let model = l as? Sequential { return summary(model) }
       return "\(l.name): \(l.kind)" + (l.details.isEmpty ? "" : " \(l.details)")
@@ -76,8 +77,14 @@ public enum Printer {
     return r.fields.map { field -> String in
       let pad = String(repeating: " ", count: width - field.name.count)
       let body: String
-      if case .record(let inner) = field.value, inner.fields.allSatisfy({ if case .number = $0.value { return true } else { return false } }) {
-        body = "\n" + inner.fields.map { "  \($0.name)\(String(repeating: " ", count: max(0, (inner.fields.map(\.name.count).max() ?? 0) - $0.name.count)))  \(inline($0.value))" }.joined(separator: "\n")
+      if case .record(let inner) = field.value,
+        inner.fields.allSatisfy({ if case .number = $0.value { return true } else { return false } })
+      {
+        body =
+          "\n"
+          + inner.fields.map {
+            "  \($0.name)\(String(repeating: " ", count: max(0, (inner.fields.map(\.name.count).max() ?? 0) - $0.name.count)))  \(inline($0.value))"
+          }.joined(separator: "\n")
       } else {
         body = inline(field.value)
       }
@@ -96,7 +103,10 @@ public enum Printer {
     let columns = records[0].names
     guard !columns.isEmpty, records.allSatisfy({ $0.names == columns }) else { return nil }
     let rows = [columns] + records.map { r in r.fields.map { inline($0.value) } }
-    let numeric = Set(columns.indices.filter { i in records.allSatisfy { if case .number = $0.fields[i].value { return true } else { return false } } })
+    let numeric = Set(
+      columns.indices.filter { i in
+        records.allSatisfy { if case .number = $0.fields[i].value { return true } else { return false } }
+      })
     return table(rows, rightAligned: numeric)
   }
 
@@ -123,7 +133,9 @@ public enum Printer {
     case (.number(let n), "g"): text = String(format: "%.\(precision ?? 6)g", n)
     case (.number(let n), "%"): text = String(format: "%.\(precision ?? 0)f%%", n * 100)
     case (.number(let n), "d"):
-      guard n.isFinite, abs(n) < 1e18 else { throw AtelierError("cannot format \(number(n)) as a whole number", at: location) }
+      guard n.isFinite, abs(n) < 1e18 else {
+        throw AtelierError("cannot format \(number(n)) as a whole number", at: location)
+      }
       text = String(Int(n.rounded()))
     case (.number(let n), nil) where precision != nil: text = String(format: "%.\(precision!)f", n)
     case (_, nil), (_, "s"): text = show(value)
@@ -156,7 +168,8 @@ public enum Printer {
         return "[" + picks.map { $0.map { element(values[offset + $0]) } ?? "…" }.joined(separator: ", ") + "]"
       }
       let inner = picks.map { $0.map { render(dim + 1, offset + $0 * stride, indent + 1) } ?? "…" }
-      let separator = ",\n" + String(repeating: "\n", count: max(0, t.rank - dim - 2)) + String(repeating: " ", count: indent + 1)
+      let separator =
+        ",\n" + String(repeating: "\n", count: max(0, t.rank - dim - 2)) + String(repeating: " ", count: indent + 1)
       return "[" + inner.joined(separator: separator) + "]"
     }
     return "tensor(" + render(0, 0, 7) + ", shape: \(describe(shape: t.shape)))"

@@ -147,10 +147,13 @@ struct Resolver {
       try checkLabels(labels, names, name, builtin.signature)
       let given = Set(names.prefix(positional)).union(labels.map(\.0))
       if let missing = builtin.parameters.first(where: { $0.defaultValue == nil && !given.contains($0.name) }) {
-        throw AtelierError("\(name) needs a value for '\(missing.name)'", at: location, hint: "usage: \(builtin.signature)")
+        throw AtelierError(
+          "\(name) needs a value for '\(missing.name)'", at: location, hint: "usage: \(builtin.signature)")
       }
       if hasBlock, !builtin.acceptsBlock { throw AtelierError("\(name) does not take a { … } block", at: location) }
-    } else if let decl = functions[name], scopes.count == 1 || !scopes.dropFirst().contains(where: { $0.contains(name) }) {
+    } else if let decl = functions[name],
+      scopes.count == 1 || !scopes.dropFirst().contains(where: { $0.contains(name) })
+    {
       let names = decl.parameters.map(\.name)
       let signature = "\(name)(\(names.joined(separator: ", ")))"
       if positional > names.count {
@@ -162,10 +165,14 @@ struct Resolver {
     }
   }
 
-  private func checkLabels(_ labels: [(String, SourceLocation)], _ names: [String], _ function: String, _ signature: String) throws {
+  private func checkLabels(
+    _ labels: [(String, SourceLocation)], _ names: [String], _ function: String, _ signature: String
+  ) throws {
     for (label, at) in labels where !names.contains(label) {
       let close = suggestion(for: label, among: names)
-      throw AtelierError("\(function) has no parameter '\(label)'", at: at, hint: close.map { "did you mean '\($0)'?" } ?? "usage: \(signature)")
+      throw AtelierError(
+        "\(function) has no parameter '\(label)'", at: at,
+        hint: close.map { "did you mean '\($0)'?" } ?? "usage: \(signature)")
     }
   }
 }

@@ -52,7 +52,8 @@ public let maxParameterCount = 100_000_000
 func pytorchDefaultInit(_ shape: [Int], fanIn: Int, rng: RandomSource) throws -> Tensor {
   let count = shape.reduce(1.0) { $0 * Double($1) }
   guard count <= Double(maxParameterCount) else {
-    throw LayerError(layer: "init", "a parameter of shape \(describe(shape: shape)) is too large (over \(maxParameterCount) values)")
+    throw LayerError(
+      layer: "init", "a parameter of shape \(describe(shape: shape)) is too large (over \(maxParameterCount) values)")
   }
   let bound = fanIn > 0 ? 1 / Float(fanIn).squareRoot() : 0
   let t = Tensor.uniform(shape, low: -bound, high: bound, rng: rng)

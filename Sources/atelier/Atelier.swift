@@ -77,7 +77,8 @@ struct RunCommand: ParsableCommand {
       failed = true
     }
     if let report {
-      let markdown = Report.markdown(notebook: file, records: records, reportPath: report, seconds: Date().timeIntervalSince(start))
+      let markdown = Report.markdown(
+        notebook: file, records: records, reportPath: report, seconds: Date().timeIntervalSince(start))
       try FileManager.default.createDirectory(
         at: URL(fileURLWithPath: report).deletingLastPathComponent(), withIntermediateDirectories: true)
       try markdown.write(toFile: report, atomically: true, encoding: .utf8)
@@ -86,9 +87,9 @@ struct RunCommand: ParsableCommand {
   }
 }
 
-
 struct CheckCommand: ParsableCommand {
-  static let configuration = CommandConfiguration(commandName: "check", abstract: "Parse and check a notebook without running it.")
+  static let configuration = CommandConfiguration(
+    commandName: "check", abstract: "Parse and check a notebook without running it.")
 
   @ArgumentParser.Argument(help: "The notebook (.atl) to check.") var file: String
 

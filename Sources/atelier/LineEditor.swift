@@ -28,8 +28,21 @@ enum LineEditor {
     rl_attempted_completion_function = { text, start, _ in
       LineEditor.complete(text.map { String(cString: $0) } ?? "", start: Int(start))
     }
-    // Completion of members needs '.' kept inside the word.
-    rl_basic_word_break_characters = UnsafePointer(strdup(" \t\n\"'()[]{},;:|=+-*/%<>"))
+    // Words for completion: '.' stays inside a word (members); inside a string
+    // only quotes and spaces end a word, so a whole path completes.
+    rl_completion_word_break_hook = {
+      LineEditor.insideString() ? LineEditor.pathBreaks : LineEditor.codeBreaks
+    }
+  }
+
+  nonisolated(unsafe) static let codeBreaks = strdup(" \t\n\"'()[]{},;:|=+-*/%<>")
+  nonisolated(unsafe) static let pathBreaks = strdup(" \t\n\"")
+
+  /// Whether the cursor is inside a string literal (an odd number of quotes before it).
+  static func insideString() -> Bool {
+    guard let buffer = rl_line_buffer else { return false }
+    let line = Array(String(cString: buffer).utf8)
+    return line.prefix(Int(rl_point)).filter { $0 == UInt8(ascii: "\"") }.count % 2 == 1
   }
 
   static func read(prompt: String) -> String? {
@@ -45,9 +58,7 @@ enum LineEditor {
   }
 
   fileprivate static func complete(_ word: String, start: Int) -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? {
-    let line = rl_line_buffer.map { String(cString: $0) } ?? ""
-    let before = String(line.utf8.prefix(start)) ?? ""
-    if before.filter({ $0 == "\"" }).count % 2 == 1 {
+    if insideString() {
       // Inside a string: complete file paths.
       rl_attempted_completion_over = 0
       return rl_completion_matches(word, rl_filename_completion_function)
@@ -60,7 +71,9 @@ enum LineEditor {
   }
 
   /// readline's match list: the common prefix first, then every candidate, then NULL.
-  private static func makeMatches(_ word: String, _ candidates: [String]) -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?> {
+  private static func makeMatches(_ word: String, _ candidates: [String]) -> UnsafeMutablePointer<
+    UnsafeMutablePointer<CChar>?
+  > {
     var prefix = candidates[0]
     for candidate in candidates.dropFirst() {
       while !candidate.hasPrefix(prefix) { prefix.removeLast() }

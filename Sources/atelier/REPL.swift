@@ -96,6 +96,9 @@ final class REPLSession {
         LineEditor.cancelled = false
         lines = []
       }
+      // An empty line at the continuation prompt submits the entry as it is,
+      // so an unclosed bracket gets its error instead of waiting forever.
+      if !lines.isEmpty, line.trimmingCharacters(in: .whitespaces).isEmpty { return lines.joined(separator: "\n") }
       lines.append(line)
       if openBrackets(lines.joined(separator: "\n")) <= 0 { return lines.joined(separator: "\n") }
     }
@@ -156,15 +159,18 @@ final class REPLSession {
         return false
       }
     default:
-      print("unknown command \(parts[0]); the commands are :help [name], :vars, :time stmt, :load file, :save file, :quit")
+      print(
+        "unknown command \(parts[0]); the commands are :help [name], :vars, :time stmt, :load file, :save file, :quit")
       return false
     }
     return true
   }
 
+  /// Functions the user wrote, not those of the standard library.
   private func isUserFunction(_ value: Value) -> Bool {
-    if case .function = value { return true }
-    return false
+    guard case .function(let f) = value else { return false }
+    let library = StandardLibrary.locate().map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? "\u{0}"
+    return !URL(fileURLWithPath: f.declaration.location.file.name).standardizedFileURL.path.hasPrefix(library)
   }
 }
 

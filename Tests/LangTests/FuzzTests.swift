@@ -37,7 +37,9 @@ import Testing
     let golden = names.filter { $0.hasSuffix(".atl") }.sorted().compactMap {
       try? String(contentsOfFile: folder + "/" + $0, encoding: .utf8)
     }
-    return golden + ["net = model(input: [1, 28, 28]) {\n conv 6, 5, pad: 2; relu; maxpool 2\n flatten\n dense 10\n}\nsummary net\n"]
+    return golden + [
+      "net = model(input: [1, 28, 28]) {\n conv 6, 5, pad: 2; relu; maxpool 2\n flatten\n dense 10\n}\nsummary net\n"
+    ]
   }()
 
   static func program(_ n: Int, _ g: inout Generator) -> String {
@@ -60,14 +62,21 @@ import Testing
       return String(chars)
     case 3:  // deep nesting
       let depth = 50 + g.below(2000)
-      let (open, close) = g.pick([("(", ")"), ("[", "]"), ("{a: ", "}"), ("-", ""), ("not ", ""), ("if true { ", " }"), ("f(", ")")])
-      return "x = " + String(repeating: open, count: depth) + "1" + String(repeating: close, count: g.below(2) == 0 ? depth : depth / 2)
+      let (open, close) = g.pick([
+        ("(", ")"), ("[", "]"), ("{a: ", "}"), ("-", ""), ("not ", ""), ("if true { ", " }"), ("f(", ")"),
+      ])
+      return "x = " + String(repeating: open, count: depth) + "1"
+        + String(repeating: close, count: g.below(2) == 0 ? depth : depth / 2)
     case 4:  // huge and odd numbers in places that take numbers
-      let number = g.pick(["1e308", "-1e308", "1e999", "0", "-0", "123456789012345678901234567890", "1e-320", "2.5", "-7"])
+      let number = g.pick([
+        "1e308", "-1e308", "1e999", "0", "-0", "123456789012345678901234567890", "1e-320", "2.5", "-7",
+      ])
       return g.pick([
         "x = range(\(number))", "x = zeros([\(number), \(number)])", "x = conv(\(number), \(number))",
-        "x = 1..\(number)", "x = [1, 2][\(number)]", "x = round(\(number), \(number))", "x = \"{\(number):.\(g.below(400))f}\"",
-        "net = model(input: [1, \(number), 3]) { conv 2, 3 }", "x = randn([3], seed: \(number))", "for i in \(number) { }",
+        "x = 1..\(number)", "x = [1, 2][\(number)]", "x = round(\(number), \(number))",
+        "x = \"{\(number):.\(g.below(400))f}\"",
+        "net = model(input: [1, \(number), 3]) { conv 2, 3 }", "x = randn([3], seed: \(number))",
+        "for i in \(number) { }",
       ])
     default:  // bad UTF-8 and control bytes
       let bytes = (0..<g.below(60)).map { _ in UInt8(truncatingIfNeeded: g.next()) }

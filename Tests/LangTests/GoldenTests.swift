@@ -12,7 +12,8 @@ func sessionInterpreter(_ sink: @escaping (String) -> Void) throws -> Interprete
   let interpreter = Interpreter(write: sink)
   interpreter.libraryPaths = [standardLibrary]
   let prelude = standardLibrary + "/prelude.atl"
-  try interpreter.run(SourceFile(name: prelude, text: try String(contentsOfFile: prelude, encoding: .utf8)), showValues: false)
+  try interpreter.run(
+    SourceFile(name: prelude, text: try String(contentsOfFile: prelude, encoding: .utf8)), showValues: false)
   return interpreter
 }
 
@@ -32,7 +33,9 @@ func sessionInterpreter(_ sink: @escaping (String) -> Void) throws -> Interprete
     let path = goldenFolder.appendingPathComponent(name).path
     let text = try String(contentsOfFile: path, encoding: .utf8)
     let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-    let expected = lines.compactMap { $0.hasPrefix("# expect: ") ? String($0.dropFirst(10)) : ($0 == "# expect:" ? "" : nil) }
+    let expected = lines.compactMap {
+      $0.hasPrefix("# expect: ") ? String($0.dropFirst(10)) : ($0 == "# expect:" ? "" : nil)
+    }
     let expectedError = lines.first { $0.hasPrefix("# error: ") }.map { String($0.dropFirst(9)) }
 
     var output = ""
@@ -43,8 +46,11 @@ func sessionInterpreter(_ sink: @escaping (String) -> Void) throws -> Interprete
     } catch let error as AtelierError {
       failure = error
     }
-    let actual = output.isEmpty
-      ? [] : output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).dropLast(output.hasSuffix("\n") ? 1 : 0)
+    let actual =
+      output.isEmpty
+      ? []
+      : output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).dropLast(
+        output.hasSuffix("\n") ? 1 : 0)
     #expect(Array(actual) == expected, "output of \(name)")
     if let expectedError {
       // "L:C: message" against "path:L:C: error: message"

@@ -1,7 +1,10 @@
 import Foundation
 
 let collectionBuiltins: [Builtin] = [
-  Builtin("len", family: "collections", parameters: [Parameter("value")], summary: "Number of items of a list, string, record, dataset or tensor rows.") {
+  Builtin(
+    "len", family: "collections", parameters: [Parameter("value")],
+    summary: "Number of items of a list, string, record, dataset or tensor rows."
+  ) {
     args, _ in
     switch args["value"] {
     case .list(let items): return .number(Double(items.count))
@@ -25,49 +28,83 @@ let collectionBuiltins: [Builtin] = [
     guard abs((stop - start) / step) <= 10_000_000 else { throw AtelierError("range: too many numbers") }
     return .list(Array(stride(from: start, to: stop, by: step)).map { .number($0) })
   },
-  Builtin("sorted", family: "collections", parameters: [Parameter("items"), Parameter("by", default: .none)], summary: "A sorted copy of a list; by: a function giving each item's key.") {
+  Builtin(
+    "sorted", family: "collections", parameters: [Parameter("items"), Parameter("by", default: .none)],
+    summary: "A sorted copy of a list; by: a function giving each item's key."
+  ) {
     args, context in
     let items = try args.list("items")
     let keys = try items.map { args.has("by") ? try context.call(args["by"], [$0]) : $0 }
     let order = try keys.indices.sorted { i, j in try lessThan(keys[i], keys[j]) }
     return .list(order.map { items[$0] })
   },
-  Builtin("reversed", family: "collections", parameters: [Parameter("items")], summary: "A list in reverse order.") { args, _ in
+  Builtin("reversed", family: "collections", parameters: [Parameter("items")], summary: "A list in reverse order.") {
+    args, _ in
     .list(try args.list("items").reversed())
   },
-  Builtin("zip", family: "collections", parameters: [Parameter("a"), Parameter("b")], summary: "Pairs of items: zip([1, 2], [\"a\", \"b\"]) is [[1, \"a\"], [2, \"b\"]].") {
+  Builtin(
+    "zip", family: "collections", parameters: [Parameter("a"), Parameter("b")],
+    summary: "Pairs of items: zip([1, 2], [\"a\", \"b\"]) is [[1, \"a\"], [2, \"b\"]]."
+  ) {
     args, _ in
     .list(zip(try args.list("a"), try args.list("b")).map { .list([$0, $1]) })
   },
-  Builtin("enumerate", family: "collections", parameters: [Parameter("items")], summary: "Pairs [index, item]: for i, x in enumerate(xs) { … }.") { args, _ in
+  Builtin(
+    "enumerate", family: "collections", parameters: [Parameter("items")],
+    summary: "Pairs [index, item]: for i, x in enumerate(xs) { … }."
+  ) { args, _ in
     .list(try args.list("items").enumerated().map { .list([.number(Double($0.offset)), $0.element]) })
   },
-  Builtin("map", family: "collections", parameters: [Parameter("items"), Parameter("f")], summary: "Applies f to each item: xs | map((x) => x * 2).") {
+  Builtin(
+    "map", family: "collections", parameters: [Parameter("items"), Parameter("f")],
+    summary: "Applies f to each item: xs | map((x) => x * 2)."
+  ) {
     args, context in
     .list(try args.list("items").map { try context.call(args["f"], [$0]) })
   },
-  Builtin("filter", family: "collections", parameters: [Parameter("items"), Parameter("keep")], summary: "The items for which keep(item) is true.") {
+  Builtin(
+    "filter", family: "collections", parameters: [Parameter("items"), Parameter("keep")],
+    summary: "The items for which keep(item) is true."
+  ) {
     args, context in
-    .list(try args.list("items").filter { try context.interpreter.truth(try context.call(args["keep"], [$0]), at: context.location) })
+    .list(
+      try args.list("items").filter {
+        try context.interpreter.truth(try context.call(args["keep"], [$0]), at: context.location)
+      })
   },
-  Builtin("keys", family: "collections", parameters: [Parameter("record")], summary: "A record's field names.") { args, _ in
-    guard case .record(let r) = args["record"] else { throw AtelierError("keys: expected a record, not \(args["record"].typeName)") }
+  Builtin("keys", family: "collections", parameters: [Parameter("record")], summary: "A record's field names.") {
+    args, _ in
+    guard case .record(let r) = args["record"] else {
+      throw AtelierError("keys: expected a record, not \(args["record"].typeName)")
+    }
     return .list(r.names.map { .string($0) })
   },
-  Builtin("values", family: "collections", parameters: [Parameter("record")], summary: "A record's field values.") { args, _ in
-    guard case .record(let r) = args["record"] else { throw AtelierError("values: expected a record, not \(args["record"].typeName)") }
+  Builtin("values", family: "collections", parameters: [Parameter("record")], summary: "A record's field values.") {
+    args, _ in
+    guard case .record(let r) = args["record"] else {
+      throw AtelierError("values: expected a record, not \(args["record"].typeName)")
+    }
     return .list(r.fields.map(\.value))
   },
-  Builtin("append", family: "collections", parameters: [Parameter("items"), Parameter("item")], summary: "A new list with item added at the end.") { args, _ in
+  Builtin(
+    "append", family: "collections", parameters: [Parameter("items"), Parameter("item")],
+    summary: "A new list with item added at the end."
+  ) { args, _ in
     .list(try args.list("items") + [args["item"]])
   },
-  Builtin("join", family: "collections", parameters: [Parameter("items"), Parameter("separator", default: .string(" "))], summary: "Items as text joined by a separator.") {
+  Builtin(
+    "join", family: "collections", parameters: [Parameter("items"), Parameter("separator", default: .string(" "))],
+    summary: "Items as text joined by a separator."
+  ) {
     args, _ in
     .string(try args.list("items").map(Printer.show).joined(separator: try args.string("separator")))
   },
-  Builtin("argmax", family: "collections", parameters: [Parameter("values")], summary: "Index of the largest number.") { args, _ in
+  Builtin("argmax", family: "collections", parameters: [Parameter("values")], summary: "Index of the largest number.") {
+    args, _ in
     let values = try numbers(args["values"], "argmax")
-    guard let best = values.indices.max(by: { values[$0] < values[$1] }) else { throw AtelierError("argmax of nothing") }
+    guard let best = values.indices.max(by: { values[$0] < values[$1] }) else {
+      throw AtelierError("argmax of nothing")
+    }
     return .number(Double(best))
   },
 ]

@@ -27,10 +27,12 @@ let coreBuiltins: [Builtin] = [
     context.interpreter.rng = RandomSource(seed: UInt64(bitPattern: Int64(value)))
     return .none
   },
-  Builtin("type", family: "core", parameters: [Parameter("value")], summary: "The type of a value, as a string.") { args, _ in
+  Builtin("type", family: "core", parameters: [Parameter("value")], summary: "The type of a value, as a string.") {
+    args, _ in
     .string(args["value"].typeName)
   },
-  Builtin("str", family: "core", parameters: [Parameter("value")], summary: "A value as text, as print writes it.") { args, _ in
+  Builtin("str", family: "core", parameters: [Parameter("value")], summary: "A value as text, as print writes it.") {
+    args, _ in
     .string(Printer.show(args["value"]))
   },
   Builtin(
@@ -42,7 +44,8 @@ let coreBuiltins: [Builtin] = [
     return .number(n)
   },
   Builtin(
-    "assert", family: "core", parameters: [Parameter("condition"), Parameter("message", default: .string("assertion failed"))],
+    "assert", family: "core",
+    parameters: [Parameter("condition"), Parameter("message", default: .string("assertion failed"))],
     summary: "Stops with an error when the condition is false."
   ) { args, context in
     guard try context.interpreter.truth(args["condition"], at: context.location) else {

@@ -48,7 +48,8 @@ let layerBuiltins: [Builtin] = [
     ],
     acceptsBlock: true,
     summary: "A sequential model from a block of layers: model { conv 6, 5; relu; … }.",
-    help: "model(input: [1, 28, 28]) { conv 6, 5, pad: 2; relu; maxpool 2; flatten; dense 10 }, or model([flatten(), dense(10)])"
+    help:
+      "model(input: [1, 28, 28]) { conv 6, 5, pad: 2; relu; maxpool 2; flatten; dense 10 }, or model([flatten(), dense(10)])"
   ) { args, context in
     let items = try args.block ?? (args.has("layers") ? args.list("layers") : [])
     let layers = try items.map { value -> Layer in

@@ -13,7 +13,9 @@ func numbers(_ value: Value, _ builtin: String) throws -> [Double] {
   switch value {
   case .list(let items):
     return try items.map { item in
-      guard case .number(let n) = item else { throw AtelierError("\(builtin): every item must be a number, not \(item.typeName)") }
+      guard case .number(let n) = item else {
+        throw AtelierError("\(builtin): every item must be a number, not \(item.typeName)")
+      }
       return n
     }
   case .tensor(let t): return t.toArray().map(Double.init)
@@ -23,7 +25,10 @@ func numbers(_ value: Value, _ builtin: String) throws -> [Double] {
 
 /// min and max take a list or several numbers.
 private func extremum(_ name: String, _ pick: @escaping ([Double]) -> Double?) -> Builtin {
-  Builtin(name, family: "math", variadic: true, summary: "The \(name == "min" ? "smallest" : "largest") of a list or of its arguments.") { args, _ in
+  Builtin(
+    name, family: "math", variadic: true,
+    summary: "The \(name == "min" ? "smallest" : "largest") of a list or of its arguments."
+  ) { args, _ in
     guard case .list(let rest) = args["*"] else { return .none }
     let values = rest.count == 1 ? try numbers(rest[0], name) : try numbers(.list(rest), name)
     guard let result = pick(values) else { throw AtelierError("\(name) of nothing") }
@@ -47,15 +52,18 @@ let mathBuiltins: [Builtin] = [
   },
   extremum("min", { $0.min() }),
   extremum("max", { $0.max() }),
-  Builtin("sum", family: "math", parameters: [Parameter("values")], summary: "Sum of a list of numbers or a tensor.") { args, _ in
+  Builtin("sum", family: "math", parameters: [Parameter("values")], summary: "Sum of a list of numbers or a tensor.") {
+    args, _ in
     .number(try numbers(args["values"], "sum").reduce(0, +))
   },
-  Builtin("mean", family: "math", parameters: [Parameter("values")], summary: "Mean of a list of numbers or a tensor.") { args, _ in
+  Builtin("mean", family: "math", parameters: [Parameter("values")], summary: "Mean of a list of numbers or a tensor.")
+  { args, _ in
     let values = try numbers(args["values"], "mean")
     guard !values.isEmpty else { throw AtelierError("mean of an empty list") }
     return .number(values.reduce(0, +) / Double(values.count))
   },
-  Builtin("std", family: "math", parameters: [Parameter("values")], summary: "Population standard deviation.") { args, _ in
+  Builtin("std", family: "math", parameters: [Parameter("values")], summary: "Population standard deviation.") {
+    args, _ in
     let values = try numbers(args["values"], "std")
     guard !values.isEmpty else { throw AtelierError("std of an empty list") }
     let mean = values.reduce(0, +) / Double(values.count)
@@ -67,14 +75,18 @@ let mathBuiltins: [Builtin] = [
   ) { args, _ in
     .tensor(try tensorFromNested(args["values"]))
   },
-  Builtin("zeros", family: "math", parameters: [Parameter("shape")], summary: "A tensor of zeros: zeros([2, 3]).") { args, _ in
+  Builtin("zeros", family: "math", parameters: [Parameter("shape")], summary: "A tensor of zeros: zeros([2, 3]).") {
+    args, _ in
     .tensor(Tensor(zeros: try shapeArgument(args["shape"], "zeros")))
   },
   Builtin(
     "randn", family: "math", parameters: [Parameter("shape"), Parameter("seed", default: .number(0))],
     summary: "A tensor of standard normal samples, seeded."
   ) { args, _ in
-    .tensor(Tensor.normal(try shapeArgument(args["shape"], "randn"), rng: RandomSource(seed: UInt64(bitPattern: Int64(try args.int("seed"))))))
+    .tensor(
+      Tensor.normal(
+        try shapeArgument(args["shape"], "randn"),
+        rng: RandomSource(seed: UInt64(bitPattern: Int64(try args.int("seed"))))))
   },
 ]
 

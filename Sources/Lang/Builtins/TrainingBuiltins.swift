@@ -73,7 +73,8 @@ let trainingBuiltins: [Builtin] = [
       seed: UInt64(bitPattern: Int64(try args.int("seed"))), validation: validation)
     let display = ConsoleProgress(isTerminal: context.interpreter.isTerminal, write: context.interpreter.write)
     let history = try fit(
-      model, on: data, optimizer: optimizer, options: options, initRNG: context.interpreter.rng, progress: display.handle)
+      model, on: data, optimizer: optimizer, options: options, initRNG: context.interpreter.rng,
+      progress: display.handle)
     return .history(history)
   },
   Builtin(

@@ -34,7 +34,8 @@ private func elementwise(_ op: ElementwiseOp, _ a: Tensor, _ b: Tensor, shape: [
   let out = Tensor(uninitialized: shape)
   let dims = shape.map(Int64.init)
   atl_broadcast_binary(
-    op.rawValue, a.data, broadcastStrides(a.shape, to: shape), b.data, broadcastStrides(b.shape, to: shape), out.data, dims,
+    op.rawValue, a.data, broadcastStrides(a.shape, to: shape), b.data, broadcastStrides(b.shape, to: shape), out.data,
+    dims,
     Int32(shape.count))
   return out
 }
@@ -59,7 +60,10 @@ public func elementwise(_ op: ElementwiseOp, _ a: Tensor, _ b: Tensor) throws ->
     case .add: return [reduce(g, to: a.shape), reduce(g, to: b.shape)]
     case .subtract: return [reduce(g, to: a.shape), reduce(g.scaled(by: -1), to: b.shape)]
     case .multiply:
-      return [reduce(elementwise(.multiply, g, b, shape: shape), to: a.shape), reduce(elementwise(.multiply, g, a, shape: shape), to: b.shape)]
+      return [
+        reduce(elementwise(.multiply, g, b, shape: shape), to: a.shape),
+        reduce(elementwise(.multiply, g, a, shape: shape), to: b.shape),
+      ]
     case .divide:
       let da = elementwise(.divide, g, b, shape: shape)
       let ratio = elementwise(.divide, out, b, shape: shape)
