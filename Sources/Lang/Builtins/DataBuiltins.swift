@@ -4,7 +4,7 @@ let dataBuiltins: [Builtin] = [
   Builtin(
     "fashion_mnist", family: "data",
     parameters: [
-      Parameter("dir", default: .none, "folder of the four IDX files; default $ATELIER_DATA or the Debian package's")
+      Parameter("dir", default: .none, type: "string", "folder of the four IDX files; default $ATELIER_DATA or the Debian package's")
     ],
     summary: "Loads Fashion-MNIST as {train, test, classes}, pixels scaled to [0, 1]."
   ) { args, _ in

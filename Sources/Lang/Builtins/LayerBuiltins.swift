@@ -6,7 +6,7 @@ let layerBuiltins: [Builtin] = [
   Builtin(
     "conv", family: "layers",
     parameters: [
-      Parameter("filters", "number of output channels"), Parameter("kernel", "kernel size (square)"),
+      Parameter("filters", type: "number", "number of output channels"), Parameter("kernel", type: "number", "kernel size (square)"),
       Parameter("stride", default: .number(1)), Parameter("pad", default: .number(0), "zero padding on each side"),
       Parameter("bias", default: .bool(true)),
     ],
@@ -20,7 +20,8 @@ let layerBuiltins: [Builtin] = [
   Builtin(
     "maxpool", family: "layers",
     parameters: [
-      Parameter("kernel", "window size (square)"), Parameter("stride", default: .none, "defaults to the kernel size"),
+      Parameter("kernel", type: "number", "window size (square)"),
+      Parameter("stride", default: .none, type: "number", "defaults to the kernel size"),
       Parameter("pad", default: .number(0)),
     ],
     summary: "Max pooling: maxpool 2, or maxpool 3, stride: 2."
@@ -31,7 +32,7 @@ let layerBuiltins: [Builtin] = [
   },
   Builtin(
     "dense", family: "layers",
-    parameters: [Parameter("units", "number of outputs"), Parameter("bias", default: .bool(true))],
+    parameters: [Parameter("units", type: "number", "number of outputs"), Parameter("bias", default: .bool(true))],
     summary: "Fully connected layer over flat features: dense 120."
   ) { args, _ in
     .layer(try Linear(units: try args.int("units"), bias: try args.bool("bias")))
@@ -43,8 +44,8 @@ let layerBuiltins: [Builtin] = [
   Builtin(
     "model", family: "layers",
     parameters: [
-      Parameter("layers", default: .none, "a list of layers, instead of a block"),
-      Parameter("input", default: .none, "per-sample input shape, e.g. [1, 28, 28]; else inferred at the first fit"),
+      Parameter("layers", default: .none, type: "list", "a list of layers, instead of a block"),
+      Parameter("input", default: .none, type: "list", "per-sample input shape, e.g. [1, 28, 28]; else inferred at the first fit"),
     ],
     acceptsBlock: true,
     summary: "A sequential model from a block of layers: model { conv 6, 5; relu; … }.",

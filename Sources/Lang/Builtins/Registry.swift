@@ -2,20 +2,32 @@
 public struct Parameter {
   public let name: String
   public let defaultValue: Value?
+  /// The type name a value must have (`Value.typeName`), or nil for any.
+  public let type: String?
   public let help: String
 
-  /// A required parameter.
-  public init(_ name: String, _ help: String = "") {
+  /// A required parameter, optionally of one type (`type: "dataset"`).
+  public init(_ name: String, type: String? = nil, _ help: String = "") {
     self.name = name
     self.defaultValue = nil
+    self.type = type
     self.help = help
   }
 
-  /// An optional parameter; `default: .none` means "not given".
-  public init(_ name: String, default defaultValue: Value, _ help: String = "") {
+  /// An optional parameter; `default: .none` means "not given". The type is the default's
+  /// unless given.
+  public init(_ name: String, default defaultValue: Value, type: String? = nil, _ help: String = "") {
     self.name = name
     self.defaultValue = defaultValue
+    self.type = type ?? (defaultValue.isNone ? nil : defaultValue.typeName)
     self.help = help
+  }
+
+  /// Whether `value` may be passed for this parameter.
+  func accepts(_ value: Value) -> Bool {
+    guard let type else { return true }
+    if value.isNone, defaultValue != nil { return true }
+    return value.typeName == type || (type == "layer" && value.typeName == "model")
   }
 }
 
@@ -132,6 +144,14 @@ public final class Builtin {
         throw AtelierError("\(name) needs a value for '\(p.name)'", hint: "usage: \(signature)")
       }
       values[p.name] = d
+    }
+    for p in parameters {
+      if let value = values[p.name], !p.accepts(value), let type = p.type {
+        let article = "aeiou".contains(type.first ?? "x") ? "an" : "a"
+        throw AtelierError(
+          "\(name): \(p.name) must be \(article) \(type), not \(value.isNone ? "none" : "a \(value.typeName)")",
+          hint: "usage: \(signature)")
+      }
     }
     if variadic { values["*"] = .list(extra) }
     if block != nil, !acceptsBlock { throw AtelierError("\(name) does not take a { … } block") }

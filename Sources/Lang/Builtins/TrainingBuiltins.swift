@@ -36,7 +36,7 @@ let trainingBuiltins: [Builtin] = [
   Builtin(
     "sgd", family: "training",
     parameters: [
-      Parameter("lr"), Parameter("momentum", default: .number(0)), Parameter("weight_decay", default: .number(0)),
+      Parameter("lr", type: "number"), Parameter("momentum", default: .number(0)), Parameter("weight_decay", default: .number(0)),
       Parameter("nesterov", default: .bool(false)),
     ],
     summary: "Stochastic gradient descent with optional momentum."
@@ -49,10 +49,10 @@ let trainingBuiltins: [Builtin] = [
   Builtin(
     "fit", family: "training",
     parameters: [
-      Parameter("model"), Parameter("data", "a dataset such as data.train"),
+      Parameter("model", type: "model"), Parameter("data", type: "dataset", "a dataset such as data.train"),
       Parameter("epochs", default: .number(1)), Parameter("batch", default: .number(128)),
-      Parameter("opt", default: .none, "an optimizer; default adam()"),
-      Parameter("val", default: .none, "a dataset evaluated after each epoch"),
+      Parameter("opt", default: .none, type: "optimizer", "an optimizer; default adam()"),
+      Parameter("val", default: .none, type: "dataset", "a dataset evaluated after each epoch"),
       Parameter("seed", default: .number(1), "seeds the shuffling of batches"),
     ],
     summary: "Trains a model with cross-entropy and returns its per-epoch history."
@@ -78,7 +78,7 @@ let trainingBuiltins: [Builtin] = [
     return .history(history)
   },
   Builtin(
-    "evaluate", family: "training", parameters: [Parameter("model"), Parameter("data")],
+    "evaluate", family: "training", parameters: [Parameter("model", type: "model"), Parameter("data", type: "dataset")],
     summary: "Loss, accuracy and per-class accuracy of a model on a dataset."
   ) { args, _ in
     let model = try requireModel(args["model"], "evaluate")
