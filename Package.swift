@@ -37,7 +37,7 @@ let package = Package(
     .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
     .testTarget(name: "DataTests", dependencies: ["Data", "Tensor"]),
     .testTarget(name: "NNTests", dependencies: ["NN", "Data"]),
-    .testTarget(name: "LangTests", dependencies: ["Lang"]),
+    .testTarget(name: "LangTests", dependencies: ["Lang"], exclude: ["golden"]),
   ],
   swiftLanguageModes: [.v5]
 )

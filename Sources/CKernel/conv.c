@@ -167,18 +167,19 @@ static void backward_chunks(void *ctx, int64_t begin, int64_t end, int tid) {
   const int64_t padded_len = (int64_t)s->C * (s->H + 2 * s->pad_h) * (s->W + 2 * s->pad_w);
   float *work = thread_scratch(2 * cols_per_chunk + out_per_chunk + padded_len);
   float *dcol = work + cols_per_chunk, *dy = dcol + cols_per_chunk, *padded = dy + out_per_chunk;
-  float *dw = j->dw_parts + (int64_t)tid * s->K * CRS;
+  float *dw = j->dw_parts ? j->dw_parts + (int64_t)tid * s->K * CRS : NULL;
   float *db = j->db_parts ? j->db_parts + (int64_t)tid * s->K : NULL;
   for (int64_t chunk = begin; chunk < end; chunk++) {
     const int64_t n0 = chunk * j->nb;
     const int count = (int)(n0 + j->nb <= s->N ? j->nb : s->N - n0);
     const int64_t ld = count * PQ;
-    const float *col = j->cols ? j->cols + n0 * CRS * PQ : unfold_chunk(j, n0, count, work, padded);
+    const float *col = NULL;
+    if (j->dw_parts) col = j->cols ? j->cols + n0 * CRS * PQ : unfold_chunk(j, n0, count, work, padded);
     // dy (K, count*PQ): the chunk's output gradients side by side, as forward laid them out
     for (int i = 0; i < count; i++)
       for (int k = 0; k < s->K; k++)
         memcpy(dy + k * ld + i * PQ, j->dout + ((n0 + i) * s->K + k) * PQ, sizeof(float) * PQ);
-    atl_sgemm(0, 1, s->K, CRS, ld, 1.0f, dy, ld, col, ld, 1.0f, dw, CRS);
+    if (dw) atl_sgemm(0, 1, s->K, CRS, ld, 1.0f, dy, ld, col, ld, 1.0f, dw, CRS);
     if (db) {
       for (int k = 0; k < s->K; k++) {
         float acc = 0.0f;
@@ -218,4 +219,11 @@ void atl_conv2d_backward(const atl_conv_shape *s, const float *in, const float *
     if (db) atl_axpy(1.0f, parts + (int64_t)T * KCRS + (int64_t)t * s->K, db, s->K);
   }
   atl_free(parts);
+}
+
+void atl_conv2d_transpose(const atl_conv_shape *s, const float *x, const float *w, float *out) {
+  // Only the input-gradient path of backward runs: no weight gradient, no columns.
+  conv_job job = {.s = s, .w = w, .dout = x, .din = out};
+  job.nb = chunk_samples(s);
+  atl_parallel_for(chunk_count(s, job.nb), 1, backward_chunks, &job);
 }

@@ -103,3 +103,17 @@ int atl_all_finite(const float *x, int64_t n) {
     if (!isfinite(x[i])) return 0;
   return 1;
 }
+
+void atl_channel_bias_add(float *y, const float *b, int64_t N, int64_t C, int64_t S) {
+  for (int64_t n = 0; n < N; n++)
+    for (int64_t c = 0; c < C; c++) {
+      float *restrict p = y + (n * C + c) * S;
+      const float v = b[c];
+      for (int64_t s = 0; s < S; s++) p[s] += v;
+    }
+}
+
+void atl_channel_sums(const float *x, int64_t N, int64_t C, int64_t S, float *out) {
+  for (int64_t n = 0; n < N; n++)
+    for (int64_t c = 0; c < C; c++) out[c] += (float)atl_sum(x + (n * C + c) * S, S);
+}

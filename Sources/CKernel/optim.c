@@ -26,3 +26,25 @@ void atl_adam_update(float *w, const float *g, float *m, float *v, int64_t n, fl
     w[i] -= step * m[i] / (sqrtf(v[i]) * inv_sqrt_bc2 + eps);
   }
 }
+
+void atl_adamw_update(float *w, const float *g, float *m, float *v, int64_t n, float lr,
+                      float beta1, float beta2, float eps, float weight_decay, int64_t t) {
+  const float shrink = 1.0f - lr * weight_decay;
+  for (int64_t i = 0; i < n; i++) w[i] *= shrink;
+  atl_adam_update(w, g, m, v, n, lr, beta1, beta2, eps, 0.0f, t);
+}
+
+void atl_rmsprop_update(float *w, const float *g, float *v, int64_t n, float lr, float alpha,
+                        float eps, float weight_decay) {
+  for (int64_t i = 0; i < n; i++) {
+    const float d = g[i] + weight_decay * w[i];
+    v[i] = alpha * v[i] + (1.0f - alpha) * d * d;
+    w[i] -= lr * d / (sqrtf(v[i]) + eps);
+  }
+}
+
+double atl_sum_squares(const float *x, int64_t n) {
+  double total = 0.0;
+  for (int64_t i = 0; i < n; i++) total += (double)x[i] * x[i];
+  return total;
+}

@@ -103,3 +103,65 @@ void atl_maxpool_backward(const atl_pool_shape *s, const float *dout, const int3
   pool_job job = {.s = s, .dout = dout, .din = din, .argmax_in = argmax};
   atl_parallel_for((int64_t)s->N * s->C, 4, max_planes_backward, &job);
 }
+
+// in (N,C,H,W) -> out (N,C,P,Q): the mean of each window, divided by the
+// window's full size including padding
+static void avg_planes(void *ctx, int64_t begin, int64_t end, int tid) {
+  (void)tid;
+  const pool_job *j = ctx;
+  const atl_pool_shape *s = j->s;
+  const int64_t in_plane = (int64_t)s->H * s->W, out_plane = (int64_t)s->P * s->Q;
+  for (int64_t plane = begin; plane < end; plane++) {
+    const float *x = j->in + plane * in_plane;
+    float *y = j->out + plane * out_plane;
+    for (int p = 0; p < s->P; p++) {
+      int h0 = p * s->stride_h - s->pad_h;
+      int h_end = h0 + s->kernel_h > s->H + s->pad_h ? s->H + s->pad_h : h0 + s->kernel_h;
+      int h_lo = h0 < 0 ? 0 : h0, h_hi = h0 + s->kernel_h > s->H ? s->H : h0 + s->kernel_h;
+      for (int q = 0; q < s->Q; q++) {
+        int w0 = q * s->stride_w - s->pad_w;
+        int w_end = w0 + s->kernel_w > s->W + s->pad_w ? s->W + s->pad_w : w0 + s->kernel_w;
+        int w_lo = w0 < 0 ? 0 : w0, w_hi = w0 + s->kernel_w > s->W ? s->W : w0 + s->kernel_w;
+        float acc = 0.0f;
+        for (int h = h_lo; h < h_hi; h++)
+          for (int w = w_lo; w < w_hi; w++) acc += x[h * s->W + w];
+        y[p * s->Q + q] = acc / (float)((h_end - h0) * (w_end - w0));
+      }
+    }
+  }
+}
+
+void atl_avgpool_forward(const atl_pool_shape *s, const float *in, float *out) {
+  pool_job job = {.s = s, .in = in, .out = out};
+  atl_parallel_for((int64_t)s->N * s->C, 4, avg_planes, &job);
+}
+
+static void avg_planes_backward(void *ctx, int64_t begin, int64_t end, int tid) {
+  (void)tid;
+  const pool_job *j = ctx;
+  const atl_pool_shape *s = j->s;
+  const int64_t in_plane = (int64_t)s->H * s->W, out_plane = (int64_t)s->P * s->Q;
+  for (int64_t plane = begin; plane < end; plane++) {
+    float *dx = j->din + plane * in_plane;
+    const float *dy = j->dout + plane * out_plane;
+    memset(dx, 0, sizeof(float) * in_plane);
+    for (int p = 0; p < s->P; p++) {
+      int h0 = p * s->stride_h - s->pad_h;
+      int h_end = h0 + s->kernel_h > s->H + s->pad_h ? s->H + s->pad_h : h0 + s->kernel_h;
+      int h_lo = h0 < 0 ? 0 : h0, h_hi = h0 + s->kernel_h > s->H ? s->H : h0 + s->kernel_h;
+      for (int q = 0; q < s->Q; q++) {
+        int w0 = q * s->stride_w - s->pad_w;
+        int w_end = w0 + s->kernel_w > s->W + s->pad_w ? s->W + s->pad_w : w0 + s->kernel_w;
+        int w_lo = w0 < 0 ? 0 : w0, w_hi = w0 + s->kernel_w > s->W ? s->W : w0 + s->kernel_w;
+        const float share = dy[p * s->Q + q] / (float)((h_end - h0) * (w_end - w0));
+        for (int h = h_lo; h < h_hi; h++)
+          for (int w = w_lo; w < w_hi; w++) dx[h * s->W + w] += share;
+      }
+    }
+  }
+}
+
+void atl_avgpool_backward(const atl_pool_shape *s, const float *dout, float *din) {
+  pool_job job = {.s = s, .dout = dout, .din = din};
+  atl_parallel_for((int64_t)s->N * s->C, 4, avg_planes_backward, &job);
+}

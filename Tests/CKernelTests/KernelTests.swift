@@ -171,19 +171,19 @@ import Testing
     let z = randomArray(rows * classes, seed: 15, low: -20, high: 20)
     let labels: [Int32] = [0, 3, 9, 2, 2, 7]
     var probs = [Float](repeating: .nan, count: z.count)
-    let loss = atl_softmax_xent_forward(z, labels, &probs, Int64(rows), Int64(classes))
+    let loss = atl_softmax_xent_forward(z, labels, &probs, Int64(rows), Int64(classes), 0)
     let expected = Reference.softmaxCrossEntropy(z, labels, classes: classes)
     #expect(abs(loss - expected.loss) < 1e-4 * max(1, expected.loss))
     #expect(maxRelativeError(probs, expected.probs) < 1e-5)
     var grad = [Float](repeating: .nan, count: z.count)
-    atl_softmax_xent_backward(probs, labels, &grad, Int64(rows), Int64(classes), 0.5)
+    atl_softmax_xent_backward(probs, labels, &grad, Int64(rows), Int64(classes), 0.5, 0)
     for i in 0..<rows {
       for c in 0..<classes {
         let onehot: Float = Int32(c) == labels[i] ? 1 : 0
         #expect(abs(grad[i * classes + c] - 0.5 * (expected.probs[i * classes + c] - onehot)) < 1e-6)
       }
     }
-    #expect(atl_softmax_xent_forward(z, [0, 0, 0, 0, 0, 10], &probs, Int64(rows), Int64(classes)).isNaN)
+    #expect(atl_softmax_xent_forward(z, [0, 0, 0, 0, 0, 10], &probs, Int64(rows), Int64(classes), 0).isNaN)
   }
 }
 

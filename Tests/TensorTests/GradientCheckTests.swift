@@ -16,6 +16,7 @@ import Testing
 
   /// Compares analytic and numerical gradients of every input; returns the worst relative error.
   func check(_ inputs: [Tensor], epsilon: Float = 1e-2, _ op: @escaping () throws -> Tensor) throws -> Float {
+    for input in inputs { input.grad = nil }
     let output = try Tape.withoutRecording(op)
     let seed = Tensor.uniform(output.shape, low: -1, high: 1, rng: rng)
     let objective = { () throws -> Double in

@@ -60,6 +60,9 @@ typedef struct {
 int atl_conv_output(atl_conv_shape *s);
 // Size of the im2col buffer forward can keep for backward: N * C*R*S * P*Q floats.
 int64_t atl_conv_cols_size(const atl_conv_shape *s);
+// The transposed convolution of x (N, K, P, Q) with w (K, C, R, S), adding into
+// out (N, C, H, W), which must be zeroed: conv's input gradient with x as dout.
+void atl_conv2d_transpose(const atl_conv_shape *s, const float *x, const float *w, float *out);
 // in (N,C,H,W), w (K,C,R,S), b (K) nullable -> out (N,K,P,Q); when `cols` is not
 // NULL it receives the unfolded input for atl_conv2d_backward
 void atl_conv2d_forward(const atl_conv_shape *s, const float *in, const float *w, const float *b,
@@ -68,6 +71,19 @@ void atl_conv2d_forward(const atl_conv_shape *s, const float *in, const float *w
 // accumulated (+=, db nullable); `cols` from forward, or NULL to recompute
 void atl_conv2d_backward(const atl_conv_shape *s, const float *in, const float *w,
                          const float *dout, const float *cols, float *din, float *dw, float *db);
+
+// ---- resizing and padding (resize.c) ----
+// Bilinear resize of (N*C) planes H x W -> P x Q, align_corners = false (PyTorch's default)
+void atl_resize_bilinear(const float *in, int64_t planes, int H, int W, float *out, int P, int Q);
+// The adjoint: dout (planes, P, Q) -> din (planes, H, W), overwritten
+void atl_resize_bilinear_backward(const float *dout, int64_t planes, int H, int W, float *din,
+                                  int P, int Q);
+// Zero padding of planes H x W by top/left/bottom/right -> (H+t+b) x (W+l+r)
+void atl_pad_planes(const float *in, int64_t planes, int H, int W, int top, int left, int bottom,
+                    int right, float *out);
+// The adjoint: crops the gradient back to H x W
+void atl_pad_planes_backward(const float *dout, int64_t planes, int H, int W, int top, int left,
+                             int bottom, int right, float *din);
 
 // ---- pooling (pool.c) ----
 typedef struct {
@@ -82,6 +98,9 @@ void atl_maxpool_forward(const atl_pool_shape *s, const float *in, float *out, i
 // dout (N,C,P,Q) -> din (N,C,H,W) overwritten
 void atl_maxpool_backward(const atl_pool_shape *s, const float *dout, const int32_t *argmax,
                           float *din);
+// Average pooling; padding counts towards the divisor (PyTorch's count_include_pad)
+void atl_avgpool_forward(const atl_pool_shape *s, const float *in, float *out);
+void atl_avgpool_backward(const atl_pool_shape *s, const float *dout, float *din);
 
 // ---- elementwise and reductions (elementwise.c) ----
 void atl_relu_forward(const float *x, float *y, int64_t n);
@@ -89,6 +108,10 @@ void atl_relu_forward(const float *x, float *y, int64_t n);
 void atl_relu_backward(const float *x, const float *dy, float *dx, int64_t n);
 // y (rows, cols) += b (cols)
 void atl_bias_add(float *y, const float *b, int64_t rows, int64_t cols);
+// y (N, C, S) += b (C) per channel
+void atl_channel_bias_add(float *y, const float *b, int64_t N, int64_t C, int64_t S);
+// out (C) += sums of x (N, C, S) per channel
+void atl_channel_sums(const float *x, int64_t N, int64_t C, int64_t S, float *out);
 void atl_add(const float *a, const float *b, float *out, int64_t n);
 void atl_scale(const float *x, float alpha, float *out, int64_t n);
 void atl_axpy(float alpha, const float *x, float *y, int64_t n);  // y += alpha x
@@ -112,14 +135,57 @@ void atl_accumulate_broadcast(const float *g, const int64_t *shape, int rank,
 // in (rows, cols) -> out (cols, rows)
 void atl_transpose2d(const float *in, int64_t rows, int64_t cols, float *out);
 
+// ---- activations (activation.c) ----
+enum {
+  ATL_LEAKY_RELU = 1, ATL_ELU, ATL_GELU, ATL_TANH, ATL_SIGMOID,
+  ATL_EXP, ATL_LOG, ATL_SQRT, ATL_SQUARE, ATL_ABS
+};
+// y = f(x) elementwise; alpha is the slope of leaky ReLU and the scale of ELU
+void atl_activation_forward(int kind, float alpha, const float *x, float *y, int64_t n);
+// dx = dy * f'(x), computed from x and y = f(x)
+void atl_activation_backward(int kind, float alpha, const float *x, const float *y,
+                             const float *dy, float *dx, int64_t n);
+// x (rows, cols) -> y (rows, cols), each row a softmax
+void atl_softmax_rows(const float *x, float *y, int64_t rows, int64_t cols);
+void atl_softmax_rows_backward(const float *y, const float *dy, float *dx, int64_t rows,
+                               int64_t cols);
+// keep = 1/(1-p) where uniform >= p else 0 (inverted dropout)
+void atl_dropout_mask(const float *uniform, float p, float *keep, int64_t n);
+
+// ---- batch normalisation (norm.c): x (N, C, S), statistics per channel ----
+// mean and biased variance of each channel over N and S
+void atl_batchnorm_stats(const float *x, int64_t N, int64_t C, int64_t S, float *mean,
+                         float *var);
+// y = gamma * (x - mean) * inv_std + beta; xhat (nullable) keeps the normalised input
+void atl_batchnorm_apply(const float *x, const float *mean, const float *inv_std,
+                         const float *gamma, const float *beta, int64_t N, int64_t C, int64_t S,
+                         float *y, float *xhat);
+// gradients of a training-mode batch norm; dx (nullable) overwritten, dgamma and dbeta
+// (nullable) accumulated
+void atl_batchnorm_backward(const float *dy, const float *xhat, const float *inv_std,
+                            const float *gamma, int64_t N, int64_t C, int64_t S, float *dx,
+                            float *dgamma, float *dbeta);
+
 // ---- losses (loss.c) ----
-// logits (B,C), labels (B) -> probs (B,C); returns the mean cross-entropy.
-// Labels outside [0, C) are reported by returning NaN.
+// logits (B,C), labels (B) -> probs (B,C); returns the mean cross-entropy, with
+// label smoothing e in [0, 1) as PyTorch's. Labels outside [0, C) return NaN.
 double atl_softmax_xent_forward(const float *logits, const int32_t *labels, float *probs, int64_t B,
-                                int64_t C);
-// dlogits = (probs - onehot(labels)) * scale; scale is dloss / B for a mean
+                                int64_t C, float smoothing);
+// dlogits = (probs - smoothed onehot(labels)) * scale; scale is dloss / B for a mean
 void atl_softmax_xent_backward(const float *probs, const int32_t *labels, float *dlogits, int64_t B,
-                               int64_t C, float scale);
+                               int64_t C, float scale, float smoothing);
+// Binary cross-entropy summed over n values: p are probabilities (log clamped at -100,
+// as PyTorch) or, with from_logits, logits (stable form); t are targets in [0, 1]
+double atl_bce_forward(const float *p, const float *t, int64_t n, int from_logits);
+void atl_bce_backward(const float *p, const float *t, float *dp, int64_t n, int from_logits,
+                      float scale);
+// Squared error summed over n values; da = 2 (a - b) scale
+double atl_mse_forward(const float *a, const float *b, int64_t n);
+void atl_mse_backward(const float *a, const float *b, float *da, int64_t n, float scale);
+// KL(N(mu, exp(logvar)) || N(0, 1)) summed over n values
+double atl_gaussian_kl_forward(const float *mu, const float *logvar, int64_t n);
+void atl_gaussian_kl_backward(const float *mu, const float *logvar, float *dmu, float *dlogvar,
+                              int64_t n, float scale);
 
 // ---- optimizers (optim.c) ----
 // PyTorch's SGD: g += wd w; v = momentum v + g (v = g at step 1); w -= lr v
@@ -128,6 +194,14 @@ void atl_sgd_update(float *w, const float *g, float *v, int64_t n, float lr, flo
 // PyTorch's Adam (L2 weight decay added to the gradient); t counts from 1
 void atl_adam_update(float *w, const float *g, float *m, float *v, int64_t n, float lr, float beta1,
                      float beta2, float eps, float weight_decay, int64_t t);
+// PyTorch's AdamW: decoupled decay w -= lr * wd * w before the Adam step
+void atl_adamw_update(float *w, const float *g, float *m, float *v, int64_t n, float lr,
+                      float beta1, float beta2, float eps, float weight_decay, int64_t t);
+// PyTorch's RMSprop (no momentum, not centered): v = a v + (1-a) g^2; w -= lr g / (sqrt v + eps)
+void atl_rmsprop_update(float *w, const float *g, float *v, int64_t n, float lr, float alpha,
+                        float eps, float weight_decay);
+// Sum of squares, for gradient-norm clipping
+double atl_sum_squares(const float *x, int64_t n);
 
 // ---- data (data.c) ----
 void atl_u8_to_f32(const uint8_t *in, float *out, int64_t n, float scale);

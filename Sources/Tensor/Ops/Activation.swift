@@ -10,3 +10,33 @@ public func relu(_ x: Tensor) -> Tensor {
   }
   return y
 }
+
+/// Pointwise functions with the kernel's derivatives.
+public enum Pointwise: Int32 {
+  case leakyRelu = 1, elu, gelu, tanh, sigmoid, exp, log, sqrt, square, abs
+}
+
+public func pointwise(_ kind: Pointwise, _ x: Tensor, alpha: Float = 0) -> Tensor {
+  let y = Tensor(uninitialized: x.shape)
+  atl_activation_forward(kind.rawValue, alpha, x.data, y.data, Int64(x.count))
+  Tape.record(output: y, inputs: [x]) { gy in
+    let dx = Tensor(uninitialized: x.shape)
+    atl_activation_backward(kind.rawValue, alpha, x.data, y.data, gy.data, dx.data, Int64(x.count))
+    return [dx]
+  }
+  return y
+}
+
+/// Softmax over the last dimension.
+public func softmax(_ x: Tensor) -> Tensor {
+  let cols = x.shape.last ?? 1
+  let rows = cols > 0 ? x.count / cols : 0
+  let y = Tensor(uninitialized: x.shape)
+  atl_softmax_rows(x.data, y.data, Int64(rows), Int64(cols))
+  Tape.record(output: y, inputs: [x]) { gy in
+    let dx = Tensor(uninitialized: x.shape)
+    atl_softmax_rows_backward(y.data, gy.data, dx.data, Int64(rows), Int64(cols))
+    return [dx]
+  }
+  return y
+}

@@ -62,3 +62,49 @@ public func conv2d(_ x: Tensor, weight w: Tensor, bias b: Tensor?, stride: (Int,
   }
   return y
 }
+
+/// Transposed convolution: x (N, Cin, H, W), w (Cin, Cout, R, S) as PyTorch's
+/// ConvTranspose2d -> (N, Cout, (H-1)·stride - 2·pad + R + outputPadding, …).
+public func convTranspose2d(
+  _ x: Tensor, weight w: Tensor, bias b: Tensor?, stride: Int, padding: Int, outputPadding: Int
+) throws -> Tensor {
+  guard x.rank == 4, w.rank == 4, x.shape[1] == w.shape[0] else {
+    throw TensorError(
+      "deconv expects input (N, \(w.rank == 4 ? w.shape[0] : 0), H, W) but got \(describe(shape: x.shape))")
+  }
+  let height = (x.shape[2] - 1) * stride - 2 * padding + w.shape[2] + outputPadding
+  let width = (x.shape[3] - 1) * stride - 2 * padding + w.shape[3] + outputPadding
+  guard height > 0, width > 0, outputPadding < max(stride, 1) else {
+    throw TensorError("deconv: input \(describe(shape: x.shape)) gives an empty output")
+  }
+  try checkAllocation([x.shape[0], w.shape[1], height, width], "deconv")
+  // The matching convolution maps (N, Cout, height, width) to x's shape with K = Cin filters.
+  var s = atl_conv_shape(
+    N: Int32(x.shape[0]), C: Int32(w.shape[1]), H: Int32(height), W: Int32(width), K: Int32(w.shape[0]),
+    R: Int32(w.shape[2]), S: Int32(w.shape[3]), stride_h: Int32(stride), stride_w: Int32(stride),
+    pad_h: Int32(padding), pad_w: Int32(padding), P: 0, Q: 0)
+  _ = atl_conv_output(&s)
+  guard Int(s.P) == x.shape[2], Int(s.Q) == x.shape[3] else {
+    throw TensorError("deconv: inconsistent geometry for input \(describe(shape: x.shape))")
+  }
+  let y = Tensor(zeros: [x.shape[0], w.shape[1], height, width])
+  atl_conv2d_transpose(&s, x.data, w.data, y.data)
+  if let b {
+    atl_channel_bias_add(y.data, b.data, Int64(x.shape[0]), Int64(w.shape[1]), Int64(height * width))
+  }
+  let shape = s
+  Tape.record(output: y, inputs: [x, w] + (b.map { [$0] } ?? [])) { gy in
+    var s = shape
+    // dx is the convolution of gy with w; dw pairs gy (as the conv input) with x (as dout).
+    let dx = Tensor(uninitialized: x.shape)
+    atl_conv2d_forward(&s, gy.data, w.data, nil, dx.data, nil)
+    let dw = Tensor(zeros: w.shape)
+    let db = (b?.requiresGrad ?? false) ? Tensor(zeros: [w.shape[1]]) : nil
+    atl_conv2d_backward(&s, gy.data, w.data, x.data, nil, nil, dw.data, nil)
+    if let db {
+      atl_channel_sums(gy.data, Int64(x.shape[0]), Int64(w.shape[1]), Int64(height * width), db.data)
+    }
+    return [x.requiresGrad ? dx : nil, w.requiresGrad ? dw : nil, db]
+  }
+  return y
+}

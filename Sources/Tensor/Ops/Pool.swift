@@ -27,3 +27,28 @@ public func maxPool2d(_ x: Tensor, window: Window2D) throws -> Tensor {
   }
   return y
 }
+
+/// Average pooling over (N,C,H,W); padding counts towards the divisor, as PyTorch's default.
+public func avgPool2d(_ x: Tensor, window: Window2D) throws -> Tensor {
+  guard x.rank == 4 else {
+    throw TensorError("avgpool expects input (N, C, H, W) but got \(describe(shape: x.shape))")
+  }
+  var s = atl_pool_shape(
+    N: Int32(x.shape[0]), C: Int32(x.shape[1]), H: Int32(x.shape[2]), W: Int32(x.shape[3]),
+    kernel_h: Int32(window.kernel.0), kernel_w: Int32(window.kernel.1),
+    stride_h: Int32(window.stride.0), stride_w: Int32(window.stride.1),
+    pad_h: Int32(window.padding.0), pad_w: Int32(window.padding.1), P: 0, Q: 0)
+  guard window.stride.0 > 0, window.stride.1 > 0, atl_pool_output(&s) == 0 else {
+    throw TensorError("avgpool: a \(window.kernel.0)x\(window.kernel.1) window does not fit input \(describe(shape: x.shape))")
+  }
+  let y = Tensor(uninitialized: [x.shape[0], x.shape[1], Int(s.P), Int(s.Q)])
+  atl_avgpool_forward(&s, x.data, y.data)
+  let shape = s
+  Tape.record(output: y, inputs: [x]) { gy in
+    var s = shape
+    let dx = Tensor(uninitialized: x.shape)
+    atl_avgpool_backward(&s, gy.data, dx.data)
+    return [dx]
+  }
+  return y
+}

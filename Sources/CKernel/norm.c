@@ -1,0 +1,119 @@
+// Batch normalisation over (N, C, S): S = H*W after a conv, S = 1 after a dense
+// layer (then C is the feature count). Statistics per channel, as PyTorch.
+#include <math.h>
+
+#include "ckernel.h"
+
+typedef struct {
+  const float *x, *gamma, *beta, *dy, *xhat, *inv_std;
+  float *y, *mean, *var, *dx, *dgamma, *dbeta;
+  int64_t N, C, S;
+} bn_job;
+
+// Per channel: batch mean and biased variance, then y = gamma * xhat + beta.
+static void bn_train_channels(void *ctx, int64_t c0, int64_t c1, int tid) {
+  (void)tid;
+  const bn_job *j = ctx;
+  const int64_t N = j->N, C = j->C, S = j->S;
+  for (int64_t c = c0; c < c1; c++) {
+    double sum = 0.0, sq = 0.0;
+    for (int64_t n = 0; n < N; n++) {
+      const float *p = j->x + (n * C + c) * S;
+      for (int64_t s = 0; s < S; s++) sum += p[s];
+    }
+    const double mean = sum / (double)(N * S);
+    for (int64_t n = 0; n < N; n++) {
+      const float *p = j->x + (n * C + c) * S;
+      for (int64_t s = 0; s < S; s++) sq += (p[s] - mean) * (p[s] - mean);
+    }
+    j->mean[c] = (float)mean;
+    j->var[c] = (float)(sq / (double)(N * S));
+  }
+}
+
+void atl_batchnorm_stats(const float *x, int64_t N, int64_t C, int64_t S, float *mean,
+                         float *var) {
+  bn_job job = {.x = x, .mean = mean, .var = var, .N = N, .C = C, .S = S};
+  atl_parallel_for(C, 1, bn_train_channels, &job);
+}
+
+static void bn_apply_channels(void *ctx, int64_t c0, int64_t c1, int tid) {
+  (void)tid;
+  const bn_job *j = ctx;
+  const int64_t N = j->N, C = j->C, S = j->S;
+  for (int64_t c = c0; c < c1; c++) {
+    const float g = j->gamma ? j->gamma[c] : 1.0f, b = j->beta ? j->beta[c] : 0.0f;
+    const float inv = j->inv_std[c], mu = j->mean[c];
+    for (int64_t n = 0; n < N; n++) {
+      const float *restrict p = j->x + (n * C + c) * S;
+      float *restrict q = j->y + (n * C + c) * S;
+      float *restrict h = j->xhat ? (float *)j->xhat + (n * C + c) * S : NULL;
+      for (int64_t s = 0; s < S; s++) {
+        const float xh = (p[s] - mu) * inv;
+        if (h) h[s] = xh;
+        q[s] = g * xh + b;
+      }
+    }
+  }
+}
+
+void atl_batchnorm_apply(const float *x, const float *mean, const float *inv_std,
+                         const float *gamma, const float *beta, int64_t N, int64_t C, int64_t S,
+                         float *y, float *xhat) {
+  bn_job job = {.x = x,
+                .mean = (float *)mean,
+                .inv_std = inv_std,
+                .gamma = gamma,
+                .beta = beta,
+                .y = y,
+                .xhat = xhat,
+                .N = N,
+                .C = C,
+                .S = S};
+  atl_parallel_for(C, 1, bn_apply_channels, &job);
+}
+
+// dx = inv_std/M * (M*g*dy - sum(g*dy) - xhat * sum(g*dy*xhat)), M = N*S
+static void bn_backward_channels(void *ctx, int64_t c0, int64_t c1, int tid) {
+  (void)tid;
+  const bn_job *j = ctx;
+  const int64_t N = j->N, C = j->C, S = j->S;
+  const double M = (double)(N * S);
+  for (int64_t c = c0; c < c1; c++) {
+    double sum_dy = 0.0, sum_dy_xhat = 0.0;
+    for (int64_t n = 0; n < N; n++) {
+      const float *dy = j->dy + (n * C + c) * S, *xh = j->xhat + (n * C + c) * S;
+      for (int64_t s = 0; s < S; s++) {
+        sum_dy += dy[s];
+        sum_dy_xhat += dy[s] * xh[s];
+      }
+    }
+    if (j->dgamma) j->dgamma[c] += (float)sum_dy_xhat;
+    if (j->dbeta) j->dbeta[c] += (float)sum_dy;
+    if (!j->dx) continue;
+    const float g = j->gamma ? j->gamma[c] : 1.0f, inv = j->inv_std[c];
+    const float a = (float)(g * inv / M), mean_dy = (float)sum_dy, mean_dyx = (float)sum_dy_xhat;
+    for (int64_t n = 0; n < N; n++) {
+      const float *restrict dy = j->dy + (n * C + c) * S, *restrict xh = j->xhat + (n * C + c) * S;
+      float *restrict dx = j->dx + (n * C + c) * S;
+      for (int64_t s = 0; s < S; s++)
+        dx[s] = a * ((float)M * dy[s] - mean_dy - xh[s] * mean_dyx);
+    }
+  }
+}
+
+void atl_batchnorm_backward(const float *dy, const float *xhat, const float *inv_std,
+                            const float *gamma, int64_t N, int64_t C, int64_t S, float *dx,
+                            float *dgamma, float *dbeta) {
+  bn_job job = {.dy = dy,
+                .xhat = xhat,
+                .inv_std = inv_std,
+                .gamma = gamma,
+                .dx = dx,
+                .dgamma = dgamma,
+                .dbeta = dbeta,
+                .N = N,
+                .C = C,
+                .S = S};
+  atl_parallel_for(C, 1, bn_backward_channels, &job);
+}
