@@ -48,3 +48,13 @@ double atl_sum_squares(const float *x, int64_t n) {
   for (int64_t i = 0; i < n; i++) total += (double)x[i] * x[i];
   return total;
 }
+
+double atl_regularize(const float *w, float *g, int64_t n, float l1, float l2) {
+  double penalty = 0.0;
+  for (int64_t i = 0; i < n; i++) {
+    const float sign = w[i] > 0.0f ? 1.0f : (w[i] < 0.0f ? -1.0f : 0.0f);
+    g[i] += 2.0f * l2 * w[i] + l1 * sign;
+    penalty += (double)l2 * w[i] * w[i] + (double)l1 * fabsf(w[i]);
+  }
+  return penalty;
+}

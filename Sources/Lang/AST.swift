@@ -83,12 +83,15 @@ public indirect enum Stmt {
   case breakLoop(SourceLocation)
   case continueLoop(SourceLocation)
   case use(path: String, location: SourceLocation)
+  /// `no_grad { … }`: statements run without recording gradients, in the current scope.
+  case noGrad(body: [Stmt], location: SourceLocation)
 
   public var location: SourceLocation {
     switch self {
     case .expression(let e, _): return e.location
     case .assign(_, _, let l), .assignInto(_, _, let l), .returnValue(_, let l), .ifChain(_, _, let l),
-      .forLoop(_, _, _, let l), .whileLoop(_, _, let l), .breakLoop(let l), .continueLoop(let l), .use(_, let l):
+      .forLoop(_, _, _, let l), .whileLoop(_, _, let l), .breakLoop(let l), .continueLoop(let l), .use(_, let l),
+      .noGrad(_, let l):
       return l
     case .function(let f): return f.location
     }

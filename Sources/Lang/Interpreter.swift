@@ -27,6 +27,11 @@ public final class Interpreter {
   /// Builtins a sandboxed interpreter refuses (fuzzing excludes data loading and training).
   public var refusedFamilies: Set<String> = []
   private var callDepth = 0
+  /// Records what statements compute, so that `step(opt, loss)` can back-propagate
+  /// through a custom training loop; cleared around every top-level statement.
+  let tape = Tape()
+  /// Models switched to training mode by `train_mode` (dropout on, batch statistics).
+  var trainingModels: Set<ObjectIdentifier> = []
   static let maxCallDepth = 200
   private var loadedFiles: Set<String> = []
 
@@ -61,7 +66,10 @@ public final class Interpreter {
   }
 
   public func runTopLevel(_ statement: Stmt, showValues: Bool) throws {
-    switch try execute(statement, in: globalScope, showValues: showValues) {
+    tape.reset()
+    defer { tape.reset() }
+    let flow = try tape.recording { try execute(statement, in: globalScope, showValues: showValues) }
+    switch flow {
     case .normal: return
     case .breakLoop, .continueLoop:
       throw AtelierError("break and continue belong inside a loop", at: statement.location)
@@ -110,7 +118,7 @@ public final class Interpreter {
       }
       if let otherwise { return try executeBlock(otherwise, in: scope) }
     case .forLoop(let names, let sequenceExpr, let body, let location):
-      let sequence = try iterate(try evaluate(sequenceExpr, in: scope), at: sequenceExpr.location)
+      let sequence = try items(of: try evaluate(sequenceExpr, in: scope), at: sequenceExpr.location)
       for item in sequence {
         try checkInterrupt(at: location)
         if names.count == 1 {
@@ -138,6 +146,8 @@ public final class Interpreter {
     case .continueLoop: return .continueLoop
     case .use(let path, let location):
       try use(path, at: location)
+    case .noGrad(let body, _):
+      return try Tape.withoutRecording { try executeBlock(body, in: scope) }
     }
     return .normal
   }
@@ -294,7 +304,12 @@ public final class Interpreter {
       if let model = layer as? Sequential, !model.isBuilt {
         try model.build(inputShape: Array(x.shape.dropFirst()), rng: rng)
       }
-      return .tensor(try layer.forward(x, training: false))
+      let training = trainingModels.contains(ObjectIdentifier(layer))
+      if let vae = layer as? VAE {
+        let (reconstruction, mu, logvar) = try vae.run(x, training: training)
+        return .record(Record([("recon", .tensor(reconstruction)), ("mu", .tensor(mu)), ("logvar", .tensor(logvar))]))
+      }
+      return .tensor(try layer.forward(x, training: training))
     } catch let error as LayerError {
       throw AtelierError(error.description, at: location, hint: error.hint)
     } catch let error as TensorError {

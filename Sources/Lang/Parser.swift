@@ -78,6 +78,9 @@ public struct Parser {
       }
       position += 1
       return .use(path: path, location: location)
+    case .identifier("no_grad") where isSymbol("{", at: 1):
+      position += 1
+      return .noGrad(body: try parseBody(), location: location)
     case .identifier(let name):
       if isSymbol("=", at: 1) {
         position += 2

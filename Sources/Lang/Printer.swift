@@ -60,6 +60,7 @@ public enum Printer {
     case .history(let h): return history(h)
     case .builtin(let b): return "\(b.signature)\n  \(b.summary)"
     case .function(let f): return "function \(f.signature)" + (f.declaration.doc.map { "\n  \($0)" } ?? "")
+    case .batches(let b): return "\(b.count) batches of \(b.size) from \(b.dataset.name)"
     }
   }
 

@@ -27,7 +27,7 @@ struct Resolver {
       case .forLoop(let loopNames, _, let inner, _):
         names.formUnion(loopNames)
         names.formUnion(definedNames(in: inner))
-      case .whileLoop(_, let inner, _): names.formUnion(definedNames(in: inner))
+      case .whileLoop(_, let inner, _), .noGrad(let inner, _): names.formUnion(definedNames(in: inner))
       case .ifChain(let branches, let otherwise, _):
         for branch in branches { names.formUnion(definedNames(in: branch.body)) }
         names.formUnion(definedNames(in: otherwise ?? []))
@@ -67,6 +67,7 @@ struct Resolver {
     case .breakLoop(let location), .continueLoop(let location):
       if loopDepth == 0 { throw AtelierError("break and continue belong inside a loop", at: location) }
     case .use: break
+    case .noGrad(let body, _): try statements(body)
     }
   }
 

@@ -1,4 +1,5 @@
 import Data
+import Foundation
 import NN
 import Tensor
 
@@ -36,6 +37,8 @@ public enum Value {
   case history(History)
   case builtin(Builtin)
   case function(UserFunction)
+  /// Mini-batches of a dataset, produced one at a time as a loop asks.
+  case batches(Batches)
 
   /// The type name used in error messages and `:vars`.
   public var typeName: String {
@@ -52,6 +55,7 @@ public enum Value {
     case .optimizer: return "optimizer"
     case .history: return "history"
     case .builtin, .function: return "function"
+    case .batches: return "batches"
     }
   }
 
@@ -82,6 +86,7 @@ public enum Value {
     case (.history(let a), .history(let b)): return a === b
     case (.builtin(let a), .builtin(let b)): return a === b
     case (.function(let a), .function(let b)): return a === b
+    case (.batches(let a), .batches(let b)): return a.order == b.order && a.dataset === b.dataset
     default: return false
     }
   }

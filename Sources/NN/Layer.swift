@@ -26,7 +26,28 @@ public protocol Layer: AnyObject {
 
 extension Layer {
   public var parameters: [NamedParameter] { [] }
+  /// State saved with the weights but not trained (batch norm's running statistics).
+  public var buffers: [NamedParameter] { [] }
   public var parameterCount: Int { parameters.reduce(0) { $0 + $1.tensor.count } }
+}
+
+/// A layer with a weight penalty added to the loss, as Keras' kernel_regularizer.
+public protocol Regularized: AnyObject {
+  var l1: Float { get set }
+  var l2: Float { get set }
+  var weight: Tensor? { get }
+}
+
+/// Layers that hold other layers (models, residual blocks, VAEs).
+public protocol Container: Layer {
+  var children: [Layer] { get }
+}
+
+extension Layer {
+  /// This layer and every layer inside it, depth first.
+  public var allLayers: [Layer] {
+    [self] + ((self as? Container)?.children.flatMap(\.allLayers) ?? [])
+  }
 }
 
 /// A shape problem found while building a model, naming the layer.
@@ -59,4 +80,10 @@ func pytorchDefaultInit(_ shape: [Int], fanIn: Int, rng: RandomSource) throws ->
   let t = Tensor.uniform(shape, low: -bound, high: bound, rng: rng)
   t.requiresGrad = true
   return t
+}
+
+/// Layers that draw random numbers while training (dropout, a VAE's sampling);
+/// checkpoints keep their generators' state.
+public protocol Stochastic: AnyObject {
+  var rng: RandomSource { get }
 }

@@ -3,7 +3,7 @@ import Tensor
 /// Layers applied in order. Layers are named when the model is made
 /// (`conv1`, `dense2`, … per kind, unless named with `as`) and built, with
 /// shape inference, once the input shape is known.
-public final class Sequential: Layer {
+public final class Sequential: Container {
   public let kind = "model"
   public var name = "model"
   public var hasExplicitName = false
@@ -29,6 +29,7 @@ public final class Sequential: Layer {
   }
 
   public var isBuilt: Bool { inputShape != nil }
+  public var children: [Layer] { layers }
   public var details: String { "\(layers.count) layers" }
   public var outputShape: [Int]? { outputShapes.last ?? inputShape }
 
@@ -77,6 +78,17 @@ public final class Sequential: Layer {
 
   public var parameters: [NamedParameter] {
     namedParameters.map { NamedParameter(name: $0.path, tensor: $0.tensor) }
+  }
+
+  /// Parameters and buffers (running statistics) with their paths: the state a checkpoint keeps.
+  public var namedState: [(path: String, tensor: Tensor)] {
+    layers.flatMap { layer in
+      (layer.parameters + layer.buffers).map { ("\(layer.name).\($0.name)", $0.tensor) }
+    }
+  }
+
+  public var buffers: [NamedParameter] {
+    layers.flatMap { layer in layer.buffers.map { NamedParameter(name: "\(layer.name).\($0.name)", tensor: $0.tensor) } }
   }
 
   public func layer(named target: String) -> Layer? { layers.first { $0.name == target } }

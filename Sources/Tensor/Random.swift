@@ -6,6 +6,15 @@ public final class RandomSource {
 
   public init(seed: UInt64) { atl_rng_seed(&state, seed) }
 
+  /// The generator's whole state, to save and restore a run exactly.
+  public var words: [UInt64] {
+    get { [state.s.0, state.s.1, state.s.2, state.s.3] }
+    set {
+      guard newValue.count == 4 else { return }
+      state.s = (newValue[0], newValue[1], newValue[2], newValue[3])
+    }
+  }
+
   public func nextDouble() -> Double { atl_rng_double(&state) }
 
   /// A uniformly chosen integer in 0..<bound.

@@ -47,21 +47,25 @@ public final class Tape {
     tape.entries.append(Entry(output: output, inputs: inputs, backward: backward))
   }
 
-  /// Back-propagates from a scalar `loss`, accumulating into leaf `grad`s, then clears the tape.
-  public func backward(_ loss: Tensor) throws {
+  /// Back-propagates from a scalar `loss`, accumulating into leaf `grad`s, then clears the
+  /// tape; returns the leaves that received a gradient.
+  @discardableResult
+  public func backward(_ loss: Tensor) throws -> [Tensor] {
     guard loss.count == 1 else {
       throw TensorError("backward needs a scalar loss, got shape \(describe(shape: loss.shape))")
     }
-    try backward(loss, seed: Tensor.full(loss.shape, 1))
+    return try backward(loss, seed: Tensor.full(loss.shape, 1))
   }
 
   /// Back-propagates `seed` as the gradient of `output` (a vector-Jacobian product).
-  public func backward(_ output: Tensor, seed: Tensor) throws {
+  @discardableResult
+  public func backward(_ output: Tensor, seed: Tensor) throws -> [Tensor] {
     guard seed.shape == output.shape else {
       throw TensorError(
         "the seed gradient \(describe(shape: seed.shape)) must match the output \(describe(shape: output.shape))")
     }
     var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(output): seed]
+    var leaves: [ObjectIdentifier: Tensor] = [:]
     for entry in entries.reversed() {
       guard let gradOut = grads.removeValue(forKey: ObjectIdentifier(entry.output)) else { continue }
       let inputGrads = entry.backward(gradOut)
@@ -70,6 +74,7 @@ public final class Tape {
         let key = ObjectIdentifier(input)
         if input.isLeaf {
           accumulate(grad, into: &input.grad)
+          leaves[key] = input
         } else if let existing = grads[key] {
           grads[key] = existing.adding(grad)
         } else {
@@ -78,6 +83,7 @@ public final class Tape {
       }
     }
     entries.removeAll()
+    return Array(leaves.values)
   }
 
   public func reset() { entries.removeAll() }

@@ -202,11 +202,17 @@ void atl_rmsprop_update(float *w, const float *g, float *v, int64_t n, float lr,
                         float eps, float weight_decay);
 // Sum of squares, for gradient-norm clipping
 double atl_sum_squares(const float *x, int64_t n);
+// Keras' kernel regularizers: g += 2 l2 w + l1 sign(w); returns l2 sum(w^2) + l1 sum(|w|)
+double atl_regularize(const float *w, float *g, int64_t n, float l1, float l2);
 
 // ---- data (data.c) ----
 void atl_u8_to_f32(const uint8_t *in, float *out, int64_t n, float scale);
 // dst row i = src row idx[i]; rows of row_len floats
 void atl_gather_rows(const float *src, int64_t row_len, const int64_t *idx, int64_t n, float *dst);
+// Random-crop-and-flip augmentation: out[n] = in[n] flipped when flip[n], shifted by
+// (dy[n], dx[n]) with zeros shifted in
+void atl_augment_images(const float *in, float *out, int64_t N, int C, int H, int W,
+                        const int32_t *flip, const int32_t *dy, const int32_t *dx);
 
 // ---- interrupts (interrupt.c): SIGINT sets a flag long work polls ----
 void atl_install_interrupt_handler(void);

@@ -20,12 +20,13 @@ public struct Parameter {
     self.name = name
     self.defaultValue = defaultValue
     self.type = type ?? (defaultValue.isNone ? nil : defaultValue.typeName)
+    // "any" documents a parameter that takes several types.
     self.help = help
   }
 
   /// Whether `value` may be passed for this parameter.
   func accepts(_ value: Value) -> Bool {
-    guard let type else { return true }
+    guard let type, type != "any" else { return true }
     if value.isNone, defaultValue != nil { return true }
     return value.typeName == type || (type == "layer" && value.typeName == "model")
   }
@@ -162,10 +163,11 @@ public final class Builtin {
 /// All builtins by name, assembled from the families.
 public enum Registry {
   public static let all: [Builtin] =
-    coreBuiltins + mathBuiltins + collectionBuiltins + dataBuiltins + layerBuiltins + trainingBuiltins
+    coreBuiltins + mathBuiltins + collectionBuiltins + dataBuiltins + layerBuiltins + trainingBuiltins + lossBuiltins
+    + persistenceBuiltins
 
   /// The families in the order the docs present them.
-  public static let families = ["core", "math", "collections", "data", "layers", "training"]
+  public static let families = ["core", "math", "collections", "data", "layers", "training", "losses", "persistence"]
 
   public static let byName: [String: Builtin] = Dictionary(all.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
 }

@@ -1,5 +1,6 @@
 import Data
 import NN
+import Tensor
 
 func requireModel(_ value: Value, _ builtin: String) throws -> Sequential {
   guard case .layer(let layer) = value, let model = layer as? Sequential else {
@@ -17,34 +18,67 @@ func requireDataset(_ value: Value, _ builtin: String, _ parameter: String) thro
   return dataset
 }
 
+private func optimizerParameters(_ extra: [Parameter] = []) -> [Parameter] {
+  extra + [Parameter("weight_decay", default: .number(0), "L2 penalty on the weights inside the update")]
+}
+
+private func schedule(_ args: Arguments) throws -> LearningRateSchedule {
+  switch args["schedule"] {
+  case .none: return .constant
+  case .string("cosine"): return .cosine(epochs: try args.int("epochs"), minimum: try args.number("min_lr"))
+  case .string("step"): return .step(every: try args.int("step_every"), gamma: try args.number("gamma"))
+  default: throw AtelierError("fit: schedule must be \"cosine\" or \"step\"")
+  }
+}
+
 let trainingBuiltins: [Builtin] = [
   Builtin(
     "adam", family: "training",
     parameters: [
-      Parameter("lr", default: .number(1e-3)), Parameter("beta1", default: .number(0.9)),
-      Parameter("beta2", default: .number(0.999)), Parameter("eps", default: .number(1e-8)),
-      Parameter("weight_decay", default: .number(0)),
-    ],
+      Parameter("lr", default: .number(1e-3)), Parameter("beta1", default: .number(0.9)), Parameter("beta2", default: .number(0.999)),
+      Parameter("eps", default: .number(1e-8)),
+    ] + optimizerParameters(),
     summary: "The Adam optimizer (PyTorch's defaults)."
   ) { args, _ in
     .optimizer(
       Adam(
-        learningRate: Float(try args.number("lr")), beta1: Float(try args.number("beta1")),
-        beta2: Float(try args.number("beta2")), epsilon: Float(try args.number("eps")),
-        weightDecay: Float(try args.number("weight_decay"))))
+        learningRate: Float(try args.number("lr")), beta1: Float(try args.number("beta1")), beta2: Float(try args.number("beta2")),
+        epsilon: Float(try args.number("eps")), weightDecay: Float(try args.number("weight_decay"))))
+  },
+  Builtin(
+    "adamw", family: "training",
+    parameters: [
+      Parameter("lr", default: .number(1e-3)), Parameter("beta1", default: .number(0.9)), Parameter("beta2", default: .number(0.999)),
+      Parameter("eps", default: .number(1e-8)), Parameter("weight_decay", default: .number(0.01), "decoupled decay of the weights"),
+    ],
+    summary: "AdamW: Adam with decoupled weight decay (PyTorch's defaults)."
+  ) { args, _ in
+    .optimizer(
+      Adam(
+        learningRate: Float(try args.number("lr")), beta1: Float(try args.number("beta1")), beta2: Float(try args.number("beta2")),
+        epsilon: Float(try args.number("eps")), weightDecay: Float(try args.number("weight_decay")), decoupled: true))
   },
   Builtin(
     "sgd", family: "training",
-    parameters: [
-      Parameter("lr", type: "number"), Parameter("momentum", default: .number(0)), Parameter("weight_decay", default: .number(0)),
-      Parameter("nesterov", default: .bool(false)),
-    ],
-    summary: "Stochastic gradient descent with optional momentum."
+    parameters: [Parameter("lr", type: "number"), Parameter("momentum", default: .number(0)), Parameter("nesterov", default: .bool(false))]
+      + optimizerParameters(),
+    summary: "Stochastic gradient descent with optional momentum and Nesterov."
   ) { args, _ in
     .optimizer(
       SGD(
         learningRate: Float(try args.number("lr")), momentum: Float(try args.number("momentum")),
         weightDecay: Float(try args.number("weight_decay")), nesterov: try args.bool("nesterov")))
+  },
+  Builtin(
+    "rmsprop", family: "training",
+    parameters: [Parameter("lr", default: .number(1e-2)), Parameter("alpha", default: .number(0.99)), Parameter("eps", default: .number(1e-8))]
+      + optimizerParameters(),
+    summary: "RMSprop (PyTorch's defaults)."
+  ) { args, _ in
+    .optimizer(
+      RMSprop(
+        learningRate: Float(try args.number("lr")), alpha: Float(try args.number("alpha")), epsilon: Float(try args.number("eps")),
+        weightDecay: Float(try args.number("weight_decay"))))
   },
   Builtin(
     "fit", family: "training",
@@ -54,27 +88,43 @@ let trainingBuiltins: [Builtin] = [
       Parameter("opt", default: .none, type: "optimizer", "an optimizer; default adam()"),
       Parameter("val", default: .none, type: "dataset", "a dataset evaluated after each epoch"),
       Parameter("seed", default: .number(1), "seeds the shuffling of batches"),
+      Parameter("smoothing", default: .number(0), "label smoothing of the cross-entropy"),
+      Parameter("clip", default: .none, type: "number", "clip the global gradient norm to this"),
+      Parameter("schedule", default: .none, type: "string", "\"cosine\" (to min_lr over the epochs) or \"step\" (times gamma every step_every epochs)"),
+      Parameter("min_lr", default: .number(0)), Parameter("step_every", default: .number(10)), Parameter("gamma", default: .number(0.1)),
+      Parameter("warmup", default: .number(0), "epochs of linear learning-rate warm-up"),
+      Parameter("patience", default: .none, type: "number", "stop after this many epochs without improvement"),
+      Parameter("monitor", default: .none, type: "string", "val_loss (default with val), val_acc, loss or acc"),
+      Parameter("restore_best", default: .bool(true), "with patience: end with the best epoch's weights"),
+      Parameter("checkpoint", default: .none, type: "string", "save to this .atlm every `every` epochs, plus -epochN and -best copies"),
+      Parameter("every", default: .number(1)),
+      Parameter("resume", default: .none, type: "string", "continue the run saved in this checkpoint"),
     ],
-    summary: "Trains a model with cross-entropy and returns its per-epoch history."
+    summary: "Trains a model with cross-entropy and returns its per-epoch history.",
+    help: "fit(net, data.train, epochs: 10, opt: sgd(lr: 0.05, momentum: 0.9), val: val, patience: 3, checkpoint: \"out/run.atlm\")"
   ) { args, context in
     let model = try requireModel(args["model"], "fit")
     let data = try requireDataset(args["data"], "fit", "data")
-    let optimizer: Optimizer
-    if case .optimizer(let o) = args["opt"] {
-      optimizer = o
-    } else if args.has("opt") {
-      throw AtelierError("fit: opt must be an optimizer such as adam(lr: 1e-3), not \(args["opt"].typeName)")
-    } else {
-      optimizer = Adam()
+    var optimizer: Optimizer = Adam()
+    if case .optimizer(let o) = args["opt"] { optimizer = o }
+    var options = FitOptions(
+      epochs: try args.int("epochs"), batchSize: try args.int("batch"), seed: UInt64(bitPattern: Int64(try args.int("seed"))),
+      validation: args.has("val") ? try requireDataset(args["val"], "fit", "val") : nil)
+    options.labelSmoothing = Float(try args.number("smoothing"))
+    options.clipNorm = args.has("clip") ? Float(try args.number("clip")) : nil
+    options.schedule = try schedule(args)
+    options.warmupEpochs = try args.int("warmup")
+    if args.has("monitor") { options.monitor = try args.string("monitor") }
+    if args.has("patience") {
+      options.earlyStopping = EarlyStopping(
+        patience: try args.int("patience"), monitor: options.monitor ?? (options.validation != nil ? "val_loss" : "loss"),
+        restoreBest: try args.bool("restore_best"))
     }
-    let validation = args.has("val") ? try requireDataset(args["val"], "fit", "val") : nil
-    let options = FitOptions(
-      epochs: try args.int("epochs"), batchSize: try args.int("batch"),
-      seed: UInt64(bitPattern: Int64(try args.int("seed"))), validation: validation)
+    if args.has("checkpoint") { options.checkpoint = CheckpointPolicy(path: try args.string("checkpoint"), every: try args.int("every")) }
+    if args.has("resume") { options.resume = try args.string("resume") }
     let display = ConsoleProgress(isTerminal: context.interpreter.isTerminal, write: context.interpreter.write)
     let history = try fit(
-      model, on: data, optimizer: optimizer, options: options, initRNG: context.interpreter.rng,
-      progress: display.handle)
+      model, on: data, optimizer: optimizer, options: options, initRNG: context.interpreter.rng, progress: display.handle)
     return .history(history)
   },
   Builtin(
@@ -84,12 +134,21 @@ let trainingBuiltins: [Builtin] = [
     let model = try requireModel(args["model"], "evaluate")
     let data = try requireDataset(args["data"], "evaluate", "data")
     let result = try evaluate(model, on: data)
-    let perClass = Record(
-      zip(data.classes, result.perClassAccuracy).map { ($0, .number($1)) })
-    return .record(
-      Record([
-        ("loss", .number(result.loss)), ("acc", .number(result.accuracy)),
-        ("per_class", .record(perClass)),
-      ]))
+    let perClass = Record(zip(data.classes, result.perClassAccuracy).map { ($0, .number($1)) })
+    return .record(Record([("loss", .number(result.loss)), ("acc", .number(result.accuracy)), ("per_class", .record(perClass))]))
+  },
+  Builtin(
+    "predict", family: "training", parameters: [Parameter("model", type: "layer"), Parameter("data", type: "any", "a dataset or a tensor of images")],
+    summary: "Class probabilities and predicted labels: {probs, labels}."
+  ) { args, _ in
+    guard case .layer(let model) = args["model"] else { throw AtelierError("predict: expected a model") }
+    let images: Tensor
+    switch args["data"] {
+    case .dataset(let d): images = d.images
+    case .tensor(let t): images = t
+    default: throw AtelierError("predict: data must be a dataset or a tensor, not a \(args["data"].typeName)")
+    }
+    let (probabilities, labels) = try predict(model, on: images)
+    return .record(Record([("probs", .tensor(probabilities)), ("labels", .list(labels.map { .number(Double($0)) }))]))
   },
 ]

@@ -1,7 +1,7 @@
 import Tensor
 
 /// A fully connected layer over flat features; `dense N` in the language.
-public final class Linear: Layer {
+public final class Linear: Layer, Regularized {
   public let kind = "dense"
   public var name = "dense"
   public var hasExplicitName = false
@@ -9,6 +9,8 @@ public final class Linear: Layer {
   public let useBias: Bool
   public private(set) var weight: Tensor?
   public private(set) var bias: Tensor?
+  public var l1: Float = 0
+  public var l2: Float = 0
 
   public init(units: Int, bias: Bool = true) throws {
     guard units > 0 else { throw LayerError(layer: "dense", "needs a positive number of units (got \(units))") }
@@ -16,7 +18,9 @@ public final class Linear: Layer {
     self.useBias = bias
   }
 
-  public var details: String { "\(units) units" }
+  public var details: String {
+    "\(units) units" + (l2 != 0 ? ", l2 \(l2)" : "") + (l1 != 0 ? ", l1 \(l1)" : "")
+  }
 
   public func build(inputShape: [Int], rng: RandomSource) throws -> [Int] {
     guard inputShape.count == 1 else {

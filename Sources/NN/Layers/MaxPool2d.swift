@@ -18,23 +18,30 @@ public final class MaxPool2d: Layer {
     window = Window2D(kernel: (kernel, kernel), stride: (step, step), padding: (padding, padding))
   }
 
-  public var details: String {
+  public var details: String { MaxPool2d.summary(of: window) }
+
+  static func summary(of window: Window2D) -> String {
     var text = "\(window.kernel.0)x\(window.kernel.1)"
     if window.stride.0 != window.kernel.0 { text += ", stride \(window.stride.0)" }
     if window.padding.0 != 0 { text += ", pad \(window.padding.0)" }
     return text
   }
 
-  public func build(inputShape: [Int], rng: RandomSource) throws -> [Int] {
+  /// The output shape of a pooling window over (C, H, W), shared by max and average pooling.
+  static func outputShape(_ window: Window2D, _ inputShape: [Int], layer: String) throws -> [Int] {
     guard inputShape.count == 3 else {
-      throw LayerError(layer: name, "expects images (channels, height, width) but got \(describe(shape: inputShape))")
+      throw LayerError(layer: layer, "expects images (channels, height, width) but got \(describe(shape: inputShape))")
     }
     guard let (p, q) = window.output(height: inputShape[1], width: inputShape[2]), p > 0, q > 0 else {
       throw LayerError(
-        layer: name,
+        layer: layer,
         "a \(window.kernel.0)x\(window.kernel.1) window does not fit a \(inputShape[1])x\(inputShape[2]) input")
     }
     return [inputShape[0], p, q]
+  }
+
+  public func build(inputShape: [Int], rng: RandomSource) throws -> [Int] {
+    try MaxPool2d.outputShape(window, inputShape, layer: name)
   }
 
   public func forward(_ x: Tensor, training: Bool) throws -> Tensor {

@@ -33,6 +33,8 @@ public final class ConsoleProgress {
       }
       line += "  \(fmt(record.seconds, 1))s"
       write((isTerminal ? "\r\u{1B}[2K" : "") + line + "\n")
+    case let .stoppedEarly(epoch, bestEpoch, monitor):
+      write("stopped early after epoch \(epoch): \(monitor) was best at epoch \(bestEpoch)\n")
     case let .interrupted(epoch, batch):
       write(
         (isTerminal ? "\r\u{1B}[2K" : "") + "interrupted at epoch \(epoch), batch \(batch); weights and history kept\n")

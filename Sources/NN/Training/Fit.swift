@@ -9,6 +9,17 @@ public struct FitOptions {
   public var seed: UInt64
   public var shuffle: Bool
   public var validation: Dataset?
+  public var labelSmoothing: Float = 0
+  /// Clip the global gradient norm to this value.
+  public var clipNorm: Float?
+  public var schedule: LearningRateSchedule = .constant
+  public var warmupEpochs = 0
+  public var earlyStopping: EarlyStopping?
+  public var checkpoint: CheckpointPolicy?
+  /// The metric that picks the best epoch for checkpoints (default val_loss, or loss without validation).
+  public var monitor: String?
+  /// Continue the run saved in this checkpoint.
+  public var resume: String?
   /// Polled after every batch; true stops the run there. By default it takes a pending Ctrl-C.
   public var stopRequested: () -> Bool
 
@@ -40,6 +51,7 @@ public enum TrainingEvent {
     accuracy: Double, elapsed: Double)
   case epochFinished(EpochRecord, epochs: Int)
   case interrupted(epoch: Int, batch: Int)
+  case stoppedEarly(epoch: Int, bestEpoch: Int, monitor: String)
 }
 
 public struct TrainingError: Error, CustomStringConvertible {
@@ -57,9 +69,11 @@ public struct Evaluation {
 }
 
 /// Mini-batch training with the fused kernels; Ctrl-C stops after the current
-/// batch and keeps the weights and the history so far.
+/// batch and keeps the weights and the history so far. With `resume`, the model,
+/// optimizer state, history and random generators come from the checkpoint and the
+/// run continues where it stopped, so that it ends as an uninterrupted run would.
 public func fit(
-  _ model: Sequential, on data: Dataset, optimizer: Optimizer, options: FitOptions,
+  _ model: Sequential, on data: Dataset, optimizer initialOptimizer: Optimizer, options: FitOptions,
   initRNG: RandomSource, progress: (TrainingEvent) -> Void = { _ in }
 ) throws -> History {
   guard options.epochs >= 0, options.batchSize > 0 else {
@@ -67,12 +81,43 @@ public func fit(
   }
   guard data.count > 0 else { throw TrainingError(message: "fit got an empty dataset", hint: nil) }
   try model.build(inputShape: data.sampleShape, rng: initRNG)
-  let parameters = model.namedParameters.map(\.tensor)
   let shuffler = RandomSource(seed: options.seed)
-  let history = History()
+  let stochastic = model.allLayers.compactMap { $0 as? Stochastic }
+  var optimizer = initialOptimizer
+  var history = History()
+  var firstEpoch = 1
+  if let path = options.resume {
+    let saved = try Checkpoint.load(from: path)
+    try Checkpoint.assign(
+      Dictionary(uniqueKeysWithValues: Checkpoint.namedState(of: saved.model)), prefix: "", to: model, path: path)
+    if let restored = saved.optimizer {
+      for ((_, mine), (_, theirs)) in zip(model.namedState, Checkpoint.namedState(of: saved.model)) where mine.requiresGrad {
+        restored.restore(restored.state(of: theirs), of: mine)
+      }
+      optimizer = restored
+    }
+    history = saved.history ?? History()
+    history.interrupted = false
+    firstEpoch = saved.epoch + 1
+    if let words = saved.generators.first { shuffler.words = words }
+    for (layer, words) in zip(stochastic, saved.generators.dropFirst()) { layer.rng.words = words }
+  }
+  let parameters = model.namedParameters.map(\.tensor)
+  let regularized = model.allLayers.compactMap { $0 as? Regularized }
+  // The schedule starts from the rate the run was given, also when resuming.
+  let baseRate = Double(initialOptimizer.learningRate)
+  let monitor = options.earlyStopping?.monitor ?? options.monitor ?? (options.validation != nil ? "val_loss" : "loss")
+  var best: (value: Double, epoch: Int, weights: [Tensor])?
   atl_interrupt_clear()
 
-  for epoch in 1...max(options.epochs, 1) where options.epochs > 0 {
+  func save(_ path: String, epoch: Int) throws {
+    let generators = [shuffler.words] + stochastic.map(\.rng.words)
+    try Checkpoint(model: model, optimizer: optimizer, history: history, epoch: epoch, generators: generators).save(to: path)
+  }
+
+  var epoch = firstEpoch
+  while epoch <= options.epochs {
+    optimizer.learningRate = Float(options.schedule.rate(base: baseRate, epoch: epoch - 1, warmup: options.warmupEpochs))
     let batches = Batches(data, size: options.batchSize, shuffle: options.shuffle, rng: shuffler)
     progress(.epochStarted(epoch: epoch, epochs: options.epochs, batches: batches.count))
     let start = Date()
@@ -83,7 +128,7 @@ public func fit(
       let tape = Tape()
       let (loss, logits) = try tape.recording { () throws -> (Tensor, Tensor) in
         let logits = try model.forward(images, training: true)
-        return (try softmaxCrossEntropy(logits, labels: labels), logits)
+        return (try softmaxCrossEntropy(logits, labels: labels, smoothing: options.labelSmoothing), logits)
       }
       guard loss.scalarValue.isFinite else {
         throw TrainingError(
@@ -91,10 +136,17 @@ public func fit(
           hint: "lower the learning rate (now \(optimizer.learningRate))")
       }
       try tape.backward(loss)
+      let penalty = applyRegularization(regularized)
+      if let maxNorm = options.clipNorm { clipGradientNorm(parameters, maxNorm: maxNorm) }
       optimizer.step(parameters)
       optimizer.zeroGrad(parameters)
+      guard parameters.allSatisfy(\.allFinite) else {
+        throw TrainingError(
+          message: "the weights became NaN or infinite at epoch \(epoch), batch \(batchIndex); training stopped",
+          hint: "lower the learning rate (now \(optimizer.learningRate)) or clip gradients with clip: 1")
+      }
 
-      lossSum += Double(loss.scalarValue) * Double(labels.count)
+      lossSum += (Double(loss.scalarValue) + penalty) * Double(labels.count)
       correct += zip(logits.argmaxRows(), labels).filter { $0 == $1 }.count
       seen += labels.count
       let elapsed = Date().timeIntervalSince(start)
@@ -121,6 +173,30 @@ public func fit(
       break
     }
     progress(.epochFinished(record, epochs: options.epochs))
+
+    var improved = false
+    if let (value, lowerIsBetter) = metric(record, monitor) {
+      if best == nil || (lowerIsBetter ? value < best!.value : value > best!.value) {
+        improved = true
+        let keep = options.earlyStopping?.restoreBest == true
+        best = (value, epoch, keep ? model.namedState.map { $0.tensor.copy() } : [])
+      }
+    }
+    if let policy = options.checkpoint {
+      if epoch % max(policy.every, 1) == 0 || epoch == options.epochs {
+        try save(policy.path, epoch: epoch)
+        try save(policy.epochPath(epoch), epoch: epoch)
+      }
+      if improved { try save(policy.bestPath, epoch: epoch) }
+    }
+    if let stopping = options.earlyStopping, let b = best, epoch - b.epoch >= stopping.patience {
+      if stopping.restoreBest {
+        for ((_, tensor), saved) in zip(model.namedState, b.weights) { tensor.data.update(from: saved.data, count: tensor.count) }
+      }
+      progress(.stoppedEarly(epoch: epoch, bestEpoch: b.epoch, monitor: monitor))
+      break
+    }
+    epoch += 1
   }
   return history
 }
@@ -152,4 +228,26 @@ public func evaluate(_ model: Sequential, on data: Dataset, batchSize: Int = 100
   return Evaluation(
     loss: lossSum / n, accuracy: Double(correct) / n,
     perClassAccuracy: zip(hits, totals).map { $1 > 0 ? Double($0) / Double($1) : .nan }, count: data.count)
+}
+
+/// Class probabilities and predicted labels for every image, in evaluation mode.
+public func predict(_ model: Layer, on images: Tensor, batchSize: Int = 1000) throws -> (probabilities: Tensor, labels: [Int32]) {
+  guard images.rank >= 2 else { throw TrainingError(message: "predict needs a batch of inputs", hint: nil) }
+  var parts: [Tensor] = []
+  try Tape.withoutRecording {
+    var start = 0
+    while start < images.shape[0] {
+      let end = min(start + batchSize, images.shape[0])
+      parts.append(softmax(try model.forward(try images.rows(start, end), training: false)))
+      start = end
+    }
+  }
+  let classes = parts.first?.shape.last ?? 0
+  let probabilities = Tensor(uninitialized: [images.shape[0], classes])
+  var offset = 0
+  for part in parts {
+    (probabilities.data + offset).update(from: part.data, count: part.count)
+    offset += part.count
+  }
+  return (probabilities, probabilities.argmaxRows())
 }

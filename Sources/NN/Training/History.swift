@@ -15,11 +15,11 @@ public struct EpochRecord {
 public final class History {
   public private(set) var epochs: [EpochRecord] = []
   /// Set when Ctrl-C stopped the run early.
-  public internal(set) var interrupted = false
+  public var interrupted = false
 
   public init() {}
 
-  func append(_ record: EpochRecord) { epochs.append(record) }
+  public func append(_ record: EpochRecord) { epochs.append(record) }
 
   public var trainLoss: [Double] { epochs.map(\.trainLoss) }
   public var trainAccuracy: [Double] { epochs.map(\.trainAccuracy) }

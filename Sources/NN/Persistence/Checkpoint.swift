@@ -1,0 +1,173 @@
+import Data
+import Foundation
+import Tensor
+
+/// A saved model (`.atlm`): a safetensors file whose tensors are the weights and
+/// buffers (`model.conv1.weight`, `model.bn1.running_mean`) and the optimizer's state
+/// (`optimizer.conv1.weight.m`), and whose metadata holds the architecture, the
+/// optimizer's settings, the history, the epoch and the random generators' states.
+public struct Checkpoint {
+  public var model: Layer
+  public var optimizer: Optimizer?
+  public var history: History?
+  public var epoch: Int
+  /// The batch shuffler's state, then each stochastic layer's, in layer order.
+  public var generators: [[UInt64]]
+
+  public init(model: Layer, optimizer: Optimizer?, history: History?, epoch: Int, generators: [[UInt64]]) {
+    self.model = model
+    self.optimizer = optimizer
+    self.history = history
+    self.epoch = epoch
+    self.generators = generators
+  }
+
+  public static let format = "atelier-checkpoint-1"
+
+  public func save(to path: String) throws {
+    var tensors: [(String, Tensor)] = []
+    let state = Checkpoint.namedState(of: model)
+    for (name, tensor) in state { tensors.append(("model.\(name)", tensor)) }
+    if let optimizer {
+      for (name, tensor) in state where tensor.requiresGrad {
+        for (key, value) in optimizer.state(of: tensor).sorted(by: { $0.key < $1.key }) {
+          tensors.append(("optimizer.\(name).\(key)", value))
+        }
+      }
+    }
+    var metadata = [
+      "format": Checkpoint.format,
+      "architecture": try Checkpoint.json(LayerCodec.encode(model)),
+      "epoch": String(epoch),
+      "generators": try Checkpoint.json(generators.map { $0.map(String.init) }),
+    ]
+    if let optimizer { metadata["optimizer"] = try Checkpoint.json(OptimizerCodec.encode(optimizer)) }
+    if let history { metadata["history"] = try Checkpoint.json(HistoryCodec.encode(history)) }
+    try SafeTensors.write(tensors.map { (name: $0.0, tensor: $0.1) }, metadata: metadata, to: path)
+  }
+
+  public static func load(from path: String) throws -> Checkpoint {
+    let file = try SafeTensors.read(path)
+    guard file.metadata["format"] == format, let architecture = file.metadata["architecture"] else {
+      throw DataError(path: path, problem: "is not an Atelier model file (no architecture in its metadata)",
+        hint: "for weights exported from PyTorch use import_weights(net, \"file.safetensors\")")
+    }
+    let model = try LayerCodec.decode(try object(architecture, path) as? [String: Any] ?? [:])
+    try assign(file.tensors, prefix: "model.", to: model, path: path)
+    var optimizer: Optimizer?
+    if let text = file.metadata["optimizer"], let spec = try object(text, path) as? [String: Any] {
+      let restored = try OptimizerCodec.decode(spec)
+      for (name, tensor) in namedState(of: model) where tensor.requiresGrad {
+        let prefix = "optimizer.\(name)."
+        var parts: [String: Tensor] = [:]
+        for (key, value) in file.tensors where key.hasPrefix(prefix) { parts[String(key.dropFirst(prefix.count))] = value }
+        if !parts.isEmpty { restored.restore(parts, of: tensor) }
+      }
+      optimizer = restored
+    }
+    let history = try file.metadata["history"].map { try HistoryCodec.decode(try object($0, path) as? [String: Any] ?? [:]) }
+    let generators = ((try file.metadata["generators"].map { try object($0, path) }) as? [[String]] ?? []).map { $0.compactMap { UInt64($0) } }
+    return Checkpoint(model: model, optimizer: optimizer, history: history, epoch: Int(file.metadata["epoch"] ?? "0") ?? 0, generators: generators)
+  }
+
+  /// Every parameter and buffer of a model with its PyTorch-style path.
+  public static func namedState(of layer: Layer) -> [(String, Tensor)] {
+    if let model = layer as? Sequential { return model.namedState }
+    return (layer.parameters + layer.buffers).map { ($0.name, $0.tensor) }
+  }
+
+  /// Copies tensors named `prefix + path` into a model's parameters and buffers,
+  /// reporting every missing, extra or wrongly shaped tensor at once.
+  public static func assign(_ tensors: [String: Tensor], prefix: String, to model: Layer, path: String) throws {
+    let state = namedState(of: model)
+    var problems: [String] = []
+    for (name, target) in state {
+      guard let source = tensors[prefix + name] else {
+        problems.append("missing \(name) \(describe(shape: target.shape))")
+        continue
+      }
+      guard source.shape == target.shape || (source.count == target.count && target.rank == 0) else {
+        problems.append("\(name) is \(describe(shape: source.shape)) in the file but \(describe(shape: target.shape)) in the model")
+        continue
+      }
+      target.data.update(from: source.data, count: target.count)
+    }
+    // PyTorch's batch norm also saves a counter that Atelier does not keep.
+    let known = Set(state.map { prefix + $0.0 })
+    let extra = tensors.keys.filter { $0.hasPrefix(prefix) && !known.contains($0) && !$0.hasSuffix("num_batches_tracked") }
+    problems += extra.sorted().map { "unexpected \($0.dropFirst(prefix.count))" }
+    if !problems.isEmpty {
+      throw DataError(path: path, problem: "does not match the model: " + problems.joined(separator: "; "),
+        hint: "names follow the model's layer names (summary shows them), e.g. conv1.weight")
+    }
+  }
+
+  static func json(_ value: Any) throws -> String {
+    String(decoding: try JSONSerialization.data(withJSONObject: value, options: [.sortedKeys]), as: UTF8.self)
+  }
+
+  static func object(_ text: String, _ path: String) throws -> Any {
+    guard let value = try? JSONSerialization.jsonObject(with: Data(text.utf8)) else {
+      throw DataError(path: path, problem: "has metadata that is not valid JSON")
+    }
+    return value
+  }
+}
+
+/// Weight exchange with PyTorch: plain safetensors with PyTorch's parameter names.
+public enum WeightExchange {
+  public static func export(_ model: Layer, to path: String) throws {
+    try SafeTensors.write(Checkpoint.namedState(of: model).map { (name: $0.0, tensor: $0.1) }, to: path)
+  }
+
+  public static func importWeights(into model: Layer, from path: String) throws {
+    let file = try SafeTensors.read(path)
+    try Checkpoint.assign(file.tensors, prefix: "", to: model, path: path)
+  }
+}
+
+enum OptimizerCodec {
+  static func encode(_ optimizer: Optimizer) -> [String: Any] {
+    switch optimizer {
+    case let o as SGD: return ["kind": "sgd", "lr": o.learningRate, "momentum": o.momentum, "weight_decay": o.weightDecay, "nesterov": o.nesterov]
+    case let o as Adam:
+      return ["kind": o.decoupled ? "adamw" : "adam", "lr": o.learningRate, "beta1": o.beta1, "beta2": o.beta2, "eps": o.epsilon, "weight_decay": o.weightDecay]
+    case let o as RMSprop: return ["kind": "rmsprop", "lr": o.learningRate, "alpha": o.alpha, "eps": o.epsilon, "weight_decay": o.weightDecay]
+    default: return ["kind": "unknown"]
+    }
+  }
+
+  static func decode(_ spec: [String: Any]) throws -> Optimizer {
+    func f(_ key: String, _ fallback: Float) -> Float { (spec[key] as? Double).map(Float.init) ?? fallback }
+    switch spec["kind"] as? String {
+    case "sgd": return SGD(learningRate: f("lr", 0.01), momentum: f("momentum", 0), weightDecay: f("weight_decay", 0), nesterov: spec["nesterov"] as? Bool ?? false)
+    case "adam", "adamw":
+      return Adam(learningRate: f("lr", 1e-3), beta1: f("beta1", 0.9), beta2: f("beta2", 0.999), epsilon: f("eps", 1e-8), weightDecay: f("weight_decay", 0), decoupled: spec["kind"] as? String == "adamw")
+    case "rmsprop": return RMSprop(learningRate: f("lr", 0.01), alpha: f("alpha", 0.99), epsilon: f("eps", 1e-8), weightDecay: f("weight_decay", 0))
+    default: throw LayerError(layer: "load", "unknown optimizer in the checkpoint")
+    }
+  }
+}
+
+enum HistoryCodec {
+  static func encode(_ history: History) -> [String: Any] {
+    ["interrupted": history.interrupted, "epochs": history.epochs.map { e -> [String: Any] in
+      var row: [String: Any] = ["epoch": e.epoch, "loss": e.trainLoss, "acc": e.trainAccuracy, "lr": e.learningRate, "seconds": e.seconds, "batches": e.batches]
+      if let v = e.validationLoss { row["val_loss"] = v }
+      if let v = e.validationAccuracy { row["val_acc"] = v }
+      return row
+    }]
+  }
+
+  static func decode(_ spec: [String: Any]) throws -> History {
+    let history = History()
+    for row in (spec["epochs"] as? [[String: Any]]) ?? [] {
+      history.append(EpochRecord(
+        epoch: row["epoch"] as? Int ?? 0, trainLoss: row["loss"] as? Double ?? .nan, trainAccuracy: row["acc"] as? Double ?? .nan,
+        validationLoss: row["val_loss"] as? Double, validationAccuracy: row["val_acc"] as? Double,
+        learningRate: row["lr"] as? Double ?? 0, seconds: row["seconds"] as? Double ?? 0, batches: row["batches"] as? Int ?? 0))
+    }
+    history.interrupted = spec["interrupted"] as? Bool ?? false
+    return history
+  }
+}

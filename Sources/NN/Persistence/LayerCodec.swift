@@ -1,0 +1,114 @@
+import Foundation
+import Tensor
+
+/// A model's architecture as JSON, so that `load` can rebuild it before the weights go in.
+public enum LayerCodec {
+  public static func encode(_ layer: Layer) -> [String: Any] {
+    var spec: [String: Any] = ["kind": layer.kind, "name": layer.name, "explicit": layer.hasExplicitName]
+    switch layer {
+    case let l as Sequential:
+      spec["layers"] = l.layers.map(encode)
+      if let input = l.inputShape { spec["input"] = input }
+    case let l as Conv2d:
+      spec["filters"] = l.filters
+      spec["kernel"] = l.window.kernel.0
+      spec["stride"] = l.window.stride.0
+      spec["pad"] = l.window.padding.0
+      spec["bias"] = l.useBias
+      spec["same"] = l.samePadding
+      spec["l1"] = l.l1
+      spec["l2"] = l.l2
+    case let l as ConvTranspose2d:
+      spec.merge(["filters": l.filters, "kernel": l.kernel, "stride": l.stride, "pad": l.padding, "output_pad": l.outputPadding]) { $1 }
+    case let l as Linear:
+      spec.merge(["units": l.units, "bias": l.useBias, "l1": l.l1, "l2": l.l2]) { $1 }
+    case let l as MaxPool2d:
+      spec.merge(["kernel": l.window.kernel.0, "stride": l.window.stride.0, "pad": l.window.padding.0]) { $1 }
+    case let l as AvgPool2d:
+      spec.merge(["kernel": l.window.kernel.0, "stride": l.window.stride.0, "pad": l.window.padding.0]) { $1 }
+    case let l as BatchNorm:
+      spec.merge(["momentum": l.momentum, "eps": l.epsilon]) { $1 }
+    case let l as Dropout:
+      spec["p"] = l.probability
+    case let l as Activation:
+      spec["alpha"] = l.alpha
+    case let l as Reshape:
+      spec["shape"] = l.shape
+    case let l as ZeroPad:
+      spec["pad"] = [l.amounts.top, l.amounts.left, l.amounts.bottom, l.amounts.right]
+    case let l as Resize:
+      spec.merge(["height": l.height, "width": l.width]) { $1 }
+    case let l as Residual:
+      spec["layers"] = l.body.layers.map(encode)
+    case let l as VAE:
+      spec["encoder"] = encode(l.encoder)
+      spec["decoder"] = encode(l.decoder)
+      spec["latent"] = l.latent
+    default: break
+    }
+    return spec
+  }
+
+  public static func decode(_ spec: [String: Any]) throws -> Layer {
+    guard let kind = spec["kind"] as? String else { throw LayerError(layer: "load", "a layer without a kind") }
+    func int(_ key: String, _ fallback: Int? = nil) throws -> Int {
+      if let v = spec[key] as? Int { return v }
+      if let v = spec[key] as? Double { return Int(v) }
+      if let fallback { return fallback }
+      throw LayerError(layer: "load", "layer \(kind) lacks '\(key)'")
+    }
+    func float(_ key: String, _ fallback: Float) -> Float { (spec[key] as? Double).map(Float.init) ?? fallback }
+    func layers(_ key: String) throws -> [Layer] {
+      try ((spec[key] as? [[String: Any]]) ?? []).map(decode)
+    }
+    let layer: Layer
+    switch kind {
+    case "model":
+      let model = try Sequential(try layers("layers"))
+      if let input = spec["input"] as? [Int] { try model.build(inputShape: input, rng: RandomSource(seed: 0)) }
+      layer = model
+    case "conv":
+      let conv = try Conv2d(
+        filters: try int("filters"), kernel: try int("kernel"), stride: try int("stride", 1), padding: try int("pad", 0),
+        bias: spec["bias"] as? Bool ?? true, same: spec["same"] as? Bool ?? false)
+      conv.l1 = float("l1", 0)
+      conv.l2 = float("l2", 0)
+      layer = conv
+    case "deconv":
+      layer = try ConvTranspose2d(
+        filters: try int("filters"), kernel: try int("kernel"), stride: try int("stride", 1), padding: try int("pad", 0),
+        outputPadding: try int("output_pad", 0))
+    case "dense":
+      let dense = try Linear(units: try int("units"), bias: spec["bias"] as? Bool ?? true)
+      dense.l1 = float("l1", 0)
+      dense.l2 = float("l2", 0)
+      layer = dense
+    case "maxpool": layer = try MaxPool2d(kernel: try int("kernel"), stride: try int("stride"), padding: try int("pad", 0))
+    case "avgpool": layer = try AvgPool2d(kernel: try int("kernel"), stride: try int("stride"), padding: try int("pad", 0))
+    case "globalavgpool": layer = GlobalAvgPool()
+    case "bn": layer = BatchNorm(momentum: float("momentum", 0.1), epsilon: float("eps", 1e-5))
+    case "dropout": layer = try Dropout(float("p", 0.5))
+    case "flatten": layer = Flatten()
+    case "reshape": layer = Reshape((spec["shape"] as? [Int]) ?? [-1])
+    case "pad":
+      let p = (spec["pad"] as? [Int]) ?? [0, 0, 0, 0]
+      guard p.count == 4 else { throw LayerError(layer: "load", "pad needs 4 amounts") }
+      layer = try ZeroPad(top: p[0], left: p[1], bottom: p[2], right: p[3])
+    case "resize": layer = try Resize(height: try int("height"), width: try int("width"))
+    case "residual": layer = try Residual(try layers("layers"))
+    case "vae":
+      guard let e = spec["encoder"] as? [String: Any], let d = spec["decoder"] as? [String: Any],
+        let encoder = try decode(e) as? Sequential, let decoder = try decode(d) as? Sequential
+      else { throw LayerError(layer: "load", "a vae needs an encoder and a decoder model") }
+      layer = try VAE(encoder: encoder, decoder: decoder, latent: try int("latent"))
+    default:
+      guard let function = Activation.Function(rawValue: kind) else {
+        throw LayerError(layer: "load", "unknown layer kind '\(kind)'")
+      }
+      layer = Activation(function, alpha: (spec["alpha"] as? Double).map(Float.init))
+    }
+    if let name = spec["name"] as? String { layer.name = name }
+    layer.hasExplicitName = spec["explicit"] as? Bool ?? false
+    return layer
+  }
+}

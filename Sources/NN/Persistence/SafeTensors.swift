@@ -1,0 +1,93 @@
+import Data
+import Foundation
+import Tensor
+
+/// The safetensors format (as written by PyTorch's `safetensors.torch.save_file`):
+/// an 8-byte little-endian header length, a JSON header naming each tensor's dtype,
+/// shape and byte range, then the raw data. Only float32 tensors are read and written.
+public enum SafeTensors {
+  public static func write(_ tensors: [(name: String, tensor: Tensor)], metadata: [String: String] = [:], to path: String) throws {
+    var header: [String: Any] = [:]
+    var offset = 0
+    for (name, tensor) in tensors {
+      let bytes = tensor.count * 4
+      header[name] = ["dtype": "F32", "shape": tensor.shape, "data_offsets": [offset, offset + bytes]]
+      offset += bytes
+    }
+    if !metadata.isEmpty { header["__metadata__"] = metadata }
+    var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
+    while json.count % 8 != 0 { json.append(0x20) }
+    var data = Data(capacity: 8 + json.count + offset)
+    var length = UInt64(json.count).littleEndian
+    withUnsafeBytes(of: &length) { data.append(contentsOf: $0) }
+    data.append(json)
+    for (_, tensor) in tensors {
+      data.append(UnsafeBufferPointer(start: tensor.data, count: tensor.count))
+    }
+    try writeAtomically(data, to: path)
+  }
+
+  /// Writes through a temporary file and a rename, so a crash never leaves half a file.
+  static func writeAtomically(_ data: Data, to path: String) throws {
+    let url = URL(fileURLWithPath: path)
+    let folder = url.deletingLastPathComponent()
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
+    do {
+      try data.write(to: temporary)
+      if rename(temporary.path, url.path) != 0 {
+        throw DataError(path: path, problem: "cannot be written (\(String(cString: strerror(errno))))")
+      }
+    } catch {
+      try? FileManager.default.removeItem(at: temporary)
+      if error is DataError { throw error }
+      throw DataError(path: path, problem: "cannot be written (\(error.localizedDescription))")
+    }
+  }
+
+  public struct File {
+    public let tensors: [String: Tensor]
+    public let order: [String]
+    public let metadata: [String: String]
+  }
+
+  public static func read(_ path: String) throws -> File {
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw DataError(path: path, problem: FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file")
+    }
+    guard data.count >= 8 else { throw DataError(path: path, problem: "is too short to be a safetensors file") }
+    let length = data.prefix(8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self).littleEndian }
+    guard length <= UInt64(data.count - 8), length < 100_000_000 else {
+      throw DataError(path: path, problem: "has a header length (\(length)) past the end of the file; it is not a safetensors file or it is truncated")
+    }
+    let headerData = data.subdata(in: 8..<(8 + Int(length)))
+    guard let header = (try? JSONSerialization.jsonObject(with: headerData)) as? [String: Any] else {
+      throw DataError(path: path, problem: "has a header that is not valid JSON")
+    }
+    let body = 8 + Int(length)
+    var tensors: [String: Tensor] = [:]
+    var entries: [(String, Int)] = []
+    for (name, value) in header where name != "__metadata__" {
+      guard let info = value as? [String: Any], let dtype = info["dtype"] as? String, let shape = info["shape"] as? [Int],
+        let offsets = info["data_offsets"] as? [Int], offsets.count == 2
+      else {
+        throw DataError(path: path, problem: "describes tensor '\(name)' without dtype, shape and data_offsets")
+      }
+      guard dtype == "F32" else {
+        throw DataError(path: path, problem: "holds '\(name)' as \(dtype); only F32 is supported", hint: "save float32 tensors (tensor.float())")
+      }
+      let count = shape.reduce(1, *)
+      guard shape.allSatisfy({ $0 >= 0 }), offsets[1] - offsets[0] == count * 4, offsets[0] >= 0, body + offsets[1] <= data.count else {
+        throw DataError(path: path, problem: "has tensor '\(name)' whose byte range does not fit its shape or the file (truncated?)")
+      }
+      let tensor = Tensor(zeros: shape)
+      data.withUnsafeBytes { raw in
+        if let base = raw.baseAddress { memcpy(tensor.data, base + body + offsets[0], count * 4) }
+      }
+      tensors[name] = tensor
+      entries.append((name, offsets[0]))
+    }
+    let metadata = (header["__metadata__"] as? [String: String]) ?? [:]
+    return File(tensors: tensors, order: entries.sorted { $0.1 < $1.1 }.map(\.0), metadata: metadata)
+  }
+}
