@@ -22,11 +22,12 @@ public protocol Layer: AnyObject {
   func build(inputShape: [Int], rng: RandomSource) throws -> [Int]
   func forward(_ x: Tensor, training: Bool) throws -> Tensor
   var parameters: [NamedParameter] { get }
+  /// State saved with the weights but not trained (batch norm's running statistics).
+  var buffers: [NamedParameter] { get }
 }
 
 extension Layer {
   public var parameters: [NamedParameter] { [] }
-  /// State saved with the weights but not trained (batch norm's running statistics).
   public var buffers: [NamedParameter] { [] }
   public var parameterCount: Int { parameters.reduce(0) { $0 + $1.tensor.count } }
 }
