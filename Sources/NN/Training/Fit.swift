@@ -108,6 +108,7 @@ public func fit(
   let baseRate = Double(initialOptimizer.learningRate)
   let monitor = options.earlyStopping?.monitor ?? options.monitor ?? (options.validation != nil ? "val_loss" : "loss")
   var best: (value: Double, epoch: Int, weights: [Tensor])?
+  var firstLoss: Double?
   atl_interrupt_clear()
 
   func save(_ path: String, epoch: Int) throws {
@@ -130,9 +131,13 @@ public func fit(
         let logits = try model.forward(images, training: true)
         return (try softmaxCrossEntropy(logits, labels: labels, smoothing: options.labelSmoothing), logits)
       }
-      guard loss.scalarValue.isFinite else {
+      // A loss a thousand times the first batch's has diverged as surely as a NaN.
+      let value = Double(loss.scalarValue)
+      firstLoss = firstLoss ?? value
+      if !value.isFinite || value > 1000 * max(firstLoss ?? 1, 1) {
+        let what = value.isFinite ? "diverged to \(String(format: "%.3g", value)) (from \(String(format: "%.3g", firstLoss ?? 0)) at the first batch)" : "became \(value)"
         throw TrainingError(
-          message: "the loss became \(loss.scalarValue) at epoch \(epoch), batch \(batchIndex); training stopped",
+          message: "the loss \(what) at epoch \(epoch), batch \(batchIndex); training stopped",
           hint: "lower the learning rate (now \(optimizer.learningRate))")
       }
       try tape.backward(loss)

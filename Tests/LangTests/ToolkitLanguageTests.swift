@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+
+@testable import Lang
+
+@Suite(.serialized) struct ToolkitLanguageTests {
+  func session() throws -> (Interpreter, () -> String) {
+    var output = ""
+    let interpreter = try sessionInterpreter { output += $0 }
+    _ = run("data = fashion_mnist(\"\(fixtures)\")", in: interpreter)
+    return (interpreter, { output })
+  }
+
+  @Test func aVAEWrittenAsACustomLoopLearns() throws {
+    let (interpreter, _) = try session()
+    let program = """
+      encoder = model {
+        conv 16, 3, stride: 2, pad: 1; relu
+        conv 32, 3, stride: 2, pad: 1; relu
+        flatten
+        dense 64; relu
+      }
+      decoder = model {
+        dense 1568; relu
+        reshape [32, 7, 7]
+        deconv 16, 3, stride: 2, pad: 1, output_pad: 1; relu
+        deconv 1, 3, stride: 2, pad: 1, output_pad: 1; sigmoid
+      }
+      net = vae(encoder, decoder, latent: 8, input: [1, 28, 28])
+      opt = adam(lr: 2e-3)
+      train_mode(net)
+      losses = []
+      for epoch in 3 {
+        for b in batches(data.train, 50, seed: epoch) {
+          out = net(b.images)
+          loss = bce(out.recon, b.images, reduction: "sum") / 50 + kl(out.mu, out.logvar)
+          losses = append(losses, step(opt, loss))
+        }
+      }
+      eval_mode(net)
+      fell = 1 - mean(losses[-5:]) / mean(losses[0:5])
+      z = encode(net, data.test.images[0:2]).mu
+      mid = decode(net, (z[0:1] + z[1:2]) / 2)
+      """
+    let result = run(program, in: interpreter)
+    #expect(result.error == nil, "\(result.error?.description ?? "")")
+    guard case .number(let fell) = interpreter.variable("fell") else { Issue.record("no fell"); return }
+    #expect(fell >= 0.3, "the loss fell by \(fell)")
+    guard case .tensor(let mid) = interpreter.variable("mid") else { Issue.record("no interpolation"); return }
+    #expect(mid.shape == [1, 1, 28, 28])
+  }
+
+  @Test func aHugeLearningRateStopsWithTheNaNMessage() throws {
+    let (interpreter, _) = try session()
+    let result = run("net = lenet5()\nh = fit(net, data.train, epochs: 2, opt: sgd(lr: 1e3))", in: interpreter)
+    let error = try #require(result.error)
+    #expect(error.message.contains("at epoch 1, batch"))
+    #expect(error.message.contains("training stopped"))
+    #expect(result.output.isEmpty, "no epoch of garbage is reported")
+    #expect(error.hint?.contains("lower the learning rate (now 1000.0)") == true)
+    #expect(error.location?.line == 2)
+  }
+
+  @Test func fitOptionsCheckpointsAndReload() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("atelier-\(UUID().uuidString)").path
+    let (interpreter, _) = try session()
+    let program = """
+      train, val = split(data.train, 0.2, seed: 3)
+      net = model(input: [1, 28, 28]) {
+        conv 8, 3, pad: "same", l2: 1e-4; batchnorm; relu; maxpool 2
+        dropout 0.2
+        flatten
+        dense 10
+      }
+      h = fit(net, train, epochs: 3, batch: 64, opt: adamw(lr: 3e-3), val: val, schedule: "cosine", warmup: 1, clip: 5, smoothing: 0.1, checkpoint: "\(folder)/run.atlm")
+      again = load("\(folder)/run-best.atlm")
+      c = checkpoint("\(folder)/run.atlm")
+      p = predict(net, val)
+      print len(p.labels), c.epoch, c.history.epochs, type(again)
+      export(net, "\(folder)/w.safetensors")
+      other = model(input: [1, 28, 28]) { conv 8, 3, pad: "same"; batchnorm; relu; maxpool 2; dropout 0.2; flatten; dense 10 }
+      import_weights(other, "\(folder)/w.safetensors")
+      print evaluate(other, val).acc == evaluate(net, val).acc
+      """
+    let result = run(program, in: interpreter)
+    #expect(result.error == nil, "\(result.error?.description ?? "")")
+    #expect(result.output.hasSuffix("200 3 3 model\ntrue\n"))
+    #expect(FileManager.default.fileExists(atPath: "\(folder)/run-epoch2.atlm"))
+  }
+
+  @Test func importReportsMismatchedWeights() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("atelier-\(UUID().uuidString)").path
+    let (interpreter, _) = try session()
+    let result = run(
+      "a = lenet5()\nexport(a, \"\(folder)/l.safetensors\")\nb = mlp([32])\nimport_weights(b, \"\(folder)/l.safetensors\")", in: interpreter)
+    let error = try #require(result.error)
+    #expect(error.message.contains("does not match the model: dense1.weight is [120, 400] in the file but [32, 784] in the model"))
+    #expect(error.message.contains("missing dense2.weight [10, 32]"))
+    #expect(error.message.contains("unexpected conv1.weight"))
+    #expect(error.location?.line == 4)
+  }
+}
