@@ -14,38 +14,59 @@ typedef struct {
 
 static inline float forward_one(int kind, float x, float alpha) {
   switch (kind) {
-    case ATL_LEAKY_RELU: return x > 0.0f ? x : alpha * x;
-    case ATL_ELU: return x > 0.0f ? x : alpha * (expf(x) - 1.0f);
-    case ATL_GELU: return 0.5f * x * (1.0f + erff(x * 0.70710678118654752f));
-    case ATL_TANH: return tanhf(x);
-    case ATL_SIGMOID: return 1.0f / (1.0f + expf(-x));
-    case ATL_EXP: return expf(x);
-    case ATL_LOG: return logf(x);
-    case ATL_SQRT: return sqrtf(x);
-    case ATL_SQUARE: return x * x;
-    case ATL_ABS: return fabsf(x);
-    default: return x;
+    case ATL_LEAKY_RELU:
+      return x > 0.0f ? x : alpha * x;
+    case ATL_ELU:
+      return x > 0.0f ? x : alpha * (expf(x) - 1.0f);
+    case ATL_GELU:
+      return 0.5f * x * (1.0f + erff(x * 0.70710678118654752f));
+    case ATL_TANH:
+      return tanhf(x);
+    case ATL_SIGMOID:
+      return 1.0f / (1.0f + expf(-x));
+    case ATL_EXP:
+      return expf(x);
+    case ATL_LOG:
+      return logf(x);
+    case ATL_SQRT:
+      return sqrtf(x);
+    case ATL_SQUARE:
+      return x * x;
+    case ATL_ABS:
+      return fabsf(x);
+    default:
+      return x;
   }
 }
 
 // d out / d x, from the input x and the output y
 static inline float derivative(int kind, float x, float y, float alpha) {
   switch (kind) {
-    case ATL_LEAKY_RELU: return x > 0.0f ? 1.0f : alpha;
-    case ATL_ELU: return x > 0.0f ? 1.0f : y + alpha;
+    case ATL_LEAKY_RELU:
+      return x > 0.0f ? 1.0f : alpha;
+    case ATL_ELU:
+      return x > 0.0f ? 1.0f : y + alpha;
     case ATL_GELU: {
       const float cdf = 0.5f * (1.0f + erff(x * 0.70710678118654752f));
       const float pdf = expf(-0.5f * x * x) * 0.3989422804014327f;
       return cdf + x * pdf;
     }
-    case ATL_TANH: return 1.0f - y * y;
-    case ATL_SIGMOID: return y * (1.0f - y);
-    case ATL_EXP: return y;
-    case ATL_LOG: return 1.0f / x;
-    case ATL_SQRT: return 0.5f / y;
-    case ATL_SQUARE: return 2.0f * x;
-    case ATL_ABS: return x > 0.0f ? 1.0f : (x < 0.0f ? -1.0f : 0.0f);
-    default: return 1.0f;
+    case ATL_TANH:
+      return 1.0f - y * y;
+    case ATL_SIGMOID:
+      return y * (1.0f - y);
+    case ATL_EXP:
+      return y;
+    case ATL_LOG:
+      return 1.0f / x;
+    case ATL_SQRT:
+      return 0.5f / y;
+    case ATL_SQUARE:
+      return 2.0f * x;
+    case ATL_ABS:
+      return x > 0.0f ? 1.0f : (x < 0.0f ? -1.0f : 0.0f);
+    default:
+      return 1.0f;
   }
 }
 
@@ -67,8 +88,8 @@ static void backward_range(void *ctx, int64_t i0, int64_t i1, int tid) {
     j->out[i] = j->dy[i] * derivative(j->kind, j->x[i], j->y[i], j->alpha);
 }
 
-void atl_activation_backward(int kind, float alpha, const float *x, const float *y,
-                             const float *dy, float *dx, int64_t n) {
+void atl_activation_backward(int kind, float alpha, const float *x, const float *y, const float *dy,
+                             float *dx, int64_t n) {
   act_job job = {.kind = kind, .alpha = alpha, .x = x, .y = y, .dy = dy, .out = dx};
   atl_parallel_for(n, GRAIN, backward_range, &job);
 }

@@ -174,7 +174,8 @@ static void backward_chunks(void *ctx, int64_t begin, int64_t end, int tid) {
     const int count = (int)(n0 + j->nb <= s->N ? j->nb : s->N - n0);
     const int64_t ld = count * PQ;
     const float *col = NULL;
-    if (j->dw_parts) col = j->cols ? j->cols + n0 * CRS * PQ : unfold_chunk(j, n0, count, work, padded);
+    if (j->dw_parts)
+      col = j->cols ? j->cols + n0 * CRS * PQ : unfold_chunk(j, n0, count, work, padded);
     // dy (K, count*PQ): the chunk's output gradients side by side, as forward laid them out
     for (int i = 0; i < count; i++)
       for (int k = 0; k < s->K; k++)

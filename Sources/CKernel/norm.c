@@ -31,8 +31,7 @@ static void bn_train_channels(void *ctx, int64_t c0, int64_t c1, int tid) {
   }
 }
 
-void atl_batchnorm_stats(const float *x, int64_t N, int64_t C, int64_t S, float *mean,
-                         float *var) {
+void atl_batchnorm_stats(const float *x, int64_t N, int64_t C, int64_t S, float *mean, float *var) {
   bn_job job = {.x = x, .mean = mean, .var = var, .N = N, .C = C, .S = S};
   atl_parallel_for(C, 1, bn_train_channels, &job);
 }
@@ -96,8 +95,7 @@ static void bn_backward_channels(void *ctx, int64_t c0, int64_t c1, int tid) {
     for (int64_t n = 0; n < N; n++) {
       const float *restrict dy = j->dy + (n * C + c) * S, *restrict xh = j->xhat + (n * C + c) * S;
       float *restrict dx = j->dx + (n * C + c) * S;
-      for (int64_t s = 0; s < S; s++)
-        dx[s] = a * ((float)M * dy[s] - mean_dy - xh[s] * mean_dyx);
+      for (int64_t s = 0; s < S; s++) dx[s] = a * ((float)M * dy[s] - mean_dy - xh[s] * mean_dyx);
     }
   }
 }

@@ -15,7 +15,9 @@ extension Dataset {
   public func split(held: Double, stratify: Bool, seed: UInt64) throws -> (rest: Dataset, held: Dataset) {
     let count = held < 1 ? Int((held * Double(self.count)).rounded()) : Int(held)
     guard held > 0, count > 0, count < self.count else {
-      throw TensorError("split: cannot hold out \(held) of \(self.count) images", hint: "give a fraction in (0, 1) or a count below the size")
+      throw TensorError(
+        "split: cannot hold out \(held) of \(self.count) images",
+        hint: "give a fraction in (0, 1) or a count below the size")
     }
     let rng = RandomSource(seed: seed)
     var heldIndices: [Int] = []
@@ -58,7 +60,10 @@ extension Dataset {
     return try (0..<k).map { fold in
       let validation = (0..<count).filter { assignment[$0] == fold }
       let train = (0..<count).filter { assignment[$0] != fold }
-      return (try subset(train, name: "\(name) (fold \(fold + 1) train)"), try subset(validation, name: "\(name) (fold \(fold + 1))"))
+      return (
+        try subset(train, name: "\(name) (fold \(fold + 1) train)"),
+        try subset(validation, name: "\(name) (fold \(fold + 1))")
+      )
     }
   }
 
@@ -93,7 +98,8 @@ extension Dataset {
     }
     let out = Tensor(uninitialized: images.shape)
     let m = try Tensor(mean, shape: [channels]), inv = try Tensor(std.map { 1 / $0 }, shape: [channels])
-    atl_batchnorm_apply(images.data, m.data, inv.data, nil, nil, Int64(count), Int64(channels), Int64(plane), out.data, nil)
+    atl_batchnorm_apply(
+      images.data, m.data, inv.data, nil, nil, Int64(count), Int64(channels), Int64(plane), out.data, nil)
     return try Dataset(images: out, labels: labels, classes: classes, name: name)
   }
 
@@ -109,7 +115,8 @@ extension Dataset {
     }
     let out = Tensor(uninitialized: images.shape)
     atl_augment_images(
-      images.data, out.data, Int64(count), Int32(sampleShape[0]), Int32(sampleShape[1]), Int32(sampleShape[2]), flips, dys, dxs)
+      images.data, out.data, Int64(count), Int32(sampleShape[0]), Int32(sampleShape[1]), Int32(sampleShape[2]), flips,
+      dys, dxs)
     return try Dataset(images: out, labels: labels, classes: classes, name: name)
   }
 }

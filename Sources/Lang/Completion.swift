@@ -44,7 +44,8 @@ public enum Help {
     var text = "\(b.signature)\n  \(b.summary)"
     let described = b.parameters.filter { !$0.help.isEmpty }
     if !described.isEmpty {
-      text += "\n" + described.map { "  \($0.name)\($0.type.map { " (\($0))" } ?? ""): \($0.help)" }.joined(separator: "\n")
+      text +=
+        "\n" + described.map { "  \($0.name)\($0.type.map { " (\($0))" } ?? ""): \($0.help)" }.joined(separator: "\n")
     }
     if !b.help.isEmpty { text += "\n  \(b.help)" }
     return text

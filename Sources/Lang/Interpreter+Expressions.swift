@@ -110,9 +110,11 @@ extension Interpreter {
   /// The items a `for` loop visits, made one at a time for batches.
   func items(of value: Value, at location: SourceLocation) throws -> AnySequence<Value> {
     if case .batches(let batches) = value {
-      return AnySequence(batches.lazy.map { batch in
-        .record(Record([("images", .tensor(batch.images)), ("labels", .list(batch.labels.map { .number(Double($0)) }))]))
-      })
+      return AnySequence(
+        batches.lazy.map { batch in
+          .record(
+            Record([("images", .tensor(batch.images)), ("labels", .list(batch.labels.map { .number(Double($0)) }))]))
+        })
     }
     return AnySequence(try iterate(value, at: location))
   }

@@ -323,6 +323,14 @@ public struct CallContext {
   public let interpreter: Interpreter
   public let location: SourceLocation
 
+  /// A path as the user wrote it: relative paths are looked up beside the notebook
+  /// first (so that a replay works from any folder), then in the working folder.
+  public func resolve(_ path: String) -> String {
+    guard !path.hasPrefix("/") else { return path }
+    let beside = URL(fileURLWithPath: location.file.name).deletingLastPathComponent().appendingPathComponent(path).path
+    return FileManager.default.fileExists(atPath: beside) ? beside : path
+  }
+
   /// Calls a function value (builtin or written in the language) with arguments.
   public func call(_ function: Value, _ arguments: [Value]) throws -> Value {
     try interpreter.callFunction(function, positional: arguments, named: [], at: location)

@@ -8,7 +8,10 @@ public enum LanguageDocs {
         text += "\n### `\(b.signature)`\n\n\(b.summary)\n"
         let described = b.parameters.filter { !$0.help.isEmpty }
         if !described.isEmpty {
-          text += "\n" + described.map { "- `\($0.name)`\($0.type.map { " (\($0))" } ?? ""): \($0.help)" }.joined(separator: "\n") + "\n"
+          text +=
+            "\n"
+            + described.map { "- `\($0.name)`\($0.type.map { " (\($0))" } ?? ""): \($0.help)" }.joined(separator: "\n")
+            + "\n"
         }
         if !b.help.isEmpty { text += "\n\(b.help)\n" }
       }

@@ -88,7 +88,8 @@ public final class Sequential: Container {
   }
 
   public var buffers: [NamedParameter] {
-    layers.flatMap { layer in layer.buffers.map { NamedParameter(name: "\(layer.name).\($0.name)", tensor: $0.tensor) } }
+    layers.flatMap { layer in layer.buffers.map { NamedParameter(name: "\(layer.name).\($0.name)", tensor: $0.tensor) }
+    }
   }
 
   public func layer(named target: String) -> Layer? { layers.first { $0.name == target } }

@@ -212,3 +212,50 @@ import Testing
     #expect(maxRelativeError(w, rw) < 1e-5)
   }
 }
+
+@Suite struct MoreOptimizerKernelTests {
+  @Test func adamWDecaysTheWeightsBeforeTheAdamStep() {
+    var w = randomArray(40, seed: 30), m = [Float](repeating: 0, count: 40), v = m
+    var rw = w, rm = m, rv = v
+    for t in 1...3 {
+      let g = randomArray(40, seed: 31 + UInt64(t))
+      atl_adamw_update(&w, g, &m, &v, 40, 1e-2, 0.9, 0.999, 1e-8, 0.1, Int64(t))
+      rw = rw.map { $0 * (1 - 1e-2 * 0.1) }
+      Reference.adam(w: &rw, g: g, m: &rm, v: &rv, lr: 1e-2, b1: 0.9, b2: 0.999, eps: 1e-8, t: t)
+    }
+    #expect(maxRelativeError(w, rw) < 1e-5)
+  }
+
+  @Test func rmspropMatchesItsDefinition() {
+    var w = randomArray(40, seed: 40), v = [Float](repeating: 0, count: 40)
+    var rw = w.map(Double.init), rv = [Double](repeating: 0, count: 40)
+    for step in 0..<3 {
+      let g = randomArray(40, seed: 41 + UInt64(step))
+      atl_rmsprop_update(&w, g, &v, 40, 1e-2, 0.99, 1e-8, 0)
+      for i in 0..<40 {
+        rv[i] = 0.99 * rv[i] + 0.01 * Double(g[i]) * Double(g[i])
+        rw[i] -= 1e-2 * Double(g[i]) / (rv[i].squareRoot() + 1e-8)
+      }
+    }
+    #expect(maxRelativeError(w, rw.map(Float.init)) < 1e-5)
+  }
+
+  @Test func dropoutMaskKeepsTheExpectedShareScaled() {
+    let u = randomArray(100_000, seed: 50, low: 0, high: 1)
+    var keep = [Float](repeating: -1, count: u.count)
+    atl_dropout_mask(u, 0.3, &keep, Int64(u.count))
+    let kept = keep.filter { $0 > 0 }
+    #expect(abs(Double(kept.count) / Double(u.count) - 0.7) < 0.01)
+    #expect(kept.allSatisfy { abs($0 - 1 / 0.7) < 1e-6 } && keep.allSatisfy { $0 == 0 || $0 > 1 })
+  }
+
+  @Test func zeroPaddingPlacesThePlane() {
+    let x: [Float] = [1, 2, 3, 4]
+    var out = [Float](repeating: -1, count: 2 * 5)
+    atl_pad_planes(x, 1, 2, 2, 0, 1, 0, 2, &out)
+    #expect(out == [0, 1, 2, 0, 0, 0, 3, 4, 0, 0])
+    var back = [Float](repeating: 0, count: 4)
+    atl_pad_planes_backward(out, 1, 2, 2, 0, 1, 0, 2, &back)
+    #expect(back == x)
+  }
+}

@@ -26,7 +26,8 @@ import Testing
     #expect(Completion.candidates(for: "evalu", interpreter: interpreter) == ["evaluate"])
     #expect(Completion.candidates(for: "dat", interpreter: interpreter).contains("data"))
     #expect(
-      Help.text(for: "conv", interpreter: interpreter).contains("conv(filters, kernel, stride: 1, pad: 0, bias: true, l1: 0, l2: 0)"))
+      Help.text(for: "conv", interpreter: interpreter).contains(
+        "conv(filters, kernel, stride: 1, pad: 0, bias: true, l1: 0, l2: 0)"))
     #expect(Help.text(for: "evalute", interpreter: interpreter).contains("did you mean 'evaluate'"))
   }
 }

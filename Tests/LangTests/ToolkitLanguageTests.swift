@@ -92,9 +92,12 @@ import Testing
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("atelier-\(UUID().uuidString)").path
     let (interpreter, _) = try session()
     let result = run(
-      "a = lenet5()\nexport(a, \"\(folder)/l.safetensors\")\nb = mlp([32])\nimport_weights(b, \"\(folder)/l.safetensors\")", in: interpreter)
+      "a = lenet5()\nexport(a, \"\(folder)/l.safetensors\")\nb = mlp([32])\nimport_weights(b, \"\(folder)/l.safetensors\")",
+      in: interpreter)
     let error = try #require(result.error)
-    #expect(error.message.contains("does not match the model: dense1.weight is [120, 400] in the file but [32, 784] in the model"))
+    #expect(
+      error.message.contains(
+        "does not match the model: dense1.weight is [120, 400] in the file but [32, 784] in the model"))
     #expect(error.message.contains("missing dense2.weight [10, 32]"))
     #expect(error.message.contains("unexpected conv1.weight"))
     #expect(error.location?.line == 4)

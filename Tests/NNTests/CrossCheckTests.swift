@@ -12,7 +12,8 @@ import Testing
     try Sequential([
       try Conv2d(filters: 8, kernel: 3, padding: 1), BatchNorm(), Activation(.relu), try AvgPool2d(kernel: 2),
       try Residual([
-        try Conv2d(filters: 8, kernel: 3, padding: 1), BatchNorm(), Activation(.relu), try Conv2d(filters: 8, kernel: 3, padding: 1),
+        try Conv2d(filters: 8, kernel: 3, padding: 1), BatchNorm(), Activation(.relu),
+        try Conv2d(filters: 8, kernel: 3, padding: 1),
         BatchNorm(),
       ]),
       try Residual([
@@ -57,7 +58,9 @@ import Testing
       let reference = try #require(t["g.\(path)"], "PyTorch has no gradient named \(path)")
       let grad = try #require(p.grad)
       let noiseOnly = (reference.toArray().map(abs).max() ?? 0) < 1e-5
-      let close = noiseOnly ? CrossCheckTests.absoluteError(grad, reference) < 1e-5 : CrossCheckTests.relativeError(grad, reference) < 1e-3
+      let close =
+        noiseOnly
+        ? CrossCheckTests.absoluteError(grad, reference) < 1e-5 : CrossCheckTests.relativeError(grad, reference) < 1e-3
       #expect(close, "gradient of \(path)")
     }
     for (path, buffer) in net.namedState where path.contains("running") {
@@ -67,7 +70,10 @@ import Testing
     // One optimizer step from the same weights and gradients.
     let grads = parameters.map { $0.tensor.grad?.copy() }
     let initial = parameters.map { $0.tensor.copy() }
-    for (label, optimizer) in [("sgd", SGD(learningRate: 0.1, momentum: 0.9, weightDecay: 1e-3) as Optimizer), ("adam", Adam(learningRate: 1e-3))] {
+    for (label, optimizer) in [
+      ("sgd", SGD(learningRate: 0.1, momentum: 0.9, weightDecay: 1e-3) as Optimizer),
+      ("adam", Adam(learningRate: 1e-3)),
+    ] {
       for ((_, p), (start, g)) in zip(parameters, zip(initial, grads)) {
         p.data.update(from: start.data, count: p.count)
         p.grad = g?.copy()
@@ -78,7 +84,8 @@ import Testing
         // is noise in either framework, so such parameters are compared for SGD only.
         let noiseOnly = (t["g.\(path)"]?.toArray().map(abs).max() ?? 0) < 1e-5
         if label == "adam", noiseOnly { continue }
-        #expect(CrossCheckTests.absoluteError(p, try #require(t["\(label).\(path)"])) < 1e-5, "\(label) update of \(path)")
+        #expect(
+          CrossCheckTests.absoluteError(p, try #require(t["\(label).\(path)"])) < 1e-5, "\(label) update of \(path)")
       }
     }
   }

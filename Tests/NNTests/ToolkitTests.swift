@@ -12,7 +12,8 @@ import Testing
 
   func smallCNN() throws -> Sequential {
     try Sequential([
-      try Conv2d(filters: 4, kernel: 3, padding: 1), BatchNorm(), Activation(.relu), try MaxPool2d(kernel: 2), try Dropout(0.2),
+      try Conv2d(filters: 4, kernel: 3, padding: 1), BatchNorm(), Activation(.relu), try MaxPool2d(kernel: 2),
+      try Dropout(0.2),
       Flatten(), try Linear(units: 10),
     ])
   }
@@ -27,13 +28,17 @@ import Testing
     // Uninterrupted.
     let whole = try smallCNN()
     _ = try fit(whole, on: data, optimizer: Adam(), options: optionsFor({ false }), initRNG: RandomSource(seed: 3))
-    // Interrupted after epoch 1 (checkpoint at every epoch), then resumed.
+    // Interrupted in the middle of epoch 2 (checkpoints every epoch), then resumed.
     let path = temporary("run.atlm")
     let first = try smallCNN()
-    var options = optionsFor({ false })
-    options.epochs = 1
+    var batches = 0
+    var options = optionsFor({ batches == 12 })
     options.checkpoint = CheckpointPolicy(path: path, every: 1)
-    _ = try fit(first, on: data, optimizer: Adam(), options: options, initRNG: RandomSource(seed: 3))
+    let stopped = try fit(first, on: data, optimizer: Adam(), options: options, initRNG: RandomSource(seed: 3)) {
+      event in
+      if case .batchFinished = event { batches += 1 }
+    }
+    #expect(stopped.interrupted && stopped.epochs.count == 2)
     let resumed = try smallCNN()
     var rest = optionsFor({ false })
     rest.resume = path
@@ -48,7 +53,9 @@ import Testing
     let data = try FashionMNIST.load(directory: fixtures).test
     let net = try smallCNN()
     let optimizer = SGD(learningRate: 0.05, momentum: 0.9)
-    let history = try fit(net, on: data, optimizer: optimizer, options: FitOptions(epochs: 1, batchSize: 100), initRNG: RandomSource(seed: 1))
+    let history = try fit(
+      net, on: data, optimizer: optimizer, options: FitOptions(epochs: 1, batchSize: 100),
+      initRNG: RandomSource(seed: 1))
     let path = temporary("model.atlm")
     try Checkpoint(model: net, optimizer: optimizer, history: history, epoch: 1, generators: []).save(to: path)
     let loaded = try Checkpoint.load(from: path)
@@ -83,7 +90,8 @@ import Testing
     var options = FitOptions(epochs: 30, batchSize: 100, validation: all.test)
     options.earlyStopping = EarlyStopping(patience: 2, monitor: "val_loss", restoreBest: true)
     let net = try smallCNN()
-    let history = try fit(net, on: all.train, optimizer: Adam(learningRate: 0.01), options: options, initRNG: RandomSource(seed: 1))
+    let history = try fit(
+      net, on: all.train, optimizer: Adam(learningRate: 0.01), options: options, initRNG: RandomSource(seed: 1))
     let losses = history.validationLoss
     let best = losses.min() ?? 0
     #expect(history.epochs.count < 30)
@@ -117,13 +125,19 @@ import Testing
 
   @Test func layerShapes() throws {
     let net = try Sequential([
-      try Conv2d(filters: 3, kernel: 4, same: true), try AvgPool2d(kernel: 4, stride: 2, padding: 2), try Conv2d(filters: 2, kernel: 3),
-      try ConvTranspose2d(filters: 1, kernel: 3, stride: 2, padding: 1, outputPadding: 1), try Resize(height: 32, width: 32),
+      try Conv2d(filters: 3, kernel: 4, same: true), try AvgPool2d(kernel: 4, stride: 2, padding: 2),
+      try Conv2d(filters: 2, kernel: 3),
+      try ConvTranspose2d(filters: 1, kernel: 3, stride: 2, padding: 1, outputPadding: 1),
+      try Resize(height: 32, width: 32),
       try ZeroPad(top: 1, left: 1, bottom: 1, right: 1), GlobalAvgPool(), try Linear(units: 6), Reshape([2, 3]),
     ])
     try net.build(inputShape: [1, 28, 28], rng: RandomSource(seed: 1))
-    #expect(net.outputShapes == [[3, 28, 28], [3, 15, 15], [2, 13, 13], [1, 26, 26], [1, 32, 32], [1, 34, 34], [1], [6], [2, 3]])
-    let y = try net.forward(Tensor.uniform([2, 1, 28, 28], low: 0, high: 1, rng: RandomSource(seed: 2)), training: false)
+    #expect(
+      net.outputShapes == [
+        [3, 28, 28], [3, 15, 15], [2, 13, 13], [1, 26, 26], [1, 32, 32], [1, 34, 34], [1], [6], [2, 3],
+      ])
+    let y = try net.forward(
+      Tensor.uniform([2, 1, 28, 28], low: 0, high: 1, rng: RandomSource(seed: 2)), training: false)
     #expect(y.shape == [2, 2, 3])
   }
 }
@@ -158,7 +172,9 @@ import Testing
     #expect(abs(m2[0]) < 1e-4 && abs(s2[0] - 1) < 1e-3)
     #expect(try Dataset.concatenate([data, data]).count == 1000)
     let flipped = try data.augmented(flip: true, pad: 0, seed: 1)
-    let changed = (0..<data.count).filter { flipped.gather([$0]).images.toArray() != data.gather([$0]).images.toArray() }.count
+    let changed = (0..<data.count).filter {
+      flipped.gather([$0]).images.toArray() != data.gather([$0]).images.toArray()
+    }.count
     #expect(changed > 150 && changed < 350)
     #expect(flipped.images.toArray().reduce(0, +) == data.images.toArray().reduce(0, +))
   }

@@ -16,9 +16,10 @@ import Testing
   @Test func batchNormTraining() throws {
     let x = leaf([4, 3, 2, 2]), gamma = leaf([3]), beta = leaf([3])
     let running = RunningStatistics(channels: 3)
-    #expect(try base.check([x, gamma, beta], epsilon: 1e-2) {
-      try batchNorm(x, gamma: gamma, beta: beta, running: running, training: true)
-    } < 2e-2)
+    #expect(
+      try base.check([x, gamma, beta], epsilon: 1e-2) {
+        try batchNorm(x, gamma: gamma, beta: beta, running: running, training: true)
+      } < 2e-2)
   }
 
   @Test func batchNormEvaluation() throws {
@@ -26,21 +27,25 @@ import Testing
     let running = RunningStatistics(channels: 2)
     running.mean[flat: 0] = 0.3
     running.variance[flat: 1] = 2
-    #expect(try base.check([x, gamma, beta]) {
-      try batchNorm(x, gamma: gamma, beta: beta, running: running, training: false)
-    } < 1e-2)
+    #expect(
+      try base.check([x, gamma, beta]) {
+        try batchNorm(x, gamma: gamma, beta: beta, running: running, training: false)
+      } < 1e-2)
   }
 
   @Test func averagePoolingWithPadding() throws {
     let x = leaf([2, 2, 7, 7])
-    #expect(try base.check([x]) { try avgPool2d(x, window: Window2D(kernel: (4, 4), stride: (2, 2), padding: (2, 2))) } < 1e-2)
+    #expect(
+      try base.check([x]) { try avgPool2d(x, window: Window2D(kernel: (4, 4), stride: (2, 2), padding: (2, 2))) } < 1e-2
+    )
   }
 
   @Test func transposedConvolution() throws {
     let x = leaf([2, 3, 4, 4]), w = leaf([3, 2, 3, 3]), b = leaf([2])
-    #expect(try base.check([x, w, b]) {
-      try convTranspose2d(x, weight: w, bias: b, stride: 2, padding: 1, outputPadding: 1)
-    } < 1e-2)
+    #expect(
+      try base.check([x, w, b]) {
+        try convTranspose2d(x, weight: w, bias: b, stride: 2, padding: 1, outputPadding: 1)
+      } < 1e-2)
   }
 
   @Test func bilinearResizeAndPadding() throws {
@@ -70,7 +75,8 @@ import Testing
     let p = leaf([6], low: 0.05, high: 0.95), t = Tensor.uniform([6], low: 0, high: 1, rng: base.rng)
     #expect(try base.check([p], epsilon: 1e-3) { try binaryCrossEntropy(p, t) } < 2e-2)
     let z = leaf([6], low: -3, high: 3)
-    #expect(try base.check([z], epsilon: 1e-3) { try binaryCrossEntropy(z, t, fromLogits: true, reduction: .sum) } < 2e-2)
+    #expect(
+      try base.check([z], epsilon: 1e-3) { try binaryCrossEntropy(z, t, fromLogits: true, reduction: .sum) } < 2e-2)
     let a = leaf([2, 3]), b = leaf([2, 3])
     #expect(try base.check([a, b]) { try meanSquaredError(a, b) } < 1e-2)
     let mu = leaf([3, 2]), logvar = leaf([3, 2])
@@ -168,6 +174,8 @@ import Testing
     #expect(abs(Double(try gaussianKL(mu: mu, logvar: logvar).scalarValue) - kl) < 1e-6)
     // Label smoothing 0.1 over 4 classes, uniform logits: loss = log 4 whatever the label.
     let uniform = Tensor(zeros: [1, 4])
-    #expect(abs(Double(try softmaxCrossEntropy(uniform, labels: [2], smoothing: 0.1).scalarValue) - Foundation.log(4.0)) < 1e-6)
+    #expect(
+      abs(Double(try softmaxCrossEntropy(uniform, labels: [2], smoothing: 0.1).scalarValue) - Foundation.log(4.0))
+        < 1e-6)
   }
 }

@@ -137,14 +137,22 @@ void atl_transpose2d(const float *in, int64_t rows, int64_t cols, float *out);
 
 // ---- activations (activation.c) ----
 enum {
-  ATL_LEAKY_RELU = 1, ATL_ELU, ATL_GELU, ATL_TANH, ATL_SIGMOID,
-  ATL_EXP, ATL_LOG, ATL_SQRT, ATL_SQUARE, ATL_ABS
+  ATL_LEAKY_RELU = 1,
+  ATL_ELU,
+  ATL_GELU,
+  ATL_TANH,
+  ATL_SIGMOID,
+  ATL_EXP,
+  ATL_LOG,
+  ATL_SQRT,
+  ATL_SQUARE,
+  ATL_ABS
 };
 // y = f(x) elementwise; alpha is the slope of leaky ReLU and the scale of ELU
 void atl_activation_forward(int kind, float alpha, const float *x, float *y, int64_t n);
 // dx = dy * f'(x), computed from x and y = f(x)
-void atl_activation_backward(int kind, float alpha, const float *x, const float *y,
-                             const float *dy, float *dx, int64_t n);
+void atl_activation_backward(int kind, float alpha, const float *x, const float *y, const float *dy,
+                             float *dx, int64_t n);
 // x (rows, cols) -> y (rows, cols), each row a softmax
 void atl_softmax_rows(const float *x, float *y, int64_t rows, int64_t cols);
 void atl_softmax_rows_backward(const float *y, const float *dy, float *dx, int64_t rows,
@@ -154,8 +162,7 @@ void atl_dropout_mask(const float *uniform, float p, float *keep, int64_t n);
 
 // ---- batch normalisation (norm.c): x (N, C, S), statistics per channel ----
 // mean and biased variance of each channel over N and S
-void atl_batchnorm_stats(const float *x, int64_t N, int64_t C, int64_t S, float *mean,
-                         float *var);
+void atl_batchnorm_stats(const float *x, int64_t N, int64_t C, int64_t S, float *mean, float *var);
 // y = gamma * (x - mean) * inv_std + beta; xhat (nullable) keeps the normalised input
 void atl_batchnorm_apply(const float *x, const float *mean, const float *inv_std,
                          const float *gamma, const float *beta, int64_t N, int64_t C, int64_t S,

@@ -9,15 +9,22 @@ let persistenceBuiltins: [Builtin] = [
     ],
     summary: "Saves a model (architecture, weights, optional optimizer state and history), atomically."
   ) { args, _ in
-    guard case .layer(let model) = args["value"] else { throw AtelierError("save: cannot save a \(args["value"].typeName) yet") }
+    guard case .layer(let model) = args["value"] else {
+      throw AtelierError("save: cannot save a \(args["value"].typeName) yet")
+    }
     var optimizer: Optimizer?
     if case .optimizer(let o) = args["opt"] { optimizer = o }
     var history: History?
     if case .history(let h) = args["history"] { history = h }
-    try Checkpoint(model: model, optimizer: optimizer, history: history, epoch: history?.epochs.count ?? 0, generators: []).save(to: try args.string("path"))
+    try Checkpoint(
+      model: model, optimizer: optimizer, history: history, epoch: history?.epochs.count ?? 0, generators: []
+    ).save(to: try args.string("path"))
     return .none
   },
-  Builtin("load", family: "persistence", parameters: [Parameter("path", type: "string")], summary: "A model saved with save or by fit's checkpoints.") { args, _ in
+  Builtin(
+    "load", family: "persistence", parameters: [Parameter("path", type: "string")],
+    summary: "A model saved with save or by fit's checkpoints."
+  ) { args, _ in
     .layer(try Checkpoint.load(from: try args.string("path")).model)
   },
   Builtin(
@@ -25,13 +32,15 @@ let persistenceBuiltins: [Builtin] = [
     summary: "Everything in a saved model file: {model, opt, history, epoch}."
   ) { args, _ in
     let saved = try Checkpoint.load(from: try args.string("path"))
-    return .record(Record([
-      ("model", .layer(saved.model)), ("opt", saved.optimizer.map { .optimizer($0) } ?? .none),
-      ("history", saved.history.map { .history($0) } ?? .none), ("epoch", .number(Double(saved.epoch))),
-    ]))
+    return .record(
+      Record([
+        ("model", .layer(saved.model)), ("opt", saved.optimizer.map { .optimizer($0) } ?? .none),
+        ("history", saved.history.map { .history($0) } ?? .none), ("epoch", .number(Double(saved.epoch))),
+      ]))
   },
   Builtin(
-    "export", family: "persistence", parameters: [Parameter("model", type: "layer"), Parameter("path", type: "string")],
+    "export", family: "persistence",
+    parameters: [Parameter("model", type: "layer"), Parameter("path", type: "string")],
     summary: "Writes the weights as safetensors with PyTorch's names (conv1.weight, bn1.running_mean)."
   ) { args, _ in
     guard case .layer(let model) = args["model"] else { return .none }
@@ -39,8 +48,10 @@ let persistenceBuiltins: [Builtin] = [
     return .none
   },
   Builtin(
-    "import_weights", family: "persistence", parameters: [Parameter("model", type: "layer"), Parameter("path", type: "string")],
-    summary: "Loads safetensors weights by name into a built model; every missing, extra or misshapen tensor is reported."
+    "import_weights", family: "persistence",
+    parameters: [Parameter("model", type: "layer"), Parameter("path", type: "string")],
+    summary:
+      "Loads safetensors weights by name into a built model; every missing, extra or misshapen tensor is reported."
   ) { args, _ in
     guard case .layer(let model) = args["model"] else { return .none }
     try WeightExchange.importWeights(into: model, from: try args.string("path"))

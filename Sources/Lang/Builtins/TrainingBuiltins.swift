@@ -35,32 +35,40 @@ let trainingBuiltins: [Builtin] = [
   Builtin(
     "adam", family: "training",
     parameters: [
-      Parameter("lr", default: .number(1e-3)), Parameter("beta1", default: .number(0.9)), Parameter("beta2", default: .number(0.999)),
+      Parameter("lr", default: .number(1e-3)), Parameter("beta1", default: .number(0.9)),
+      Parameter("beta2", default: .number(0.999)),
       Parameter("eps", default: .number(1e-8)),
     ] + optimizerParameters(),
     summary: "The Adam optimizer (PyTorch's defaults)."
   ) { args, _ in
     .optimizer(
       Adam(
-        learningRate: Float(try args.number("lr")), beta1: Float(try args.number("beta1")), beta2: Float(try args.number("beta2")),
+        learningRate: Float(try args.number("lr")), beta1: Float(try args.number("beta1")),
+        beta2: Float(try args.number("beta2")),
         epsilon: Float(try args.number("eps")), weightDecay: Float(try args.number("weight_decay"))))
   },
   Builtin(
     "adamw", family: "training",
     parameters: [
-      Parameter("lr", default: .number(1e-3)), Parameter("beta1", default: .number(0.9)), Parameter("beta2", default: .number(0.999)),
-      Parameter("eps", default: .number(1e-8)), Parameter("weight_decay", default: .number(0.01), "decoupled decay of the weights"),
+      Parameter("lr", default: .number(1e-3)), Parameter("beta1", default: .number(0.9)),
+      Parameter("beta2", default: .number(0.999)),
+      Parameter("eps", default: .number(1e-8)),
+      Parameter("weight_decay", default: .number(0.01), "decoupled decay of the weights"),
     ],
     summary: "AdamW: Adam with decoupled weight decay (PyTorch's defaults)."
   ) { args, _ in
     .optimizer(
       Adam(
-        learningRate: Float(try args.number("lr")), beta1: Float(try args.number("beta1")), beta2: Float(try args.number("beta2")),
+        learningRate: Float(try args.number("lr")), beta1: Float(try args.number("beta1")),
+        beta2: Float(try args.number("beta2")),
         epsilon: Float(try args.number("eps")), weightDecay: Float(try args.number("weight_decay")), decoupled: true))
   },
   Builtin(
     "sgd", family: "training",
-    parameters: [Parameter("lr", type: "number"), Parameter("momentum", default: .number(0)), Parameter("nesterov", default: .bool(false))]
+    parameters: [
+      Parameter("lr", type: "number"), Parameter("momentum", default: .number(0)),
+      Parameter("nesterov", default: .bool(false)),
+    ]
       + optimizerParameters(),
     summary: "Stochastic gradient descent with optional momentum and Nesterov."
   ) { args, _ in
@@ -71,13 +79,17 @@ let trainingBuiltins: [Builtin] = [
   },
   Builtin(
     "rmsprop", family: "training",
-    parameters: [Parameter("lr", default: .number(1e-2)), Parameter("alpha", default: .number(0.99)), Parameter("eps", default: .number(1e-8))]
+    parameters: [
+      Parameter("lr", default: .number(1e-2)), Parameter("alpha", default: .number(0.99)),
+      Parameter("eps", default: .number(1e-8)),
+    ]
       + optimizerParameters(),
     summary: "RMSprop (PyTorch's defaults)."
   ) { args, _ in
     .optimizer(
       RMSprop(
-        learningRate: Float(try args.number("lr")), alpha: Float(try args.number("alpha")), epsilon: Float(try args.number("eps")),
+        learningRate: Float(try args.number("lr")), alpha: Float(try args.number("alpha")),
+        epsilon: Float(try args.number("eps")),
         weightDecay: Float(try args.number("weight_decay"))))
   },
   Builtin(
@@ -90,25 +102,32 @@ let trainingBuiltins: [Builtin] = [
       Parameter("seed", default: .number(1), "seeds the shuffling of batches"),
       Parameter("smoothing", default: .number(0), "label smoothing of the cross-entropy"),
       Parameter("clip", default: .none, type: "number", "clip the global gradient norm to this"),
-      Parameter("schedule", default: .none, type: "string", "\"cosine\" (to min_lr over the epochs) or \"step\" (times gamma every step_every epochs)"),
-      Parameter("min_lr", default: .number(0)), Parameter("step_every", default: .number(10)), Parameter("gamma", default: .number(0.1)),
+      Parameter(
+        "schedule", default: .none, type: "string",
+        "\"cosine\" (to min_lr over the epochs) or \"step\" (times gamma every step_every epochs)"),
+      Parameter("min_lr", default: .number(0)), Parameter("step_every", default: .number(10)),
+      Parameter("gamma", default: .number(0.1)),
       Parameter("warmup", default: .number(0), "epochs of linear learning-rate warm-up"),
       Parameter("patience", default: .none, type: "number", "stop after this many epochs without improvement"),
       Parameter("monitor", default: .none, type: "string", "val_loss (default with val), val_acc, loss or acc"),
       Parameter("restore_best", default: .bool(true), "with patience: end with the best epoch's weights"),
-      Parameter("checkpoint", default: .none, type: "string", "save to this .atlm every `every` epochs, plus -epochN and -best copies"),
+      Parameter(
+        "checkpoint", default: .none, type: "string",
+        "save to this .atlm every `every` epochs, plus -epochN and -best copies"),
       Parameter("every", default: .number(1)),
       Parameter("resume", default: .none, type: "string", "continue the run saved in this checkpoint"),
     ],
     summary: "Trains a model with cross-entropy and returns its per-epoch history.",
-    help: "fit(net, data.train, epochs: 10, opt: sgd(lr: 0.05, momentum: 0.9), val: val, patience: 3, checkpoint: \"out/run.atlm\")"
+    help:
+      "fit(net, data.train, epochs: 10, opt: sgd(lr: 0.05, momentum: 0.9), val: val, patience: 3, checkpoint: \"out/run.atlm\")"
   ) { args, context in
     let model = try requireModel(args["model"], "fit")
     let data = try requireDataset(args["data"], "fit", "data")
     var optimizer: Optimizer = Adam()
     if case .optimizer(let o) = args["opt"] { optimizer = o }
     var options = FitOptions(
-      epochs: try args.int("epochs"), batchSize: try args.int("batch"), seed: UInt64(bitPattern: Int64(try args.int("seed"))),
+      epochs: try args.int("epochs"), batchSize: try args.int("batch"),
+      seed: UInt64(bitPattern: Int64(try args.int("seed"))),
       validation: args.has("val") ? try requireDataset(args["val"], "fit", "val") : nil)
     options.labelSmoothing = Float(try args.number("smoothing"))
     options.clipNorm = args.has("clip") ? Float(try args.number("clip")) : nil
@@ -117,28 +136,35 @@ let trainingBuiltins: [Builtin] = [
     if args.has("monitor") { options.monitor = try args.string("monitor") }
     if args.has("patience") {
       options.earlyStopping = EarlyStopping(
-        patience: try args.int("patience"), monitor: options.monitor ?? (options.validation != nil ? "val_loss" : "loss"),
+        patience: try args.int("patience"),
+        monitor: options.monitor ?? (options.validation != nil ? "val_loss" : "loss"),
         restoreBest: try args.bool("restore_best"))
     }
-    if args.has("checkpoint") { options.checkpoint = CheckpointPolicy(path: try args.string("checkpoint"), every: try args.int("every")) }
+    if args.has("checkpoint") {
+      options.checkpoint = CheckpointPolicy(path: try args.string("checkpoint"), every: try args.int("every"))
+    }
     if args.has("resume") { options.resume = try args.string("resume") }
     let display = ConsoleProgress(isTerminal: context.interpreter.isTerminal, write: context.interpreter.write)
     let history = try fit(
-      model, on: data, optimizer: optimizer, options: options, initRNG: context.interpreter.rng, progress: display.handle)
+      model, on: data, optimizer: optimizer, options: options, initRNG: context.interpreter.rng,
+      progress: display.handle)
     return .history(history)
   },
   Builtin(
-    "evaluate", family: "training", parameters: [Parameter("model", type: "model"), Parameter("data", type: "dataset")],
+    "evaluate", family: "training",
+    parameters: [Parameter("model", type: "model"), Parameter("data", type: "dataset")],
     summary: "Loss, accuracy and per-class accuracy of a model on a dataset."
   ) { args, _ in
     let model = try requireModel(args["model"], "evaluate")
     let data = try requireDataset(args["data"], "evaluate", "data")
     let result = try evaluate(model, on: data)
     let perClass = Record(zip(data.classes, result.perClassAccuracy).map { ($0, .number($1)) })
-    return .record(Record([("loss", .number(result.loss)), ("acc", .number(result.accuracy)), ("per_class", .record(perClass))]))
+    return .record(
+      Record([("loss", .number(result.loss)), ("acc", .number(result.accuracy)), ("per_class", .record(perClass))]))
   },
   Builtin(
-    "predict", family: "training", parameters: [Parameter("model", type: "layer"), Parameter("data", type: "any", "a dataset or a tensor of images")],
+    "predict", family: "training",
+    parameters: [Parameter("model", type: "layer"), Parameter("data", type: "any", "a dataset or a tensor of images")],
     summary: "Class probabilities and predicted labels: {probs, labels}."
   ) { args, _ in
     guard case .layer(let model) = args["model"] else { throw AtelierError("predict: expected a model") }

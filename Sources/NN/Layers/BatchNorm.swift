@@ -35,7 +35,8 @@ public final class BatchNorm: Layer {
 
   public func forward(_ x: Tensor, training: Bool) throws -> Tensor {
     guard let gamma, let beta, let running else { throw LayerError(layer: name, "is used before it was built") }
-    return try batchNorm(x, gamma: gamma, beta: beta, running: running, training: training, momentum: momentum, epsilon: epsilon)
+    return try batchNorm(
+      x, gamma: gamma, beta: beta, running: running, training: training, momentum: momentum, epsilon: epsilon)
   }
 
   public var parameters: [NamedParameter] {
@@ -45,6 +46,9 @@ public final class BatchNorm: Layer {
 
   public var buffers: [NamedParameter] {
     guard let running else { return [] }
-    return [NamedParameter(name: "running_mean", tensor: running.mean), NamedParameter(name: "running_var", tensor: running.variance)]
+    return [
+      NamedParameter(name: "running_mean", tensor: running.mean),
+      NamedParameter(name: "running_var", tensor: running.variance),
+    ]
   }
 }

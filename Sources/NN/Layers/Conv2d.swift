@@ -17,7 +17,9 @@ public final class Conv2d: Layer, Regularized {
   public let samePadding: Bool
   private var extraPadding: (before: Int, after: Int)?
 
-  public init(filters: Int, kernel: Int, stride: Int = 1, padding: Int = 0, bias: Bool = true, same: Bool = false) throws {
+  public init(filters: Int, kernel: Int, stride: Int = 1, padding: Int = 0, bias: Bool = true, same: Bool = false)
+    throws
+  {
     self.samePadding = same
     if same, stride != 1 {
       throw LayerError(layer: "conv", "pad: \"same\" needs stride 1")

@@ -20,12 +20,17 @@ public final class Residual: Container {
   public func build(inputShape: [Int], rng: RandomSource) throws -> [Int] {
     let out = try body.build(inputShape: inputShape, rng: rng)
     if out != inputShape {
-      guard inputShape.count == 3, out.count == 3, inputShape[1] % out[1] == 0, inputShape[1] / out[1] == inputShape[2] / out[2] else {
-        throw LayerError(layer: name, "cannot add a shortcut from \(describe(shape: inputShape)) to \(describe(shape: out))")
+      guard inputShape.count == 3, out.count == 3, inputShape[1] % out[1] == 0,
+        inputShape[1] / out[1] == inputShape[2] / out[2]
+      else {
+        throw LayerError(
+          layer: name, "cannot add a shortcut from \(describe(shape: inputShape)) to \(describe(shape: out))")
       }
       let stride = inputShape[1] / out[1]
       if projection == nil {
-        let shortcut = try Sequential([try Conv2d(filters: out[0], kernel: 1, stride: stride, bias: false), BatchNorm()])
+        let shortcut = try Sequential([
+          try Conv2d(filters: out[0], kernel: 1, stride: stride, bias: false), BatchNorm(),
+        ])
         shortcut.name = "shortcut"
         projection = shortcut
       }
@@ -40,6 +45,10 @@ public final class Residual: Container {
     return try elementwise(.add, main, skip)
   }
 
-  public var parameters: [NamedParameter] { children.flatMap { c in c.parameters.map { NamedParameter(name: "\(c.name).\($0.name)", tensor: $0.tensor) } } }
-  public var buffers: [NamedParameter] { children.flatMap { c in c.buffers.map { NamedParameter(name: "\(c.name).\($0.name)", tensor: $0.tensor) } } }
+  public var parameters: [NamedParameter] {
+    children.flatMap { c in c.parameters.map { NamedParameter(name: "\(c.name).\($0.name)", tensor: $0.tensor) } }
+  }
+  public var buffers: [NamedParameter] {
+    children.flatMap { c in c.buffers.map { NamedParameter(name: "\(c.name).\($0.name)", tensor: $0.tensor) } }
+  }
 }

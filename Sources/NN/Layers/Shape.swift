@@ -19,7 +19,8 @@ public final class Reshape: Layer {
       out[free] = count / known
     }
     guard out.allSatisfy({ $0 > 0 }), out.reduce(1, *) == count else {
-      throw LayerError(layer: name, "cannot reshape \(describe(shape: inputShape)) (\(count) values) to \(describe(shape: shape))")
+      throw LayerError(
+        layer: name, "cannot reshape \(describe(shape: inputShape)) (\(count) values) to \(describe(shape: shape))")
     }
     resolved = out
     return out
@@ -81,5 +82,7 @@ public final class Resize: Layer {
     return [inputShape[0], height, width]
   }
 
-  public func forward(_ x: Tensor, training: Bool) throws -> Tensor { try resizeBilinear(x, height: height, width: width) }
+  public func forward(_ x: Tensor, training: Bool) throws -> Tensor {
+    try resizeBilinear(x, height: height, width: width)
+  }
 }

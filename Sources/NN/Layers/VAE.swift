@@ -35,14 +35,16 @@ public final class VAE: Container, Stochastic {
     let features = try encoder.build(inputShape: inputShape, rng: rng)
     guard features.count == 1 else {
       throw LayerError(
-        layer: name, "the encoder must end with flat features, but gives \(describe(shape: features))", hint: "end it with flatten or dense")
+        layer: name, "the encoder must end with flat features, but gives \(describe(shape: features))",
+        hint: "end it with flatten or dense")
     }
     _ = try mean.build(inputShape: features, rng: rng)
     _ = try logVariance.build(inputShape: features, rng: rng)
     let out = try decoder.build(inputShape: [latent], rng: rng)
     guard out == inputShape else {
       throw LayerError(
-        layer: name, "the decoder gives \(describe(shape: out)) but must give back the input's \(describe(shape: inputShape))")
+        layer: name,
+        "the decoder gives \(describe(shape: out)) but must give back the input's \(describe(shape: inputShape))")
     }
     self.rng = RandomSource(seed: UInt64(rng.nextInt(below: Int(Int32.max))))
     return out
@@ -71,6 +73,10 @@ public final class VAE: Container, Stochastic {
 
   public func forward(_ x: Tensor, training: Bool) throws -> Tensor { try run(x, training: training).reconstruction }
 
-  public var parameters: [NamedParameter] { children.flatMap { c in c.parameters.map { NamedParameter(name: "\(c.name).\($0.name)", tensor: $0.tensor) } } }
-  public var buffers: [NamedParameter] { children.flatMap { c in c.buffers.map { NamedParameter(name: "\(c.name).\($0.name)", tensor: $0.tensor) } } }
+  public var parameters: [NamedParameter] {
+    children.flatMap { c in c.parameters.map { NamedParameter(name: "\(c.name).\($0.name)", tensor: $0.tensor) } }
+  }
+  public var buffers: [NamedParameter] {
+    children.flatMap { c in c.buffers.map { NamedParameter(name: "\(c.name).\($0.name)", tensor: $0.tensor) } }
+  }
 }

@@ -49,7 +49,8 @@ public struct Checkpoint {
   public static func load(from path: String) throws -> Checkpoint {
     let file = try SafeTensors.read(path)
     guard file.metadata["format"] == format, let architecture = file.metadata["architecture"] else {
-      throw DataError(path: path, problem: "is not an Atelier model file (no architecture in its metadata)",
+      throw DataError(
+        path: path, problem: "is not an Atelier model file (no architecture in its metadata)",
         hint: "for weights exported from PyTorch use import_weights(net, \"file.safetensors\")")
     }
     let model = try LayerCodec.decode(try object(architecture, path) as? [String: Any] ?? [:])
@@ -60,14 +61,22 @@ public struct Checkpoint {
       for (name, tensor) in namedState(of: model) where tensor.requiresGrad {
         let prefix = "optimizer.\(name)."
         var parts: [String: Tensor] = [:]
-        for (key, value) in file.tensors where key.hasPrefix(prefix) { parts[String(key.dropFirst(prefix.count))] = value }
+        for (key, value) in file.tensors where key.hasPrefix(prefix) {
+          parts[String(key.dropFirst(prefix.count))] = value
+        }
         if !parts.isEmpty { restored.restore(parts, of: tensor) }
       }
       optimizer = restored
     }
-    let history = try file.metadata["history"].map { try HistoryCodec.decode(try object($0, path) as? [String: Any] ?? [:]) }
-    let generators = ((try file.metadata["generators"].map { try object($0, path) }) as? [[String]] ?? []).map { $0.compactMap { UInt64($0) } }
-    return Checkpoint(model: model, optimizer: optimizer, history: history, epoch: Int(file.metadata["epoch"] ?? "0") ?? 0, generators: generators)
+    let history = try file.metadata["history"].map {
+      try HistoryCodec.decode(try object($0, path) as? [String: Any] ?? [:])
+    }
+    let generators = ((try file.metadata["generators"].map { try object($0, path) }) as? [[String]] ?? []).map {
+      $0.compactMap { UInt64($0) }
+    }
+    return Checkpoint(
+      model: model, optimizer: optimizer, history: history, epoch: Int(file.metadata["epoch"] ?? "0") ?? 0,
+      generators: generators)
   }
 
   /// Every parameter and buffer of a model with its PyTorch-style path.
@@ -87,17 +96,21 @@ public struct Checkpoint {
         continue
       }
       guard source.shape == target.shape || (source.count == target.count && target.rank == 0) else {
-        problems.append("\(name) is \(describe(shape: source.shape)) in the file but \(describe(shape: target.shape)) in the model")
+        problems.append(
+          "\(name) is \(describe(shape: source.shape)) in the file but \(describe(shape: target.shape)) in the model")
         continue
       }
       target.data.update(from: source.data, count: target.count)
     }
     // PyTorch's batch norm also saves a counter that Atelier does not keep.
     let known = Set(state.map { prefix + $0.0 })
-    let extra = tensors.keys.filter { $0.hasPrefix(prefix) && !known.contains($0) && !$0.hasSuffix("num_batches_tracked") }
+    let extra = tensors.keys.filter {
+      $0.hasPrefix(prefix) && !known.contains($0) && !$0.hasSuffix("num_batches_tracked")
+    }
     problems += extra.sorted().map { "unexpected \($0.dropFirst(prefix.count))" }
     if !problems.isEmpty {
-      throw DataError(path: path, problem: "does not match the model: " + problems.joined(separator: "; "),
+      throw DataError(
+        path: path, problem: "does not match the model: " + problems.joined(separator: "; "),
         hint: "names follow the model's layer names (summary shows them), e.g. conv1.weight")
     }
   }
@@ -129,10 +142,20 @@ public enum WeightExchange {
 enum OptimizerCodec {
   static func encode(_ optimizer: Optimizer) -> [String: Any] {
     switch optimizer {
-    case let o as SGD: return ["kind": "sgd", "lr": o.learningRate, "momentum": o.momentum, "weight_decay": o.weightDecay, "nesterov": o.nesterov]
+    case let o as SGD:
+      return [
+        "kind": "sgd", "lr": o.learningRate, "momentum": o.momentum, "weight_decay": o.weightDecay,
+        "nesterov": o.nesterov,
+      ]
     case let o as Adam:
-      return ["kind": o.decoupled ? "adamw" : "adam", "lr": o.learningRate, "beta1": o.beta1, "beta2": o.beta2, "eps": o.epsilon, "weight_decay": o.weightDecay]
-    case let o as RMSprop: return ["kind": "rmsprop", "lr": o.learningRate, "alpha": o.alpha, "eps": o.epsilon, "weight_decay": o.weightDecay]
+      return [
+        "kind": o.decoupled ? "adamw" : "adam", "lr": o.learningRate, "beta1": o.beta1, "beta2": o.beta2,
+        "eps": o.epsilon, "weight_decay": o.weightDecay,
+      ]
+    case let o as RMSprop:
+      return [
+        "kind": "rmsprop", "lr": o.learningRate, "alpha": o.alpha, "eps": o.epsilon, "weight_decay": o.weightDecay,
+      ]
     default: return ["kind": "unknown"]
     }
   }
@@ -140,10 +163,18 @@ enum OptimizerCodec {
   static func decode(_ spec: [String: Any]) throws -> Optimizer {
     func f(_ key: String, _ fallback: Float) -> Float { (spec[key] as? Double).map(Float.init) ?? fallback }
     switch spec["kind"] as? String {
-    case "sgd": return SGD(learningRate: f("lr", 0.01), momentum: f("momentum", 0), weightDecay: f("weight_decay", 0), nesterov: spec["nesterov"] as? Bool ?? false)
+    case "sgd":
+      return SGD(
+        learningRate: f("lr", 0.01), momentum: f("momentum", 0), weightDecay: f("weight_decay", 0),
+        nesterov: spec["nesterov"] as? Bool ?? false)
     case "adam", "adamw":
-      return Adam(learningRate: f("lr", 1e-3), beta1: f("beta1", 0.9), beta2: f("beta2", 0.999), epsilon: f("eps", 1e-8), weightDecay: f("weight_decay", 0), decoupled: spec["kind"] as? String == "adamw")
-    case "rmsprop": return RMSprop(learningRate: f("lr", 0.01), alpha: f("alpha", 0.99), epsilon: f("eps", 1e-8), weightDecay: f("weight_decay", 0))
+      return Adam(
+        learningRate: f("lr", 1e-3), beta1: f("beta1", 0.9), beta2: f("beta2", 0.999), epsilon: f("eps", 1e-8),
+        weightDecay: f("weight_decay", 0), decoupled: spec["kind"] as? String == "adamw")
+    case "rmsprop":
+      return RMSprop(
+        learningRate: f("lr", 0.01), alpha: f("alpha", 0.99), epsilon: f("eps", 1e-8), weightDecay: f("weight_decay", 0)
+      )
     default: throw LayerError(layer: "load", "unknown optimizer in the checkpoint")
     }
   }
@@ -151,21 +182,30 @@ enum OptimizerCodec {
 
 enum HistoryCodec {
   static func encode(_ history: History) -> [String: Any] {
-    ["interrupted": history.interrupted, "epochs": history.epochs.map { e -> [String: Any] in
-      var row: [String: Any] = ["epoch": e.epoch, "loss": e.trainLoss, "acc": e.trainAccuracy, "lr": e.learningRate, "seconds": e.seconds, "batches": e.batches]
-      if let v = e.validationLoss { row["val_loss"] = v }
-      if let v = e.validationAccuracy { row["val_acc"] = v }
-      return row
-    }]
+    [
+      "interrupted": history.interrupted,
+      "epochs": history.epochs.map { e -> [String: Any] in
+        var row: [String: Any] = [
+          "epoch": e.epoch, "loss": e.trainLoss, "acc": e.trainAccuracy, "lr": e.learningRate, "seconds": e.seconds,
+          "batches": e.batches,
+        ]
+        if let v = e.validationLoss { row["val_loss"] = v }
+        if let v = e.validationAccuracy { row["val_acc"] = v }
+        return row
+      },
+    ]
   }
 
   static func decode(_ spec: [String: Any]) throws -> History {
     let history = History()
     for row in (spec["epochs"] as? [[String: Any]]) ?? [] {
-      history.append(EpochRecord(
-        epoch: row["epoch"] as? Int ?? 0, trainLoss: row["loss"] as? Double ?? .nan, trainAccuracy: row["acc"] as? Double ?? .nan,
-        validationLoss: row["val_loss"] as? Double, validationAccuracy: row["val_acc"] as? Double,
-        learningRate: row["lr"] as? Double ?? 0, seconds: row["seconds"] as? Double ?? 0, batches: row["batches"] as? Int ?? 0))
+      history.append(
+        EpochRecord(
+          epoch: row["epoch"] as? Int ?? 0, trainLoss: row["loss"] as? Double ?? .nan,
+          trainAccuracy: row["acc"] as? Double ?? .nan,
+          validationLoss: row["val_loss"] as? Double, validationAccuracy: row["val_acc"] as? Double,
+          learningRate: row["lr"] as? Double ?? 0, seconds: row["seconds"] as? Double ?? 0,
+          batches: row["batches"] as? Int ?? 0))
     }
     history.interrupted = spec["interrupted"] as? Bool ?? false
     return history

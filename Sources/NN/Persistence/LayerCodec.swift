@@ -19,7 +19,9 @@ public enum LayerCodec {
       spec["l1"] = l.l1
       spec["l2"] = l.l2
     case let l as ConvTranspose2d:
-      spec.merge(["filters": l.filters, "kernel": l.kernel, "stride": l.stride, "pad": l.padding, "output_pad": l.outputPadding]) { $1 }
+      spec.merge([
+        "filters": l.filters, "kernel": l.kernel, "stride": l.stride, "pad": l.padding, "output_pad": l.outputPadding,
+      ]) { $1 }
     case let l as Linear:
       spec.merge(["units": l.units, "bias": l.useBias, "l1": l.l1, "l2": l.l2]) { $1 }
     case let l as MaxPool2d:
@@ -69,22 +71,26 @@ public enum LayerCodec {
       layer = model
     case "conv":
       let conv = try Conv2d(
-        filters: try int("filters"), kernel: try int("kernel"), stride: try int("stride", 1), padding: try int("pad", 0),
+        filters: try int("filters"), kernel: try int("kernel"), stride: try int("stride", 1),
+        padding: try int("pad", 0),
         bias: spec["bias"] as? Bool ?? true, same: spec["same"] as? Bool ?? false)
       conv.l1 = float("l1", 0)
       conv.l2 = float("l2", 0)
       layer = conv
     case "deconv":
       layer = try ConvTranspose2d(
-        filters: try int("filters"), kernel: try int("kernel"), stride: try int("stride", 1), padding: try int("pad", 0),
+        filters: try int("filters"), kernel: try int("kernel"), stride: try int("stride", 1),
+        padding: try int("pad", 0),
         outputPadding: try int("output_pad", 0))
     case "dense":
       let dense = try Linear(units: try int("units"), bias: spec["bias"] as? Bool ?? true)
       dense.l1 = float("l1", 0)
       dense.l2 = float("l2", 0)
       layer = dense
-    case "maxpool": layer = try MaxPool2d(kernel: try int("kernel"), stride: try int("stride"), padding: try int("pad", 0))
-    case "avgpool": layer = try AvgPool2d(kernel: try int("kernel"), stride: try int("stride"), padding: try int("pad", 0))
+    case "maxpool":
+      layer = try MaxPool2d(kernel: try int("kernel"), stride: try int("stride"), padding: try int("pad", 0))
+    case "avgpool":
+      layer = try AvgPool2d(kernel: try int("kernel"), stride: try int("stride"), padding: try int("pad", 0))
     case "globalavgpool": layer = GlobalAvgPool()
     case "bn": layer = BatchNorm(momentum: float("momentum", 0.1), epsilon: float("eps", 1e-5))
     case "dropout": layer = try Dropout(float("p", 0.5))

@@ -6,7 +6,9 @@ import Tensor
 /// an 8-byte little-endian header length, a JSON header naming each tensor's dtype,
 /// shape and byte range, then the raw data. Only float32 tensors are read and written.
 public enum SafeTensors {
-  public static func write(_ tensors: [(name: String, tensor: Tensor)], metadata: [String: String] = [:], to path: String) throws {
+  public static func write(
+    _ tensors: [(name: String, tensor: Tensor)], metadata: [String: String] = [:], to path: String
+  ) throws {
     var header: [String: Any] = [:]
     var offset = 0
     for (name, tensor) in tensors {
@@ -32,7 +34,8 @@ public enum SafeTensors {
     let url = URL(fileURLWithPath: path)
     let folder = url.deletingLastPathComponent()
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
+    let temporary = folder.appendingPathComponent(
+      ".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
     do {
       try data.write(to: temporary)
       if rename(temporary.path, url.path) != 0 {
@@ -53,12 +56,16 @@ public enum SafeTensors {
 
   public static func read(_ path: String) throws -> File {
     guard let data = FileManager.default.contents(atPath: path) else {
-      throw DataError(path: path, problem: FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file")
+      throw DataError(
+        path: path, problem: FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file")
     }
     guard data.count >= 8 else { throw DataError(path: path, problem: "is too short to be a safetensors file") }
     let length = data.prefix(8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self).littleEndian }
     guard length <= UInt64(data.count - 8), length < 100_000_000 else {
-      throw DataError(path: path, problem: "has a header length (\(length)) past the end of the file; it is not a safetensors file or it is truncated")
+      throw DataError(
+        path: path,
+        problem:
+          "has a header length (\(length)) past the end of the file; it is not a safetensors file or it is truncated")
     }
     let headerData = data.subdata(in: 8..<(8 + Int(length)))
     guard let header = (try? JSONSerialization.jsonObject(with: headerData)) as? [String: Any] else {
@@ -68,17 +75,23 @@ public enum SafeTensors {
     var tensors: [String: Tensor] = [:]
     var entries: [(String, Int)] = []
     for (name, value) in header where name != "__metadata__" {
-      guard let info = value as? [String: Any], let dtype = info["dtype"] as? String, let shape = info["shape"] as? [Int],
+      guard let info = value as? [String: Any], let dtype = info["dtype"] as? String,
+        let shape = info["shape"] as? [Int],
         let offsets = info["data_offsets"] as? [Int], offsets.count == 2
       else {
         throw DataError(path: path, problem: "describes tensor '\(name)' without dtype, shape and data_offsets")
       }
       guard dtype == "F32" else {
-        throw DataError(path: path, problem: "holds '\(name)' as \(dtype); only F32 is supported", hint: "save float32 tensors (tensor.float())")
+        throw DataError(
+          path: path, problem: "holds '\(name)' as \(dtype); only F32 is supported",
+          hint: "save float32 tensors (tensor.float())")
       }
       let count = shape.reduce(1, *)
-      guard shape.allSatisfy({ $0 >= 0 }), offsets[1] - offsets[0] == count * 4, offsets[0] >= 0, body + offsets[1] <= data.count else {
-        throw DataError(path: path, problem: "has tensor '\(name)' whose byte range does not fit its shape or the file (truncated?)")
+      guard shape.allSatisfy({ $0 >= 0 }), offsets[1] - offsets[0] == count * 4, offsets[0] >= 0,
+        body + offsets[1] <= data.count
+      else {
+        throw DataError(
+          path: path, problem: "has tensor '\(name)' whose byte range does not fit its shape or the file (truncated?)")
       }
       let tensor = Tensor(zeros: shape)
       data.withUnsafeBytes { raw in

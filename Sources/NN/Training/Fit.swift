@@ -91,7 +91,8 @@ public func fit(
     try Checkpoint.assign(
       Dictionary(uniqueKeysWithValues: Checkpoint.namedState(of: saved.model)), prefix: "", to: model, path: path)
     if let restored = saved.optimizer {
-      for ((_, mine), (_, theirs)) in zip(model.namedState, Checkpoint.namedState(of: saved.model)) where mine.requiresGrad {
+      for ((_, mine), (_, theirs)) in zip(model.namedState, Checkpoint.namedState(of: saved.model))
+      where mine.requiresGrad {
         restored.restore(restored.state(of: theirs), of: mine)
       }
       optimizer = restored
@@ -113,12 +114,14 @@ public func fit(
 
   func save(_ path: String, epoch: Int) throws {
     let generators = [shuffler.words] + stochastic.map(\.rng.words)
-    try Checkpoint(model: model, optimizer: optimizer, history: history, epoch: epoch, generators: generators).save(to: path)
+    try Checkpoint(model: model, optimizer: optimizer, history: history, epoch: epoch, generators: generators).save(
+      to: path)
   }
 
   var epoch = firstEpoch
   while epoch <= options.epochs {
-    optimizer.learningRate = Float(options.schedule.rate(base: baseRate, epoch: epoch - 1, warmup: options.warmupEpochs))
+    optimizer.learningRate = Float(
+      options.schedule.rate(base: baseRate, epoch: epoch - 1, warmup: options.warmupEpochs))
     let batches = Batches(data, size: options.batchSize, shuffle: options.shuffle, rng: shuffler)
     progress(.epochStarted(epoch: epoch, epochs: options.epochs, batches: batches.count))
     let start = Date()
@@ -135,7 +138,10 @@ public func fit(
       let value = Double(loss.scalarValue)
       firstLoss = firstLoss ?? value
       if !value.isFinite || value > 1000 * max(firstLoss ?? 1, 1) {
-        let what = value.isFinite ? "diverged to \(String(format: "%.3g", value)) (from \(String(format: "%.3g", firstLoss ?? 0)) at the first batch)" : "became \(value)"
+        let what =
+          value.isFinite
+          ? "diverged to \(String(format: "%.3g", value)) (from \(String(format: "%.3g", firstLoss ?? 0)) at the first batch)"
+          : "became \(value)"
         throw TrainingError(
           message: "the loss \(what) at epoch \(epoch), batch \(batchIndex); training stopped",
           hint: "lower the learning rate (now \(optimizer.learningRate))")
@@ -196,7 +202,9 @@ public func fit(
     }
     if let stopping = options.earlyStopping, let b = best, epoch - b.epoch >= stopping.patience {
       if stopping.restoreBest {
-        for ((_, tensor), saved) in zip(model.namedState, b.weights) { tensor.data.update(from: saved.data, count: tensor.count) }
+        for ((_, tensor), saved) in zip(model.namedState, b.weights) {
+          tensor.data.update(from: saved.data, count: tensor.count)
+        }
       }
       progress(.stoppedEarly(epoch: epoch, bestEpoch: b.epoch, monitor: monitor))
       break
@@ -236,7 +244,9 @@ public func evaluate(_ model: Sequential, on data: Dataset, batchSize: Int = 100
 }
 
 /// Class probabilities and predicted labels for every image, in evaluation mode.
-public func predict(_ model: Layer, on images: Tensor, batchSize: Int = 1000) throws -> (probabilities: Tensor, labels: [Int32]) {
+public func predict(_ model: Layer, on images: Tensor, batchSize: Int = 1000) throws -> (
+  probabilities: Tensor, labels: [Int32]
+) {
   guard images.rank >= 2 else { throw TrainingError(message: "predict needs a batch of inputs", hint: nil) }
   var parts: [Tensor] = []
   try Tape.withoutRecording {

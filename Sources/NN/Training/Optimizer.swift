@@ -83,7 +83,8 @@ public final class Adam: Optimizer {
   }
 
   public var summary: String {
-    (decoupled ? "adamw" : "adam") + "(lr: \(learningRate)" + (weightDecay != 0 ? ", weight_decay: \(weightDecay)" : "") + ")"
+    (decoupled ? "adamw" : "adam") + "(lr: \(learningRate)" + (weightDecay != 0 ? ", weight_decay: \(weightDecay)" : "")
+      + ")"
   }
 
   public func state(of parameter: Tensor) -> [String: Tensor] {
@@ -104,7 +105,9 @@ public final class Adam: Optimizer {
       state.t += 1
       moments[key] = state
       let update = decoupled ? atl_adamw_update : atl_adam_update
-      update(p.data, g.data, state.m.data, state.v.data, Int64(p.count), learningRate, beta1, beta2, epsilon, weightDecay, state.t)
+      update(
+        p.data, g.data, state.m.data, state.v.data, Int64(p.count), learningRate, beta1, beta2, epsilon, weightDecay,
+        state.t)
     }
   }
 }

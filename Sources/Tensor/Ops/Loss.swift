@@ -42,11 +42,15 @@ private func reduced(_ total: Double, count: Int, _ reduction: Reduction) -> (va
 }
 
 /// Binary cross-entropy of probabilities (or logits) against targets in [0, 1].
-public func binaryCrossEntropy(_ p: Tensor, _ t: Tensor, fromLogits: Bool = false, reduction: Reduction = .mean) throws -> Tensor {
+public func binaryCrossEntropy(_ p: Tensor, _ t: Tensor, fromLogits: Bool = false, reduction: Reduction = .mean) throws
+  -> Tensor
+{
   guard p.count == t.count else {
-    throw TensorError("bce: predictions \(describe(shape: p.shape)) and targets \(describe(shape: t.shape)) differ in size")
+    throw TensorError(
+      "bce: predictions \(describe(shape: p.shape)) and targets \(describe(shape: t.shape)) differ in size")
   }
-  let (value, scale) = reduced(atl_bce_forward(p.data, t.data, Int64(p.count), fromLogits ? 1 : 0), count: p.count, reduction)
+  let (value, scale) = reduced(
+    atl_bce_forward(p.data, t.data, Int64(p.count), fromLogits ? 1 : 0), count: p.count, reduction)
   let out = Tensor.scalar(value)
   Tape.record(output: out, inputs: [p]) { g in
     let dp = Tensor(uninitialized: p.shape)

@@ -43,15 +43,18 @@ public func batchNorm(
   for i in 0..<c { invStd[flat: i] = 1 / (variance[flat: i] + epsilon).squareRoot() }
   let y = Tensor(uninitialized: x.shape)
   let xhat = Tensor(uninitialized: x.shape)
-  atl_batchnorm_apply(x.data, mean.data, invStd.data, gamma.data, beta.data, Int64(n), Int64(c), Int64(s), y.data, xhat.data)
+  atl_batchnorm_apply(
+    x.data, mean.data, invStd.data, gamma.data, beta.data, Int64(n), Int64(c), Int64(s), y.data, xhat.data)
   Tape.record(output: y, inputs: [x, gamma, beta]) { gy in
     let dx = x.requiresGrad ? Tensor(uninitialized: x.shape) : nil
     let dgamma = Tensor(zeros: [c]), dbeta = Tensor(zeros: [c])
     if training {
-      atl_batchnorm_backward(gy.data, xhat.data, invStd.data, gamma.data, Int64(n), Int64(c), Int64(s), dx?.data, dgamma.data, dbeta.data)
+      atl_batchnorm_backward(
+        gy.data, xhat.data, invStd.data, gamma.data, Int64(n), Int64(c), Int64(s), dx?.data, dgamma.data, dbeta.data)
     } else {
       // In evaluation the statistics are constants: dx = gy * gamma * inv_std.
-      atl_batchnorm_backward(gy.data, xhat.data, invStd.data, gamma.data, Int64(n), Int64(c), Int64(s), nil, dgamma.data, dbeta.data)
+      atl_batchnorm_backward(
+        gy.data, xhat.data, invStd.data, gamma.data, Int64(n), Int64(c), Int64(s), nil, dgamma.data, dbeta.data)
       if let dx {
         let scale = Tensor(uninitialized: [c])
         for i in 0..<c { scale[flat: i] = gamma[flat: i] * invStd[flat: i] }

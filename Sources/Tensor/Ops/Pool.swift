@@ -39,7 +39,8 @@ public func avgPool2d(_ x: Tensor, window: Window2D) throws -> Tensor {
     stride_h: Int32(window.stride.0), stride_w: Int32(window.stride.1),
     pad_h: Int32(window.padding.0), pad_w: Int32(window.padding.1), P: 0, Q: 0)
   guard window.stride.0 > 0, window.stride.1 > 0, atl_pool_output(&s) == 0 else {
-    throw TensorError("avgpool: a \(window.kernel.0)x\(window.kernel.1) window does not fit input \(describe(shape: x.shape))")
+    throw TensorError(
+      "avgpool: a \(window.kernel.0)x\(window.kernel.1) window does not fit input \(describe(shape: x.shape))")
   }
   let y = Tensor(uninitialized: [x.shape[0], x.shape[1], Int(s.P), Int(s.Q)])
   atl_avgpool_forward(&s, x.data, y.data)

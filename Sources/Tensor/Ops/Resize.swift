@@ -32,7 +32,8 @@ public func zeroPad(_ x: Tensor, top: Int, left: Int, bottom: Int, right: Int) t
   atl_pad_planes(x.data, planes, Int32(h), Int32(w), Int32(top), Int32(left), Int32(bottom), Int32(right), y.data)
   Tape.record(output: y, inputs: [x]) { gy in
     let dx = Tensor(uninitialized: x.shape)
-    atl_pad_planes_backward(gy.data, planes, Int32(h), Int32(w), Int32(top), Int32(left), Int32(bottom), Int32(right), dx.data)
+    atl_pad_planes_backward(
+      gy.data, planes, Int32(h), Int32(w), Int32(top), Int32(left), Int32(bottom), Int32(right), dx.data)
     return [dx]
   }
   return y
