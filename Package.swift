@@ -20,7 +20,7 @@ let package = Package(
       cSettings: [
         .unsafeFlags(["-O3", "-mavx2", "-mfma", "-fno-math-errno", "-I/usr/include/x86_64-linux-gnu/openblas-pthread"])
       ],
-      linkerSettings: [.linkedLibrary("openblas"), .linkedLibrary("pthread"), .linkedLibrary("m")]
+      linkerSettings: [.linkedLibrary("openblas"), .linkedLibrary("lapacke"), .linkedLibrary("pthread"), .linkedLibrary("m")]
     ),
     .target(name: "Tensor", dependencies: ["CKernel"], swiftSettings: optimise),
     .target(name: "Data", dependencies: ["Tensor", "CZlib"], swiftSettings: optimise),

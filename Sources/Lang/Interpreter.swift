@@ -44,6 +44,16 @@ public final class Interpreter {
   public func variable(_ name: String) -> Value? { globalScope.lookup(name) }
   public func define(_ name: String, _ value: Value) { globalScope.define(name, value) }
 
+  private var figureCount = 0
+
+  /// `<output folder>/<n>-<title>.png` for a figure drawn without `to:`.
+  func nextFigurePath(_ title: String) -> String {
+    figureCount += 1
+    let slug = title.lowercased().map { $0.isLetter || $0.isNumber ? String($0) : "-" }.joined()
+      .split(separator: "-").joined(separator: "-")
+    return "\(outputDirectory ?? "out")/\(String(format: "%02d", figureCount))-\(slug.prefix(40)).png"
+  }
+
   public func takeProducedFiles() -> [String] {
     defer { producedFiles = [] }
     return producedFiles

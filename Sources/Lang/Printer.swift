@@ -1,3 +1,4 @@
+import Analysis
 import Data
 import Foundation
 import NN
@@ -61,6 +62,8 @@ public enum Printer {
     case .builtin(let b): return "\(b.signature)\n  \(b.summary)"
     case .function(let f): return "function \(f.signature)" + (f.declaration.doc.map { "\n  \($0)" } ?? "")
     case .batches(let b): return "\(b.count) batches of \(b.size) from \(b.dataset.name)"
+    case .embedding(let e): return embedding(e)
+    case .matrix(let m): return matrix(m)
     }
   }
 
@@ -103,12 +106,22 @@ public enum Printer {
     }
     let columns = records[0].names
     guard !columns.isEmpty, records.allSatisfy({ $0.names == columns }) else { return nil }
-    let rows = [columns] + records.map { r in r.fields.map { inline($0.value) } }
+    let rows = [columns] + records.map { r in r.fields.map { tableCell($0.value) } }
     let numeric = Set(
       columns.indices.filter { i in
         records.allSatisfy { if case .number = $0.fields[i].value { return true } else { return false } }
       })
     return table(rows, rightAligned: numeric)
+  }
+
+  /// A table cell: text without quotes, blanks for none, numbers to four significant digits.
+  static func tableCell(_ value: Value) -> String {
+    switch value {
+    case .none: return ""
+    case .string(let s): return s
+    case .number(let n) where n.rounded() != n: return String(format: "%.4g", n)
+    default: return inline(value)
+    }
   }
 
   /// Formats a value by a spec such as `.3f`, `8.2f`, `d`, `.1%`, `e`, `>10`.
@@ -155,6 +168,36 @@ public enum Printer {
       }
     }
     return text
+  }
+
+  static func embedding(_ e: Embedding) -> String {
+    var text = "embedding of \(e.source): \(grouped(e.count)) points × \(e.dimensions), \(e.classes.count) classes"
+    if let ratios = e.explainedVarianceRatio {
+      text += "\nexplained variance: " + ratios.map { String(format: "%.4f", $0) }.joined(separator: ", ")
+      text += String(format: " (%.1f%% in all)", ratios.reduce(0, +) * 100)
+    }
+    if let kl = e.klDivergence { text += String(format: "\nKL divergence: %.4f", kl) }
+    return text
+  }
+
+  /// A confusion matrix with totals and per-class recall, or a correlation matrix.
+  static func matrix(_ m: ClassMatrix) -> String {
+    let short = m.classes.map { String($0.prefix(11)) }
+    var rows: [[String]] = [[m.kind == .confusion ? "true \\ predicted" : ""] + short]
+    let cell: (Double) -> String = { m.kind == .confusion && !m.normalized ? String(Int($0)) : String(format: "%.2f", $0) }
+    for (i, row) in m.values.enumerated() { rows.append([m.classes[i]] + row.map(cell)) }
+    if m.kind == .confusion, !m.normalized {
+      rows[0] += ["total", "recall"]
+      for i in 0..<m.values.count {
+        let total = m.values[i].reduce(0, +)
+        rows[i + 1] += [String(Int(total)), total > 0 ? String(format: "%.3f", m.values[i][i] / total) : "-"]
+      }
+      let columnTotals = (0..<m.classes.count).map { c in m.values.reduce(0.0) { $0 + $1[c] } }
+      let all = columnTotals.reduce(0, +)
+      let correct = (0..<m.classes.count).reduce(0.0) { $0 + m.values[$1][$1] }
+      rows.append(["total"] + columnTotals.map { String(Int($0)) } + [String(Int(all)), all > 0 ? String(format: "%.3f", correct / all) : "-"])
+    }
+    return m.title + "\n" + table(rows, rightAligned: Set(1..<rows[0].count))
   }
 
   /// PyTorch-like: nested brackets, long dimensions summarised with an ellipsis.

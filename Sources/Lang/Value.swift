@@ -1,3 +1,4 @@
+import Analysis
 import Data
 import Foundation
 import NN
@@ -39,6 +40,10 @@ public enum Value {
   case function(UserFunction)
   /// Mini-batches of a dataset, produced one at a time as a loop asks.
   case batches(Batches)
+  /// Points with classes: features, PCA, t-SNE.
+  case embedding(Embedding)
+  /// A confusion or class-correlation matrix.
+  case matrix(ClassMatrix)
 
   /// The type name used in error messages and `:vars`.
   public var typeName: String {
@@ -56,6 +61,8 @@ public enum Value {
     case .history: return "history"
     case .builtin, .function: return "function"
     case .batches: return "batches"
+    case .embedding: return "embedding"
+    case .matrix(let m): return m.kind == .confusion ? "confusion" : "correlation"
     }
   }
 

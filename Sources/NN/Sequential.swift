@@ -93,4 +93,17 @@ public final class Sequential: Container {
   }
 
   public func layer(named target: String) -> Layer? { layers.first { $0.name == target } }
+
+  /// The output of the layer named `target` (evaluation unless `training`).
+  public func activations(_ x: Tensor, at target: String, training: Bool = false) throws -> Tensor {
+    guard layers.contains(where: { $0.name == target }) else {
+      throw LayerError(layer: name, "has no layer named '\(target)'", hint: "its layers: " + layers.map(\.name).joined(separator: ", "))
+    }
+    var h = x
+    for layer in layers {
+      h = try layer.forward(h, training: training)
+      if layer.name == target { break }
+    }
+    return h
+  }
 }

@@ -212,6 +212,30 @@ double atl_sum_squares(const float *x, int64_t n);
 // Keras' kernel regularizers: g += 2 l2 w + l1 sign(w); returns l2 sum(w^2) + l1 sum(|w|)
 double atl_regularize(const float *w, float *g, int64_t n, float l1, float l2);
 
+// ---- analysis (analysis.c, tsne.c) ----
+// PCA of x (n, d): column means, and the sample covariance's eigenvalues (ascending)
+// and eigenvectors (columns of the row-major d x d matrix). Returns 0 on success.
+int atl_pca(const float *x, int64_t n, int64_t d, double *mean, double *eigenvalues,
+            double *eigenvectors);
+
+// Each row of x (rows, cols) to mean 0 and (population) standard deviation 1.
+void atl_standardize_rows(const float *x, int64_t rows, int64_t cols, float *out);
+
+typedef struct {
+  double perplexity;
+  int iterations;              // total, the exaggeration phase included
+  int exaggeration_iterations;
+  double exaggeration;
+  double learning_rate;
+  double theta;                // Barnes-Hut accuracy (0.5 as openTSNE)
+} atl_tsne_options;
+// Called every 50 iterations with the KL divergence; a non-zero return stops early.
+typedef int (*atl_tsne_progress)(void *ctx, int iteration, double kl);
+// x (n, d) -> y (n, 2), which holds the initial embedding on entry. Returns 0, or a
+// negative number when n < 4 or memory runs out.
+int atl_tsne(const float *x, int64_t n, int64_t d, float *y, const atl_tsne_options *o,
+             atl_tsne_progress progress, void *progress_ctx);
+
 // ---- data (data.c) ----
 void atl_u8_to_f32(const uint8_t *in, float *out, int64_t n, float scale);
 // dst row i = src row idx[i]; rows of row_len floats

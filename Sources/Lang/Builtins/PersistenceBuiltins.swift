@@ -1,24 +1,37 @@
+import Foundation
 import NN
 
 let persistenceBuiltins: [Builtin] = [
   Builtin(
     "save", family: "persistence",
     parameters: [
-      Parameter("value", "a model"), Parameter("path", type: "string", "a .atlm file"),
+      Parameter("value", "a model, or for .csv any analysis value, history, tensor or table"),
+      Parameter("path", type: "string", "a .atlm file for a model, or a .csv file"),
       Parameter("opt", default: .none, type: "optimizer"), Parameter("history", default: .none, type: "history"),
     ],
-    summary: "Saves a model (architecture, weights, optional optimizer state and history), atomically."
+    summary: "Saves a model (architecture, weights, optional optimizer state and history) or, to .csv, the data of a value."
   ) { args, _ in
+    let path = try args.string("path")
+    if path.lowercased().hasSuffix(".csv") {
+      let text = try CSV.text(for: args["value"])
+      let url = URL(fileURLWithPath: path)
+      do {
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try text.write(to: url, atomically: true, encoding: .utf8)
+      } catch {
+        throw AtelierError("save: cannot write \(path) (\(error.localizedDescription))")
+      }
+      return .none
+    }
     guard case .layer(let model) = args["value"] else {
-      throw AtelierError("save: cannot save a \(args["value"].typeName) yet")
+      throw AtelierError("save: a \(args["value"].typeName) is saved as CSV", hint: "give a .csv path")
     }
     var optimizer: Optimizer?
     if case .optimizer(let o) = args["opt"] { optimizer = o }
     var history: History?
     if case .history(let h) = args["history"] { history = h }
-    try Checkpoint(
-      model: model, optimizer: optimizer, history: history, epoch: history?.epochs.count ?? 0, generators: []
-    ).save(to: try args.string("path"))
+    try Checkpoint(model: model, optimizer: optimizer, history: history, epoch: history?.epochs.count ?? 0, generators: [])
+      .save(to: path)
     return .none
   },
   Builtin(

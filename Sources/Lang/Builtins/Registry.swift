@@ -164,10 +164,12 @@ public final class Builtin {
 public enum Registry {
   public static let all: [Builtin] =
     coreBuiltins + mathBuiltins + collectionBuiltins + dataBuiltins + layerBuiltins + trainingBuiltins + lossBuiltins
-    + persistenceBuiltins
+    + analysisBuiltins + plotBuiltins + persistenceBuiltins
 
   /// The families in the order the docs present them.
-  public static let families = ["core", "math", "collections", "data", "layers", "training", "losses", "persistence"]
+  public static let families = [
+    "core", "math", "collections", "data", "layers", "training", "losses", "analysis", "plot", "persistence",
+  ]
 
   public static let byName: [String: Builtin] = Dictionary(all.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
 }

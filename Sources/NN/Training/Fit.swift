@@ -57,6 +57,12 @@ public enum TrainingEvent {
 public struct TrainingError: Error, CustomStringConvertible {
   public let message: String
   public let hint: String?
+
+  public init(message: String, hint: String?) {
+    self.message = message
+    self.hint = hint
+  }
+
   public var description: String { message }
 }
 

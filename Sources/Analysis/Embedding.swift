@@ -1,0 +1,54 @@
+import CKernel
+import Data
+import Foundation
+import NN
+import Tensor
+
+/// Points (n, d) with a class per point: a layer's activations, or their PCA or t-SNE.
+public struct Embedding {
+  public let points: Tensor
+  public let labels: [Int32]
+  public let classes: [String]
+  /// What the points are, for titles: "fc2", "fc2, PCA".
+  public let source: String
+  public var explainedVarianceRatio: [Double]?
+  public var klDivergence: Double?
+
+  public init(points: Tensor, labels: [Int32], classes: [String], source: String) throws {
+    guard points.rank == 2, points.shape[0] == labels.count else {
+      throw TensorError("an embedding needs points (n, d) and n labels, got \(describe(shape: points.shape)) and \(labels.count)")
+    }
+    self.points = points
+    self.labels = labels
+    self.classes = classes
+    self.source = source
+  }
+
+  public var count: Int { labels.count }
+  public var dimensions: Int { points.shape[1] }
+}
+
+/// The activations of the layer `at` for the first `n` images, flattened, in evaluation mode.
+public func features(_ model: Sequential, _ data: Dataset, at layer: String, n: Int? = nil, batchSize: Int = 500) throws -> Embedding {
+  guard model.isBuilt else { throw TrainingError(message: "\(model.name) has not been trained or built yet", hint: "call fit first") }
+  let count = min(n ?? data.count, data.count)
+  var rows: [Tensor] = []
+  try Tape.withoutRecording {
+    var start = 0
+    while start < count {
+      let end = min(start + batchSize, count)
+      let batch = try data.images.rows(start, end)
+      let h = try model.activations(batch, at: layer)
+      rows.append(try h.reshaped([end - start, -1]))
+      start = end
+    }
+  }
+  let width = rows.first?.shape[1] ?? 0
+  let points = Tensor(uninitialized: [count, width])
+  var offset = 0
+  for part in rows {
+    (points.data + offset).update(from: part.data, count: part.count)
+    offset += part.count
+  }
+  return try Embedding(points: points, labels: Array(data.labels.prefix(count)), classes: data.classes, source: layer)
+}

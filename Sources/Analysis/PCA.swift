@@ -1,0 +1,58 @@
+import CKernel
+import Tensor
+
+/// Principal components from the sample covariance (OpenBLAS) and its
+/// eigen-decomposition (LAPACK dsyevd), as scikit-learn's PCA defines them.
+public struct PCA {
+  public let mean: [Double]
+  /// (k, d), one component per row, largest variance first, signs as scikit-learn's svd_flip
+  public let components: Tensor
+  public let explainedVariance: [Double]
+  public let explainedVarianceRatio: [Double]
+
+  public init(fitting x: Tensor, components k: Int) throws {
+    guard x.rank == 2, x.shape[0] > 1 else { throw TensorError("pca needs points (n, d) with n > 1, got \(describe(shape: x.shape))") }
+    let (n, d) = (x.shape[0], x.shape[1])
+    guard k >= 1, k <= d else { throw TensorError("pca: k must be between 1 and \(d), got \(k)") }
+    var mean = [Double](repeating: 0, count: d), values = [Double](repeating: 0, count: d)
+    var vectors = [Double](repeating: 0, count: d * d)
+    let status = atl_pca(x.data, Int64(n), Int64(d), &mean, &values, &vectors)
+    guard status == 0 else { throw TensorError("pca: the eigen-decomposition failed (LAPACK status \(status))") }
+    let total = values.reduce(0) { $0 + max($1, 0) }
+    let order = Array((0..<d).reversed().prefix(k))
+    let components = Tensor(uninitialized: [k, d])
+    for (row, column) in order.enumerated() {
+      // svd_flip: the entry of largest magnitude in each component is positive.
+      var largest = 0.0
+      for i in 0..<d where abs(vectors[i * d + column]) > abs(largest) { largest = vectors[i * d + column] }
+      let sign: Double = largest < 0 ? -1 : 1
+      for i in 0..<d { components[flat: row * d + i] = Float(sign * vectors[i * d + column]) }
+    }
+    self.mean = mean
+    self.components = components
+    explainedVariance = order.map { max(values[$0], 0) }
+    explainedVarianceRatio = explainedVariance.map { total > 0 ? $0 / total : 0 }
+  }
+
+  /// (x - mean) · componentsᵀ, divided by each component's standard deviation when whitening.
+  public func transform(_ x: Tensor, whiten: Bool = false) throws -> Tensor {
+    let (n, d, k) = (x.shape[0], x.shape[1], components.shape[0])
+    let centred = try elementwise(.subtract, x, try Tensor(mean.map(Float.init), shape: [d]))
+    let out = Tensor(uninitialized: [n, k])
+    atl_sgemm(0, 1, Int64(n), Int64(k), Int64(d), 1, centred.data, Int64(d), components.data, Int64(d), 0, out.data, Int64(k))
+    if whiten {
+      let scale = try Tensor(explainedVariance.map { Float(1 / max($0, 1e-12).squareRoot()) }, shape: [k])
+      return try elementwise(.multiply, out, scale)
+    }
+    return out
+  }
+}
+
+public func pca(_ embedding: Embedding, components k: Int, whiten: Bool = false) throws -> Embedding {
+  let model = try PCA(fitting: embedding.points, components: k)
+  var out = try Embedding(
+    points: try model.transform(embedding.points, whiten: whiten), labels: embedding.labels, classes: embedding.classes,
+    source: "\(embedding.source), PCA")
+  out.explainedVarianceRatio = model.explainedVarianceRatio
+  return out
+}

@@ -1,0 +1,69 @@
+import CKernel
+import Foundation
+import Tensor
+
+public struct TSNEOptions {
+  public var perplexity = 30.0
+  public var iterations = 1000
+  public var exaggerationIterations = 250
+  public var exaggeration = 12.0
+  /// nil: openTSNE's "auto", max(200, n / 12)
+  public var learningRate: Double?
+  public var seed: UInt64 = 1
+  /// Reduce to this many dimensions by PCA first (openTSNE and the studies use 50).
+  public var pcaDimensions = 50
+  public var theta = 0.5
+
+  public init() {}
+}
+
+/// t-SNE to two dimensions with openTSNE's defaults: PCA initialisation scaled to a
+/// standard deviation of 1e-4, learning rate max(200, n/12), 250 exaggerated iterations.
+public func tsne(
+  _ embedding: Embedding, options: TSNEOptions = TSNEOptions(), progress: @escaping (Int, Double) -> Bool = { _, _ in false }
+) throws -> Embedding {
+  let n = embedding.count
+  guard n >= 4 else { throw TensorError("tsne needs at least 4 points, got \(n)") }
+  guard options.perplexity > 0, 3 * options.perplexity < Double(n) else {
+    throw TensorError("tsne: perplexity \(options.perplexity) needs more than \(Int(3 * options.perplexity)) points, got \(n)",
+      hint: "lower the perplexity or give more points")
+  }
+  var input = embedding.points
+  if embedding.dimensions > options.pcaDimensions {
+    input = try PCA(fitting: input, components: options.pcaDimensions).transform(input)
+  }
+  let initial = try PCA(fitting: input, components: min(2, input.shape[1]))
+  var y = try initial.transform(input)
+  if y.shape[1] < 2 { y = try elementwise(.add, Tensor(zeros: [n, 2]), y) }
+  // PCA initialisation rescaled so that the first axis has standard deviation 1e-4.
+  let first = (0..<n).map { Double(y[flat: 2 * $0]) }
+  let mean = first.reduce(0, +) / Double(n)
+  let std = max((first.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(n)).squareRoot(), 1e-12)
+  y = y.scaled(by: Float(1e-4 / std))
+  var o = atl_tsne_options(
+    perplexity: options.perplexity, iterations: Int32(options.iterations),
+    exaggeration_iterations: Int32(min(options.exaggerationIterations, options.iterations)), exaggeration: options.exaggeration,
+    learning_rate: options.learningRate ?? max(200, Double(n) / 12), theta: options.theta)
+  let sink = ProgressSink(progress)
+  let status = withExtendedLifetime(sink) {
+    atl_tsne(
+      input.data, Int64(n), Int64(input.shape[1]), y.data, &o,
+      { context, iteration, kl in
+        guard let context else { return 0 }
+        let sink = Unmanaged<ProgressSink>.fromOpaque(context).takeUnretainedValue()
+        sink.kl = kl
+        return sink.report(Int(iteration), kl) ? 1 : 0
+      }, Unmanaged.passUnretained(sink).toOpaque())
+  }
+  guard status == 0 else { throw TensorError("tsne ran out of memory for \(n) points") }
+  var out = try Embedding(points: y, labels: embedding.labels, classes: embedding.classes, source: "\(embedding.source), t-SNE")
+  out.klDivergence = sink.kl
+  return out
+}
+
+/// Carries the progress callback and the last KL divergence through the C kernel.
+private final class ProgressSink {
+  var kl = Double.nan
+  let report: (Int, Double) -> Bool
+  init(_ report: @escaping (Int, Double) -> Bool) { self.report = report }
+}

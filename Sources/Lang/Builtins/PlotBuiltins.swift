@@ -1,0 +1,126 @@
+import Analysis
+import Data
+import Foundation
+import NN
+import Plot
+import Tensor
+
+/// Turns a value into a chart; the dispatch of `plot`.
+enum Charts {
+  static func chart(for value: Value, labels: [String]?) throws -> (Chart, String) {
+    switch value {
+    case .history(let h): return (historyChart([h], names: ["train"]), "Training")
+    case .list(let items) where !items.isEmpty && items.allSatisfy({ if case .history = $0 { return true } else { return false } }):
+      let histories = items.compactMap { if case .history(let h) = $0 { return h } else { return nil } }
+      let names = labels ?? histories.indices.map { "run \($0 + 1)" }
+      return (historyChart(histories, names: names), "Comparison")
+    case .embedding(let e):
+      guard e.dimensions == 2 else {
+        throw AtelierError("plot: this embedding has \(e.dimensions) dimensions", hint: "reduce it first: pca(x, 2) or tsne(x)")
+      }
+      let isPCA = e.source.hasSuffix("PCA")
+      let axes = isPCA ? ratioLabels(e.explainedVarianceRatio) : ("t-SNE 1", "t-SNE 2")
+      let title = e.klDivergence.map { String(format: "\(e.source) (KL %.3f)", $0) } ?? e.source
+      return (.scatter(points: e.points.toArray(), labels: e.labels, classes: e.classes, xLabel: axes.0, yLabel: axes.1), title)
+    case .matrix(let m):
+      let confusion = m.kind == .confusion
+      return (
+        .heatmap(
+          values: m.values, rows: m.classes, columns: m.classes, integers: confusion && !m.normalized,
+          xLabel: confusion ? "predicted" : "class", yLabel: confusion ? "true" : "class"), m.title
+      )
+    case .dataset(let d):
+      let count = min(d.count, 64)
+      return (try imageChart(d.images, count: count, captions: d.labels.prefix(count).map { d.classes[Int($0)] }), "\(d.name) images")
+    case .tensor(let t) where t.rank == 4 || t.rank == 3:
+      let count = min(t.shape[0], 64)
+      return (try imageChart(t, count: count, captions: labels ?? (0..<count).map(String.init)), "Images")
+    case .list(let items):
+      let values = try numbers(value, "plot")
+      guard !values.isEmpty else { throw AtelierError("plot: nothing to draw in an empty list") }
+      _ = items
+      return (.curves(panels: [Chart.Panel(title: "", yLabel: "value", series: [("values", values)])]), "Values")
+    default:
+      throw AtelierError("plot cannot draw a \(value.typeName)", hint: "plot draws histories, embeddings, confusion and correlation matrices, images and lists of numbers")
+    }
+  }
+
+  static func ratioLabels(_ ratios: [Double]?) -> (String, String) {
+    guard let r = ratios, r.count >= 2 else { return ("PC 1", "PC 2") }
+    return (String(format: "PC 1 (%.1f%% of variance)", r[0] * 100), String(format: "PC 2 (%.1f%% of variance)", r[1] * 100))
+  }
+
+  static func historyChart(_ histories: [History], names: [String]) -> Chart {
+    var loss: [(String, [Double])] = [], accuracy: [(String, [Double])] = []
+    let single = histories.count == 1
+    for (h, name) in zip(histories, names) {
+      if single {
+        loss.append(("train", h.trainLoss))
+        accuracy.append(("train", h.trainAccuracy))
+        if !h.validationLoss.isEmpty {
+          loss.append(("validation", h.validationLoss))
+          accuracy.append(("validation", h.validationAccuracy))
+        }
+      } else {
+        let useValidation = !h.validationLoss.isEmpty
+        loss.append((name, useValidation ? h.validationLoss : h.trainLoss))
+        accuracy.append((name, useValidation ? h.validationAccuracy : h.trainAccuracy))
+      }
+    }
+    let which = single ? "" : (histories.allSatisfy { !$0.validationLoss.isEmpty } ? "validation " : "training ")
+    return .curves(panels: [
+      Chart.Panel(title: "\(which.capitalized)Loss".trimmingCharacters(in: .whitespaces), yLabel: "loss", series: loss),
+      Chart.Panel(title: "\(which.capitalized)Accuracy".trimmingCharacters(in: .whitespaces), yLabel: "accuracy", series: accuracy),
+    ])
+  }
+
+  static func imageChart(_ t: Tensor, count: Int, captions: [String]) throws -> Chart {
+    let (h, w) = (t.shape[t.rank - 2], t.shape[t.rank - 1])
+    let channels = t.rank == 4 ? t.shape[1] : 1
+    guard channels == 1 else { throw AtelierError("plot: images must have one channel, these have \(channels)") }
+    let pixels = Array(try t.rows(0, count).toArray())
+    let columns = count <= 16 ? Int(Double(count).squareRoot().rounded(.up)) : 8
+    return .images(pixels: pixels, count: count, height: h, width: w, captions: captions, columns: max(columns, 1))
+  }
+}
+
+private func plotError(_ error: Error) -> Error {
+  if let e = error as? PlotError { return AtelierError(e.message, hint: e.hint) }
+  return error
+}
+
+let plotBuiltins: [Builtin] = [
+  Builtin(
+    "plot", family: "plot",
+    parameters: [
+      Parameter("value", "a history, list of histories, embedding, confusion, correlation, images or numbers"),
+      Parameter("to", default: .none, type: "string", "a .png, .svg or .pdf file (a .gp script and .dat data are written beside it)"),
+      Parameter("title", default: .none, type: "string"), Parameter("size", default: .none, type: "list", "[width, height] in pixels"),
+      Parameter("labels", default: .none, type: "list", "names of compared runs, or captions of images"),
+    ],
+    summary: "Draws a value through gnuplot: to a file, under the notebook's output folder, or as text in the terminal."
+  ) { args, context in
+    let labels = args.has("labels") ? try args.list("labels").map(Printer.show) : nil
+    let (chart, defaultTitle) = try Charts.chart(for: args["value"], labels: labels)
+    var size: (Int, Int)?
+    if args.has("size") {
+      let s = try wholeNumbers(args["size"], "plot", "size")
+      guard s.count == 2, s[0] >= 100, s[1] >= 100, s[0] <= 8000, s[1] <= 8000 else { throw AtelierError("plot: size is [width, height], each 100 to 8000") }
+      size = (s[0], s[1])
+    }
+    let figure = Figure(chart: chart, title: args.has("title") ? try args.string("title") : defaultTitle, size: size)
+    let interpreter = context.interpreter
+    do {
+      if args.has("to") || interpreter.outputDirectory != nil {
+        let path = args.has("to") ? try args.string("to") : interpreter.nextFigurePath(figure.title)
+        try figure.save(to: path)
+        interpreter.producedFiles.append(path)
+        return .string(path)
+      }
+      interpreter.write(try figure.text())
+      return .none
+    } catch {
+      throw plotError(error)
+    }
+  }
+]

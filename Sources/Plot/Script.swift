@@ -1,0 +1,127 @@
+import Foundation
+
+/// gnuplot scripts for each kind of chart. Data go to binary float32 files
+/// (`stem.dat`, `stem-1.dat`, …) that the script reads with `binary format=…`.
+enum Script {
+  static func escape(_ text: String) -> String {
+    text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "''")
+  }
+
+  /// A string for enhanced-text terminals: `_`, `^`, `@`, `&`, braces print as themselves.
+  static func label(_ text: String) -> String {
+    var out = ""
+    for c in text {
+      if "_^@&{}".contains(c) { out += "\\\\" }
+      out.append(c)
+    }
+    return "'" + out.replacingOccurrences(of: "'", with: "''") + "'"
+  }
+
+  static func writeFloats(_ values: [Float], to path: String) throws {
+    let data = values.withUnsafeBufferPointer { Data(buffer: $0) }
+    try data.write(to: URL(fileURLWithPath: path))
+  }
+
+  static let palette = [
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+  ]
+
+  static func colour(_ i: Int) -> String { palette[i % palette.count] }
+
+  static let common = """
+    set encoding utf8
+    set border lw 1 lc rgb '#444444'
+    set grid lw 0.5 lc rgb '#dddddd'
+    set key noautotitle
+
+    """
+
+  /// The script for a figure; data files are written beside `dataStem`.
+  static func write(_ figure: Figure, dataStem: String) throws -> String {
+    let name = URL(fileURLWithPath: dataStem).lastPathComponent
+    var s = common
+    switch figure.chart {
+    case .curves(let panels):
+      if panels.count > 1 { s += "set multiplot layout 1,\(panels.count) title \(label(figure.title)) font ',13'\n" }
+      for (p, panel) in panels.enumerated() {
+        let file = "\(name)-\(p + 1).dat"
+        let epochs = panel.series.map(\.values.count).max() ?? 0
+        // Records: epoch, then one value per series (NaN where a series is shorter).
+        var records: [Float] = []
+        for e in 0..<epochs {
+          records.append(Float(e + 1))
+          for series in panel.series { records.append(e < series.values.count ? Float(series.values[e]) : .nan) }
+        }
+        try writeFloats(records, to: URL(fileURLWithPath: dataStem).deletingLastPathComponent().appendingPathComponent(file).path)
+        let format = String(repeating: "%float32", count: panel.series.count + 1)
+        s += "set title \(label(panels.count > 1 ? panel.title : figure.title)) font ',12'\n"
+        // Loss falls and accuracy rises: keep the key in the corner the curves leave free.
+        let corner = panel.yLabel.contains("acc") ? "bottom right" : "top right"
+        s += "set xlabel 'epoch'\nset ylabel \(label(panel.yLabel))\nset key \(corner) box opaque\n"
+        s += epochs <= 12 ? "set xtics 1\n" : "set xtics autofreq\n"
+        let plots = panel.series.enumerated().map { i, series in
+          "'\(file)' binary format='\(format)' using 1:\(i + 2) with linespoints lw 2 pt 7 ps 0.6 lc rgb '\(colour(i))' title \(label(series.name))"
+        }
+        s += "plot " + plots.joined(separator: ", \\\n     ") + "\n"
+      }
+      if panels.count > 1 { s += "unset multiplot\n" }
+    case .scatter(let points, let labels, let classes, let xLabel, let yLabel):
+      let file = "\(name).dat"
+      var records: [Float] = []
+      records.reserveCapacity(labels.count * 3)
+      for (i, l) in labels.enumerated() { records += [points[2 * i], points[2 * i + 1], Float(l)] }
+      try writeFloats(records, to: dataStem + ".dat")
+      s += "set title \(label(figure.title)) font ',13'\nset xlabel \(label(xLabel))\nset ylabel \(label(yLabel))\n"
+      s += "set key outside right top box opaque spacing 1.2 title 'class'\nset size ratio -1\n"
+      let plots = classes.enumerated().map { k, cls in
+        "'\(file)' binary format='%float32%float32%float32' using ($3==\(k) ? $1 : NaN):2 with points pt 7 ps 0.45 lc rgb '\(colour(k))' title \(label(cls))"
+      }
+      s += "plot " + plots.joined(separator: ", \\\n     ") + "\n"
+    case .heatmap(let values, let rows, let columns, let integers, let xLabel, let yLabel):
+      let file = "\(name).dat"
+      var records: [Float] = []
+      let finite = values.flatMap { $0 }.filter { $0.isFinite }
+      let (lo, hi) = (finite.min() ?? 0, finite.max() ?? 1)
+      for (r, row) in values.enumerated() { for (c, v) in row.enumerated() { records += [Float(c), Float(r), Float(v)] } }
+      try writeFloats(records, to: dataStem + ".dat")
+      let tics = { (names: [String]) in names.enumerated().map { "\(label($1)) \($0)" }.joined(separator: ", ") }
+      s += "set title \(label(figure.title)) font ',13'\nset xlabel \(label(xLabel))\nset ylabel \(label(yLabel))\nunset grid\n"
+      s += "set xtics (\(tics(columns))) rotate by 35 right\nset ytics (\(tics(rows)))\n"
+      s += "set xrange [-0.5:\(Double(columns.count) - 0.5)]\nset yrange [\(Double(rows.count) - 0.5):-0.5]\n"
+      s += "set size ratio -1\nset palette defined (0 '#f7fbff', 0.5 '#6baed6', 1 '#08306b')\nset cbrange [\(lo):\(hi)]\n"
+      let format = integers ? "%d" : "%.2f"
+      let textColour = "($3 > \((lo + hi) / 2) ? 0xffffff : 0x222222)"
+      s += "plot '\(file)' binary format='%float32%float32%float32' using 1:2:3 with image, \\\n"
+      s += "     '' binary format='%float32%float32%float32' using 1:2:(sprintf('\(format)', $3)):\(textColour) with labels font ',9' tc rgb variable\n"
+    case .images(let pixels, let count, let height, let width, let captions, let columns):
+      // One matrix holding every image with a one-pixel gap, drawn as a grey image.
+      let rows = (count + columns - 1) / max(columns, 1)
+      // A band under each row holds the captions.
+      let gap = 2, band = max(6, height / 3)
+      let gridW = columns * (width + gap), gridH = rows * (height + band)
+      var grid = [Float](repeating: 0, count: gridW * gridH)
+      for i in 0..<count {
+        let (r, c) = (i / columns, i % columns)
+        for y in 0..<height {
+          for x in 0..<width {
+            grid[(r * (height + band) + y) * gridW + c * (width + gap) + x] = pixels[(i * height + y) * width + x]
+          }
+        }
+      }
+      var records: [Float] = []
+      records.reserveCapacity(grid.count * 3)
+      for y in 0..<gridH { for x in 0..<gridW { records += [Float(x), Float(y), grid[y * gridW + x]] } }
+      try writeFloats(records, to: dataStem + ".dat")
+      s += "set title \(label(figure.title)) font ',13'\nunset grid\nunset border\nunset tics\nunset colorbox\n"
+      s += "set xrange [-0.5:\(Double(gridW) - 0.5)]\nset yrange [\(Double(gridH) - 0.5):-0.5]\nset size ratio -1\n"
+      s += "set palette gray negative\nset cbrange [0:1]\n"
+      for (i, caption) in captions.prefix(count).enumerated() {
+        let (r, c) = (i / columns, i % columns)
+        let x = Double(c * (width + gap)) + Double(width) / 2, y = Double(r * (height + band) + height) + Double(band) / 2
+        s += "set label \(i + 1) \(label(caption)) at \(x),\(y) center front font ',9'\n"
+      }
+      s += "plot '\(name).dat' binary format='%float32%float32%float32' using 1:2:3 with image\n"
+    }
+    return s
+  }
+}
