@@ -39,6 +39,22 @@ extension Interpreter {
       }
     case .string(let s): return name == "count" ? .number(Double(s.count)) : nil
     case .optimizer(let o): return name == "lr" ? .number(Double(o.learningRate)) : nil
+    case .embedding(let e):
+      switch name {
+      case "points": return .tensor(e.points)
+      case "labels": return .list(e.labels.map { .number(Double($0)) })
+      case "classes": return .list(e.classes.map { .string($0) })
+      case "count": return .number(Double(e.count))
+      case "kl": return e.klDivergence.map { .number($0) } ?? Value.none
+      case "explained_variance_ratio": return e.explainedVarianceRatio.map { .list($0.map { .number($0) }) } ?? Value.none
+      default: return nil
+      }
+    case .matrix(let m):
+      switch name {
+      case "values": return .list(m.values.map { .list($0.map { .number($0) }) })
+      case "classes": return .list(m.classes.map { .string($0) })
+      default: return nil
+      }
     default: return nil
     }
   }
@@ -54,6 +70,8 @@ extension Interpreter {
     case .list: return ["count", "first", "last"]
     case .string: return ["count"]
     case .optimizer: return ["lr"]
+    case .embedding: return ["points", "labels", "classes", "count", "kl", "explained_variance_ratio"]
+    case .matrix: return ["values", "classes"]
     default: return []
     }
   }
