@@ -20,7 +20,9 @@ let package = Package(
       cSettings: [
         .unsafeFlags(["-O3", "-mavx2", "-mfma", "-fno-math-errno", "-I/usr/include/x86_64-linux-gnu/openblas-pthread"])
       ],
-      linkerSettings: [.linkedLibrary("openblas"), .linkedLibrary("lapacke"), .linkedLibrary("pthread"), .linkedLibrary("m")]
+      linkerSettings: [
+        .linkedLibrary("openblas"), .linkedLibrary("lapacke"), .linkedLibrary("pthread"), .linkedLibrary("m"),
+      ]
     ),
     .target(name: "Tensor", dependencies: ["CKernel"], swiftSettings: optimise),
     .target(name: "Data", dependencies: ["Tensor", "CZlib"], swiftSettings: optimise),
@@ -38,6 +40,8 @@ let package = Package(
     .testTarget(name: "DataTests", dependencies: ["Data", "Tensor"]),
     .testTarget(name: "NNTests", dependencies: ["NN", "Data"]),
     .testTarget(name: "LangTests", dependencies: ["Lang"], exclude: ["golden"]),
+    .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Data", "NN"]),
+    .testTarget(name: "PlotTests", dependencies: ["Plot"]),
   ],
   swiftLanguageModes: [.v5]
 )

@@ -16,7 +16,8 @@ public struct Embedding {
 
   public init(points: Tensor, labels: [Int32], classes: [String], source: String) throws {
     guard points.rank == 2, points.shape[0] == labels.count else {
-      throw TensorError("an embedding needs points (n, d) and n labels, got \(describe(shape: points.shape)) and \(labels.count)")
+      throw TensorError(
+        "an embedding needs points (n, d) and n labels, got \(describe(shape: points.shape)) and \(labels.count)")
     }
     self.points = points
     self.labels = labels
@@ -29,8 +30,12 @@ public struct Embedding {
 }
 
 /// The activations of the layer `at` for the first `n` images, flattened, in evaluation mode.
-public func features(_ model: Sequential, _ data: Dataset, at layer: String, n: Int? = nil, batchSize: Int = 500) throws -> Embedding {
-  guard model.isBuilt else { throw TrainingError(message: "\(model.name) has not been trained or built yet", hint: "call fit first") }
+public func features(_ model: Sequential, _ data: Dataset, at layer: String, n: Int? = nil, batchSize: Int = 500) throws
+  -> Embedding
+{
+  guard model.isBuilt else {
+    throw TrainingError(message: "\(model.name) has not been trained or built yet", hint: "call fit first")
+  }
   let count = min(n ?? data.count, data.count)
   var rows: [Tensor] = []
   try Tape.withoutRecording {

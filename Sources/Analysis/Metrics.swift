@@ -25,14 +25,18 @@ public struct ClassMatrix {
 }
 
 /// Confusion matrix: rows are true classes, columns predictions (scikit-learn's layout).
-public func confusion(predicted: [Int32], truth: [Int32], classes: [String], normalize: Bool = false) throws -> ClassMatrix {
+public func confusion(predicted: [Int32], truth: [Int32], classes: [String], normalize: Bool = false) throws
+  -> ClassMatrix
+{
   guard predicted.count == truth.count else {
     throw TensorError("confusion: \(predicted.count) predictions for \(truth.count) labels")
   }
   let c = classes.count
   var counts = [[Double]](repeating: [Double](repeating: 0, count: c), count: c)
   for (p, t) in zip(predicted, truth) {
-    guard p >= 0, t >= 0, Int(p) < c, Int(t) < c else { throw TensorError("confusion: label \(max(p, t)) outside the \(c) classes") }
+    guard p >= 0, t >= 0, Int(p) < c, Int(t) < c else {
+      throw TensorError("confusion: label \(max(p, t)) outside the \(c) classes")
+    }
     counts[Int(t)][Int(p)] += 1
   }
   if normalize {
@@ -41,7 +45,8 @@ public func confusion(predicted: [Int32], truth: [Int32], classes: [String], nor
       return row.map { total > 0 ? $0 / total : 0 }
     }
   }
-  return ClassMatrix(kind: .confusion, values: counts, classes: classes, title: "Confusion matrix", normalized: normalize)
+  return ClassMatrix(
+    kind: .confusion, values: counts, classes: classes, title: "Confusion matrix", normalized: normalize)
 }
 
 /// scikit-learn's classification_report: per class precision, recall, F1 and support,
@@ -95,7 +100,9 @@ public struct ClassificationReport {
 /// The mean Pearson correlation between the activations (at `layer`) of images of
 /// class i and images of class j, over the first `perClass` images of each class;
 /// on the diagonal an image is not paired with itself.
-public func classCorrelation(_ model: Sequential, _ data: Dataset, at layer: String, perClass: Int) throws -> ClassMatrix {
+public func classCorrelation(_ model: Sequential, _ data: Dataset, at layer: String, perClass: Int) throws
+  -> ClassMatrix
+{
   let c = data.classes.count
   var picked: [Int] = []
   var owner: [Int] = []
@@ -111,7 +118,9 @@ public func classCorrelation(_ model: Sequential, _ data: Dataset, at layer: Str
   let standardized = Tensor(uninitialized: [n, d])
   atl_standardize_rows(f.data, Int64(n), Int64(d), standardized.data)
   let corr = Tensor(uninitialized: [n, n])
-  atl_sgemm(0, 1, Int64(n), Int64(n), Int64(d), 1 / Float(d), standardized.data, Int64(d), standardized.data, Int64(d), 0, corr.data, Int64(n))
+  atl_sgemm(
+    0, 1, Int64(n), Int64(n), Int64(d), 1 / Float(d), standardized.data, Int64(d), standardized.data, Int64(d), 0,
+    corr.data, Int64(n))
   var sums = [[Double]](repeating: [Double](repeating: 0, count: c), count: c)
   var counts = sums
   for a in 0..<n {

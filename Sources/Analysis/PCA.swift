@@ -11,7 +11,9 @@ public struct PCA {
   public let explainedVarianceRatio: [Double]
 
   public init(fitting x: Tensor, components k: Int) throws {
-    guard x.rank == 2, x.shape[0] > 1 else { throw TensorError("pca needs points (n, d) with n > 1, got \(describe(shape: x.shape))") }
+    guard x.rank == 2, x.shape[0] > 1 else {
+      throw TensorError("pca needs points (n, d) with n > 1, got \(describe(shape: x.shape))")
+    }
     let (n, d) = (x.shape[0], x.shape[1])
     guard k >= 1, k <= d else { throw TensorError("pca: k must be between 1 and \(d), got \(k)") }
     var mean = [Double](repeating: 0, count: d), values = [Double](repeating: 0, count: d)
@@ -39,7 +41,8 @@ public struct PCA {
     let (n, d, k) = (x.shape[0], x.shape[1], components.shape[0])
     let centred = try elementwise(.subtract, x, try Tensor(mean.map(Float.init), shape: [d]))
     let out = Tensor(uninitialized: [n, k])
-    atl_sgemm(0, 1, Int64(n), Int64(k), Int64(d), 1, centred.data, Int64(d), components.data, Int64(d), 0, out.data, Int64(k))
+    atl_sgemm(
+      0, 1, Int64(n), Int64(k), Int64(d), 1, centred.data, Int64(d), components.data, Int64(d), 0, out.data, Int64(k))
     if whiten {
       let scale = try Tensor(explainedVariance.map { Float(1 / max($0, 1e-12).squareRoot()) }, shape: [k])
       return try elementwise(.multiply, out, scale)

@@ -20,12 +20,14 @@ public struct TSNEOptions {
 /// t-SNE to two dimensions with openTSNE's defaults: PCA initialisation scaled to a
 /// standard deviation of 1e-4, learning rate max(200, n/12), 250 exaggerated iterations.
 public func tsne(
-  _ embedding: Embedding, options: TSNEOptions = TSNEOptions(), progress: @escaping (Int, Double) -> Bool = { _, _ in false }
+  _ embedding: Embedding, options: TSNEOptions = TSNEOptions(),
+  progress: @escaping (Int, Double) -> Bool = { _, _ in false }
 ) throws -> Embedding {
   let n = embedding.count
   guard n >= 4 else { throw TensorError("tsne needs at least 4 points, got \(n)") }
   guard options.perplexity > 0, 3 * options.perplexity < Double(n) else {
-    throw TensorError("tsne: perplexity \(options.perplexity) needs more than \(Int(3 * options.perplexity)) points, got \(n)",
+    throw TensorError(
+      "tsne: perplexity \(options.perplexity) needs more than \(Int(3 * options.perplexity)) points, got \(n)",
       hint: "lower the perplexity or give more points")
   }
   var input = embedding.points
@@ -42,7 +44,8 @@ public func tsne(
   y = y.scaled(by: Float(1e-4 / std))
   var o = atl_tsne_options(
     perplexity: options.perplexity, iterations: Int32(options.iterations),
-    exaggeration_iterations: Int32(min(options.exaggerationIterations, options.iterations)), exaggeration: options.exaggeration,
+    exaggeration_iterations: Int32(min(options.exaggerationIterations, options.iterations)),
+    exaggeration: options.exaggeration,
     learning_rate: options.learningRate ?? max(200, Double(n) / 12), theta: options.theta)
   let sink = ProgressSink(progress)
   let status = withExtendedLifetime(sink) {
@@ -56,7 +59,8 @@ public func tsne(
       }, Unmanaged.passUnretained(sink).toOpaque())
   }
   guard status == 0 else { throw TensorError("tsne ran out of memory for \(n) points") }
-  var out = try Embedding(points: y, labels: embedding.labels, classes: embedding.classes, source: "\(embedding.source), t-SNE")
+  var out = try Embedding(
+    points: y, labels: embedding.labels, classes: embedding.classes, source: "\(embedding.source), t-SNE")
   out.klDivergence = sink.kl
   return out
 }

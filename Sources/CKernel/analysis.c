@@ -29,7 +29,8 @@ static void covariance_rows(void *ctx, int64_t r0, int64_t r1, int tid) {
   for (int64_t r = r0; r < r1; r += block) {
     const int64_t rows = r + block <= r1 ? block : r1 - r;
     for (int64_t i = 0; i < rows; i++)
-      for (int64_t c = 0; c < d; c++) centred[i * d + c] = (float)(j->x[(r + i) * d + c] - j->mean[c]);
+      for (int64_t c = 0; c < d; c++)
+        centred[i * d + c] = (float)(j->x[(r + i) * d + c] - j->mean[c]);
     // Accumulate in float over at most a few thousand rows, then fold into double.
     cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)d, (int)rows, 1.0f, centred, (int)d,
                 1.0f, partial, (int)d);

@@ -30,8 +30,12 @@ static void heap_push(float *dist, int32_t *idx, int *size, int k, float value, 
     while (i > 0) {
       int parent = (i - 1) / 2;
       if (dist[parent] >= dist[i]) break;
-      float td = dist[parent]; dist[parent] = dist[i]; dist[i] = td;
-      int32_t ti = idx[parent]; idx[parent] = idx[i]; idx[i] = ti;
+      float td = dist[parent];
+      dist[parent] = dist[i];
+      dist[i] = td;
+      int32_t ti = idx[parent];
+      idx[parent] = idx[i];
+      idx[i] = ti;
       i = parent;
     }
     return;
@@ -45,8 +49,12 @@ static void heap_push(float *dist, int32_t *idx, int *size, int k, float value, 
     if (l < k && dist[l] > dist[top]) top = l;
     if (r < k && dist[r] > dist[top]) top = r;
     if (top == i) break;
-    float td = dist[top]; dist[top] = dist[i]; dist[i] = td;
-    int32_t ti = idx[top]; idx[top] = idx[i]; idx[i] = ti;
+    float td = dist[top];
+    dist[top] = dist[i];
+    dist[i] = td;
+    int32_t ti = idx[top];
+    idx[top] = idx[i];
+    idx[i] = ti;
     i = top;
   }
 }
@@ -123,11 +131,11 @@ static void calibrate_rows(void *ctx, int64_t r0, int64_t r1, int tid) {
 // ---------- Barnes-Hut quadtree ----------
 
 typedef struct {
-  double cx, cy, half;    // cell centre and half width
-  double mx, my;          // sum of member positions
+  double cx, cy, half;  // cell centre and half width
+  double mx, my;        // sum of member positions
   int count;
-  int child;              // index of the first of four children, or -1
-  int point;              // the single member of a leaf, or -1
+  int child;  // index of the first of four children, or -1
+  int point;  // the single member of a leaf, or -1
 } qnode;
 
 typedef struct {

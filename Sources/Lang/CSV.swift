@@ -6,7 +6,8 @@ import Tensor
 /// Values as CSV, so that data survive without gnuplot and open anywhere.
 enum CSV {
   static func field(_ text: String) -> String {
-    text.contains(where: { ",\"\n".contains($0) }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+    text.contains(where: { ",\"\n".contains($0) })
+      ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
   }
 
   static func number(_ x: Double) -> String { x.isNaN ? "" : String(x) }
@@ -28,7 +29,8 @@ enum CSV {
       rows.append(["epoch", "loss", "acc", "val_loss", "val_acc", "lr", "seconds"])
       for e in h.epochs {
         rows.append([
-          String(e.epoch), number(e.trainLoss), number(e.trainAccuracy), e.validationLoss.map(number) ?? "", e.validationAccuracy.map(number) ?? "",
+          String(e.epoch), number(e.trainLoss), number(e.trainAccuracy), e.validationLoss.map(number) ?? "",
+          e.validationAccuracy.map(number) ?? "",
           number(e.learningRate), number(e.seconds),
         ])
       }
@@ -39,7 +41,9 @@ enum CSV {
     case .list(let items):
       if case .record(let first)? = items.first {
         rows.append(first.names)
-        for case .record(let r) in items { rows.append(first.names.map { name in r[name].map { Printer.show($0) } ?? "" }) }
+        for case .record(let r) in items {
+          rows.append(first.names.map { name in r[name].map { Printer.show($0) } ?? "" })
+        }
       } else {
         rows = items.map { [Printer.show($0)] }
       }

@@ -46,7 +46,8 @@ extension Interpreter {
       case "classes": return .list(e.classes.map { .string($0) })
       case "count": return .number(Double(e.count))
       case "kl": return e.klDivergence.map { .number($0) } ?? Value.none
-      case "explained_variance_ratio": return e.explainedVarianceRatio.map { .list($0.map { .number($0) }) } ?? Value.none
+      case "explained_variance_ratio":
+        return e.explainedVarianceRatio.map { .list($0.map { .number($0) }) } ?? Value.none
       default: return nil
       }
     case .matrix(let m):

@@ -184,7 +184,9 @@ public enum Printer {
   static func matrix(_ m: ClassMatrix) -> String {
     let short = m.classes.map { String($0.prefix(11)) }
     var rows: [[String]] = [[m.kind == .confusion ? "true \\ predicted" : ""] + short]
-    let cell: (Double) -> String = { m.kind == .confusion && !m.normalized ? String(Int($0)) : String(format: "%.2f", $0) }
+    let cell: (Double) -> String = {
+      m.kind == .confusion && !m.normalized ? String(Int($0)) : String(format: "%.2f", $0)
+    }
     for (i, row) in m.values.enumerated() { rows.append([m.classes[i]] + row.map(cell)) }
     if m.kind == .confusion, !m.normalized {
       rows[0] += ["total", "recall"]
@@ -195,7 +197,10 @@ public enum Printer {
       let columnTotals = (0..<m.classes.count).map { c in m.values.reduce(0.0) { $0 + $1[c] } }
       let all = columnTotals.reduce(0, +)
       let correct = (0..<m.classes.count).reduce(0.0) { $0 + m.values[$1][$1] }
-      rows.append(["total"] + columnTotals.map { String(Int($0)) } + [String(Int(all)), all > 0 ? String(format: "%.3f", correct / all) : "-"])
+      rows.append(
+        ["total"] + columnTotals.map { String(Int($0)) } + [
+          String(Int(all)), all > 0 ? String(format: "%.3f", correct / all) : "-",
+        ])
     }
     return m.title + "\n" + table(rows, rightAligned: Set(1..<rows[0].count))
   }

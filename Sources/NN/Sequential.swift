@@ -97,7 +97,9 @@ public final class Sequential: Container {
   /// The output of the layer named `target` (evaluation unless `training`).
   public func activations(_ x: Tensor, at target: String, training: Bool = false) throws -> Tensor {
     guard layers.contains(where: { $0.name == target }) else {
-      throw LayerError(layer: name, "has no layer named '\(target)'", hint: "its layers: " + layers.map(\.name).joined(separator: ", "))
+      throw LayerError(
+        layer: name, "has no layer named '\(target)'", hint: "its layers: " + layers.map(\.name).joined(separator: ", ")
+      )
     }
     var h = x
     for layer in layers {

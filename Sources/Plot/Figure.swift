@@ -49,7 +49,7 @@ public struct Figure {
 
   /// Writes `path` (png, svg or pdf) with a `.gp` script and `.dat` data beside it,
   /// so that `gnuplot path.gp` draws it again.
-  public func save(to path: String) throws {
+  public func save(to path: String, gnuplot: String? = nil) throws {
     let url = URL(fileURLWithPath: path)
     let ext = url.pathExtension.lowercased()
     guard let terminal = Figure.fileTerminal(ext, size) else {
@@ -58,11 +58,15 @@ public struct Figure {
     try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
     let stem = url.deletingPathExtension().path
     let script = try Script.write(self, dataStem: stem)
-    let full = "set terminal \(terminal)\nset output '\(Script.escape(url.lastPathComponent))'\n" + script + "unset output\n"
+    let full =
+      "set terminal \(terminal)\nset output '\(Script.escape(url.lastPathComponent))'\n" + script + "unset output\n"
     let gp = stem + ".gp"
     try full.write(toFile: gp, atomically: true, encoding: .utf8)
     // gnuplot runs in the figure's folder so that the script's relative names resolve.
-    try Gnuplot.run(script: "cd '\(Script.escape(url.deletingLastPathComponent().path))'\nload '\(Script.escape(URL(fileURLWithPath: gp).lastPathComponent))'\n")
+    try Gnuplot.run(
+      script:
+        "cd '\(Script.escape(url.deletingLastPathComponent().path))'\nload '\(Script.escape(URL(fileURLWithPath: gp).lastPathComponent))'\n",
+      executable: gnuplot)
   }
 
   /// The figure as text for a terminal without graphics (gnuplot's dumb terminal).
@@ -71,7 +75,8 @@ public struct Figure {
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: folder) }
     let script = try Script.write(self, dataStem: folder.appendingPathComponent("figure").path)
-    let output = try Gnuplot.run(script: "cd '\(Script.escape(folder.path))'\nset terminal dumb size \(columns),\(rows)\n" + script)
+    let output = try Gnuplot.run(
+      script: "cd '\(Script.escape(folder.path))'\nset terminal dumb size \(columns),\(rows)\n" + script)
     return output.stdout
   }
 
@@ -79,7 +84,10 @@ public struct Figure {
     switch ext {
     case "png": return "pngcairo size \(size.width),\(size.height) enhanced font 'DejaVu Sans,10'"
     case "svg": return "svg size \(size.width),\(size.height) dynamic enhanced font 'DejaVu Sans,10'"
-    case "pdf": return String(format: "pdfcairo size %.2fin,%.2fin enhanced font 'DejaVu Sans,9'", Double(size.width) / 100, Double(size.height) / 100)
+    case "pdf":
+      return String(
+        format: "pdfcairo size %.2fin,%.2fin enhanced font 'DejaVu Sans,9'", Double(size.width) / 100,
+        Double(size.height) / 100)
     default: return nil
     }
   }

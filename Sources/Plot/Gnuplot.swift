@@ -27,7 +27,9 @@ public enum Gnuplot {
 
   static let missing = PlotError(
     "gnuplot is not installed, so the figure cannot be drawn",
-    hint: "install it with `sudo apt-get install gnuplot-nox` (or `make setup`); save(value, \"file.csv\") still writes the data")
+    hint:
+      "install it with `sudo apt-get install gnuplot-nox` (or `make setup`); save(value, \"file.csv\") still writes the data"
+  )
 
   /// The terminals this gnuplot offers (GPVAL_TERMINALS), asked once.
   public static let terminals: Set<String> = {
@@ -37,8 +39,10 @@ public enum Gnuplot {
 
   /// Runs a script; a gnuplot that does not finish in `timeout` seconds is stopped.
   @discardableResult
-  public static func run(script: String, timeout: Double = 60) throws -> (stdout: String, stderr: String) {
-    guard let path = executable() else { throw missing }
+  public static func run(script: String, timeout: Double = 60, executable chosen: String? = nil) throws -> (
+    stdout: String, stderr: String
+  ) {
+    guard let path = chosen ?? executable(), FileManager.default.isExecutableFile(atPath: path) else { throw missing }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
     let input = Pipe(), output = Pipe(), errors = Pipe()

@@ -52,7 +52,8 @@ enum Script {
           records.append(Float(e + 1))
           for series in panel.series { records.append(e < series.values.count ? Float(series.values[e]) : .nan) }
         }
-        try writeFloats(records, to: URL(fileURLWithPath: dataStem).deletingLastPathComponent().appendingPathComponent(file).path)
+        try writeFloats(
+          records, to: URL(fileURLWithPath: dataStem).deletingLastPathComponent().appendingPathComponent(file).path)
         let format = String(repeating: "%float32", count: panel.series.count + 1)
         s += "set title \(label(panels.count > 1 ? panel.title : figure.title)) font ',12'\n"
         // Loss falls and accuracy rises: keep the key in the corner the curves leave free.
@@ -82,17 +83,22 @@ enum Script {
       var records: [Float] = []
       let finite = values.flatMap { $0 }.filter { $0.isFinite }
       let (lo, hi) = (finite.min() ?? 0, finite.max() ?? 1)
-      for (r, row) in values.enumerated() { for (c, v) in row.enumerated() { records += [Float(c), Float(r), Float(v)] } }
+      for (r, row) in values.enumerated() {
+        for (c, v) in row.enumerated() { records += [Float(c), Float(r), Float(v)] }
+      }
       try writeFloats(records, to: dataStem + ".dat")
       let tics = { (names: [String]) in names.enumerated().map { "\(label($1)) \($0)" }.joined(separator: ", ") }
-      s += "set title \(label(figure.title)) font ',13'\nset xlabel \(label(xLabel))\nset ylabel \(label(yLabel))\nunset grid\n"
+      s +=
+        "set title \(label(figure.title)) font ',13'\nset xlabel \(label(xLabel))\nset ylabel \(label(yLabel))\nunset grid\n"
       s += "set xtics (\(tics(columns))) rotate by 35 right\nset ytics (\(tics(rows)))\n"
       s += "set xrange [-0.5:\(Double(columns.count) - 0.5)]\nset yrange [\(Double(rows.count) - 0.5):-0.5]\n"
-      s += "set size ratio -1\nset palette defined (0 '#f7fbff', 0.5 '#6baed6', 1 '#08306b')\nset cbrange [\(lo):\(hi)]\n"
+      s +=
+        "set size ratio -1\nset palette defined (0 '#f7fbff', 0.5 '#6baed6', 1 '#08306b')\nset cbrange [\(lo):\(hi)]\n"
       let format = integers ? "%d" : "%.2f"
       let textColour = "($3 > \((lo + hi) / 2) ? 0xffffff : 0x222222)"
       s += "plot '\(file)' binary format='%float32%float32%float32' using 1:2:3 with image, \\\n"
-      s += "     '' binary format='%float32%float32%float32' using 1:2:(sprintf('\(format)', $3)):\(textColour) with labels font ',9' tc rgb variable\n"
+      s +=
+        "     '' binary format='%float32%float32%float32' using 1:2:(sprintf('\(format)', $3)):\(textColour) with labels font ',9' tc rgb variable\n"
     case .images(let pixels, let count, let height, let width, let captions, let columns):
       // One matrix holding every image with a one-pixel gap, drawn as a grey image.
       let rows = (count + columns - 1) / max(columns, 1)
@@ -117,7 +123,8 @@ enum Script {
       s += "set palette gray negative\nset cbrange [0:1]\n"
       for (i, caption) in captions.prefix(count).enumerated() {
         let (r, c) = (i / columns, i % columns)
-        let x = Double(c * (width + gap)) + Double(width) / 2, y = Double(r * (height + band) + height) + Double(band) / 2
+        let x = Double(c * (width + gap)) + Double(width) / 2,
+          y = Double(r * (height + band) + height) + Double(band) / 2
         s += "set label \(i + 1) \(label(caption)) at \(x),\(y) center front font ',9'\n"
       }
       s += "plot '\(name).dat' binary format='%float32%float32%float32' using 1:2:3 with image\n"

@@ -103,3 +103,53 @@ import Testing
     #expect(error.location?.line == 4)
   }
 }
+
+@Suite struct AnalysisLanguageTests {
+  @Test func analysisValuesPlotAndSaveAsCSV() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("atelier-\(UUID().uuidString)").path
+    var output = ""
+    let interpreter = try sessionInterpreter { output += $0 }
+    interpreter.outputDirectory = folder
+    let program = """
+      data = fashion_mnist("\(fixtures)")
+      net = mlp([32])
+      h = fit(net, data.train, epochs: 2, val: data.test)
+      f = features(net, data.test, at: "dense1", n: 300)
+      p = pca(f, 2)
+      c = confusion(net, data.test)
+      print len(p.explained_variance_ratio), c.classes[6]
+      plot(p)
+      plot(h, to: "\(folder)/history.png", title: "curves", size: [800, 400])
+      plot([h, h], labels: ["a", "b"])
+      plot(c)
+      plot(data.test[0:9])
+      save(p, "\(folder)/pca.csv")
+      save(c, "\(folder)/confusion.csv")
+      save(h, "\(folder)/history.csv")
+      r = report(net, data.test)
+      print r[-1]["class"], len(r)
+      """
+    let result = run(program, in: interpreter)
+    #expect(result.error == nil, "\(result.error?.description ?? "")")
+    #expect(
+      result.output.hasPrefix("epoch 1/2") && result.output.contains("2 Shirt\n")
+        && result.output.hasSuffix("weighted avg 13\n"))
+    let files = interpreter.takeProducedFiles()
+    #expect(files.count == 5)
+    for file in files { #expect(FileManager.default.fileExists(atPath: file), "\(file)") }
+    let csv = try String(contentsOfFile: "\(folder)/pca.csv", encoding: .utf8).split(separator: "\n")
+    #expect(csv.first == "x1,x2,label,class" && csv.count == 301)
+    #expect(
+      try String(contentsOfFile: "\(folder)/history.csv", encoding: .utf8).hasPrefix(
+        "epoch,loss,acc,val_loss,val_acc,lr,seconds\n1,"))
+  }
+
+  @Test func plotErrorsAreClear() throws {
+    let interpreter = try sessionInterpreter { _ in }
+    let error = try #require(run("plot({a: 1})", in: interpreter).error)
+    #expect(error.message == "plot cannot draw a record")
+    let wide = try #require(
+      run("e = pca(tensor([[1, 2, 3], [2, 3, 1], [0, 1, 1], [4, 2, 2]]), 3)\nplot(e)", in: interpreter).error)
+    #expect(wide.hint == "reduce it first: pca(x, 2) or tsne(x)")
+  }
+}

@@ -223,11 +223,11 @@ void atl_standardize_rows(const float *x, int64_t rows, int64_t cols, float *out
 
 typedef struct {
   double perplexity;
-  int iterations;              // total, the exaggeration phase included
+  int iterations;  // total, the exaggeration phase included
   int exaggeration_iterations;
   double exaggeration;
   double learning_rate;
-  double theta;                // Barnes-Hut accuracy (0.5 as openTSNE)
+  double theta;  // Barnes-Hut accuracy (0.5 as openTSNE)
 } atl_tsne_options;
 // Called every 50 iterations with the KL divergence; a non-zero return stops early.
 typedef int (*atl_tsne_progress)(void *ctx, int iteration, double kl);

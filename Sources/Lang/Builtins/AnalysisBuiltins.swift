@@ -8,21 +8,26 @@ func requireEmbedding(_ value: Value, _ builtin: String) throws -> Embedding {
   switch value {
   case .embedding(let e): return e
   case .dataset(let d):
-    return try Embedding(points: try d.images.reshaped([d.count, -1]), labels: d.labels, classes: d.classes, source: "\(d.name) pixels")
+    return try Embedding(
+      points: try d.images.reshaped([d.count, -1]), labels: d.labels, classes: d.classes, source: "\(d.name) pixels")
   case .tensor(let t):
     let points = t.rank == 2 ? t : try t.reshaped([t.shape.first ?? 1, -1])
-    return try Embedding(points: points, labels: [Int32](repeating: 0, count: points.shape[0]), classes: ["points"], source: "tensor")
+    return try Embedding(
+      points: points, labels: [Int32](repeating: 0, count: points.shape[0]), classes: ["points"], source: "tensor")
   default: throw AtelierError("\(builtin): expected an embedding, a dataset or a tensor, not a \(value.typeName)")
   }
 }
 
 /// Predicted labels and true labels from (model, dataset) or (predictions, labels).
-private func predictionsAndTruth(_ args: Arguments, _ builtin: String) throws -> (predicted: [Int32], truth: [Int32], classes: [String]) {
+private func predictionsAndTruth(_ args: Arguments, _ builtin: String) throws -> (
+  predicted: [Int32], truth: [Int32], classes: [String]
+) {
   switch (args["a"], args["b"]) {
   case (.layer(let model), .dataset(let data)):
     return (try predict(model, on: data.images).labels, data.labels, data.classes)
   case (.list, .list):
-    let predicted = try numbers(args["a"], builtin).map { Int32($0) }, truth = try numbers(args["b"], builtin).map { Int32($0) }
+    let predicted = try numbers(args["a"], builtin).map { Int32($0) },
+      truth = try numbers(args["b"], builtin).map { Int32($0) }
     let count = Int(max(predicted.max() ?? 0, truth.max() ?? 0)) + 1
     let classes = args.has("classes") ? try args.list("classes").map(Printer.show) : (0..<count).map(String.init)
     return (predicted, truth, classes)
@@ -35,29 +40,38 @@ let analysisBuiltins: [Builtin] = [
   Builtin(
     "features", family: "analysis",
     parameters: [
-      Parameter("model", type: "model"), Parameter("data", type: "dataset"), Parameter("at", type: "string", "a layer name, e.g. \"fc2\""),
+      Parameter("model", type: "model"), Parameter("data", type: "dataset"),
+      Parameter("at", type: "string", "a layer name, e.g. \"fc2\""),
       Parameter("n", default: .none, type: "number", "only the first n images"),
     ],
     summary: "A layer's activations for each image, as an embedding coloured by class."
   ) { args, _ in
     .embedding(
       try features(
-        try requireModel(args["model"], "features"), try requireDataset(args["data"], "features", "data"), at: try args.string("at"),
+        try requireModel(args["model"], "features"), try requireDataset(args["data"], "features", "data"),
+        at: try args.string("at"),
         n: try args.optionalInt("n")))
   },
   Builtin(
     "pca", family: "analysis",
-    parameters: [Parameter("data", type: "any", "an embedding, a dataset or a tensor"), Parameter("k", default: .number(2)), Parameter("whiten", default: .bool(false))],
+    parameters: [
+      Parameter("data", type: "any", "an embedding, a dataset or a tensor"), Parameter("k", default: .number(2)),
+      Parameter("whiten", default: .bool(false)),
+    ],
     summary: "Principal components (LAPACK on the covariance); the result keeps the explained-variance ratios."
   ) { args, _ in
-    .embedding(try pca(try requireEmbedding(args["data"], "pca"), components: try args.int("k"), whiten: try args.bool("whiten")))
+    .embedding(
+      try pca(try requireEmbedding(args["data"], "pca"), components: try args.int("k"), whiten: try args.bool("whiten"))
+    )
   },
   Builtin(
     "tsne", family: "analysis",
     parameters: [
       Parameter("data", type: "any", "an embedding, a dataset or a tensor"), Parameter("dims", default: .number(2)),
-      Parameter("perplexity", default: .number(30)), Parameter("iters", default: .number(1000), "all iterations, the exaggerated ones included"),
-      Parameter("lr", default: .string("auto"), type: "any", "\"auto\" is max(200, n/12)"), Parameter("exaggeration", default: .number(12)),
+      Parameter("perplexity", default: .number(30)),
+      Parameter("iters", default: .number(1000), "all iterations, the exaggerated ones included"),
+      Parameter("lr", default: .string("auto"), type: "any", "\"auto\" is max(200, n/12)"),
+      Parameter("exaggeration", default: .number(12)),
       Parameter("init", default: .string("pca")), Parameter("seed", default: .number(1)),
     ],
     summary: "t-SNE to 2-D (Barnes-Hut, exact neighbours, openTSNE's defaults); the result keeps its KL divergence."
@@ -73,7 +87,8 @@ let analysisBuiltins: [Builtin] = [
     let interpreter = context.interpreter
     let result = try tsne(try requireEmbedding(args["data"], "tsne"), options: options) { iteration, kl in
       if interpreter.isTerminal {
-        interpreter.write("\r\u{1B}[2Ktsne iteration \(iteration)/\(options.iterations)  KL \(String(format: "%.4f", kl))")
+        interpreter.write(
+          "\r\u{1B}[2Ktsne iteration \(iteration)/\(options.iterations)  KL \(String(format: "%.4f", kl))")
       }
       return takePendingInterrupt()
     }
@@ -83,8 +98,10 @@ let analysisBuiltins: [Builtin] = [
   Builtin(
     "confusion", family: "analysis",
     parameters: [
-      Parameter("a", type: "any", "a model, or a list of predictions"), Parameter("b", type: "any", "a dataset, or a list of true labels"),
-      Parameter("normalize", default: .bool(false), "rows as rates"), Parameter("classes", default: .none, type: "list"),
+      Parameter("a", type: "any", "a model, or a list of predictions"),
+      Parameter("b", type: "any", "a dataset, or a list of true labels"),
+      Parameter("normalize", default: .bool(false), "rows as rates"),
+      Parameter("classes", default: .none, type: "list"),
     ],
     summary: "Confusion matrix (rows true, columns predicted) with totals and per-class recall."
   ) { args, _ in
@@ -93,25 +110,42 @@ let analysisBuiltins: [Builtin] = [
   },
   Builtin(
     "report", family: "analysis",
-    parameters: [Parameter("a", type: "any", "a model, or a list of predictions"), Parameter("b", type: "any", "a dataset, or a list of true labels"), Parameter("classes", default: .none, type: "list")],
-    summary: "Precision, recall, F1 and support per class, accuracy and averages (scikit-learn's classification_report)."
+    parameters: [
+      Parameter("a", type: "any", "a model, or a list of predictions"),
+      Parameter("b", type: "any", "a dataset, or a list of true labels"),
+      Parameter("classes", default: .none, type: "list"),
+    ],
+    summary:
+      "Precision, recall, F1 and support per class, accuracy and averages (scikit-learn's classification_report)."
   ) { args, _ in
     let (p, t, classes) = try predictionsAndTruth(args, "report")
     let r = try ClassificationReport(predicted: p, truth: t, classes: classes)
     func row(_ x: ClassificationReport.Row) -> Value {
-      .record(Record([("class", .string(x.name)), ("precision", .number(x.precision)), ("recall", .number(x.recall)), ("f1", .number(x.f1)), ("support", .number(Double(x.support)))]))
+      .record(
+        Record([
+          ("class", .string(x.name)), ("precision", .number(x.precision)), ("recall", .number(x.recall)),
+          ("f1", .number(x.f1)), ("support", .number(Double(x.support))),
+        ]))
     }
-    let accuracy = Value.record(Record([("class", .string("accuracy")), ("precision", .none), ("recall", .none), ("f1", .number(r.accuracy)), ("support", .number(Double(t.count)))]))
+    let accuracy = Value.record(
+      Record([
+        ("class", .string("accuracy")), ("precision", .none), ("recall", .none), ("f1", .number(r.accuracy)),
+        ("support", .number(Double(t.count))),
+      ]))
     return .list(r.rows.map(row) + [accuracy, row(r.macro), row(r.weighted)])
   },
   Builtin(
     "correlation", family: "analysis",
-    parameters: [Parameter("model", type: "model"), Parameter("data", type: "dataset"), Parameter("at", type: "string"), Parameter("per_class", default: .number(100))],
+    parameters: [
+      Parameter("model", type: "model"), Parameter("data", type: "dataset"), Parameter("at", type: "string"),
+      Parameter("per_class", default: .number(100)),
+    ],
     summary: "10x10 matrix: the mean correlation between activations of class i and class j images."
   ) { args, _ in
     .matrix(
       try classCorrelation(
-        try requireModel(args["model"], "correlation"), try requireDataset(args["data"], "correlation", "data"), at: try args.string("at"),
+        try requireModel(args["model"], "correlation"), try requireDataset(args["data"], "correlation", "data"),
+        at: try args.string("at"),
         perClass: try args.int("per_class")))
   },
 ]

@@ -9,7 +9,8 @@ let persistenceBuiltins: [Builtin] = [
       Parameter("path", type: "string", "a .atlm file for a model, or a .csv file"),
       Parameter("opt", default: .none, type: "optimizer"), Parameter("history", default: .none, type: "history"),
     ],
-    summary: "Saves a model (architecture, weights, optional optimizer state and history) or, to .csv, the data of a value."
+    summary:
+      "Saves a model (architecture, weights, optional optimizer state and history) or, to .csv, the data of a value."
   ) { args, _ in
     let path = try args.string("path")
     if path.lowercased().hasSuffix(".csv") {
@@ -30,8 +31,10 @@ let persistenceBuiltins: [Builtin] = [
     if case .optimizer(let o) = args["opt"] { optimizer = o }
     var history: History?
     if case .history(let h) = args["history"] { history = h }
-    try Checkpoint(model: model, optimizer: optimizer, history: history, epoch: history?.epochs.count ?? 0, generators: [])
-      .save(to: path)
+    try Checkpoint(
+      model: model, optimizer: optimizer, history: history, epoch: history?.epochs.count ?? 0, generators: []
+    )
+    .save(to: path)
     return .none
   },
   Builtin(

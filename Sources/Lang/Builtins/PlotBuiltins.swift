@@ -10,18 +10,23 @@ enum Charts {
   static func chart(for value: Value, labels: [String]?) throws -> (Chart, String) {
     switch value {
     case .history(let h): return (historyChart([h], names: ["train"]), "Training")
-    case .list(let items) where !items.isEmpty && items.allSatisfy({ if case .history = $0 { return true } else { return false } }):
+    case .list(let items)
+    where !items.isEmpty && items.allSatisfy({ if case .history = $0 { return true } else { return false } }):
       let histories = items.compactMap { if case .history(let h) = $0 { return h } else { return nil } }
       let names = labels ?? histories.indices.map { "run \($0 + 1)" }
       return (historyChart(histories, names: names), "Comparison")
     case .embedding(let e):
       guard e.dimensions == 2 else {
-        throw AtelierError("plot: this embedding has \(e.dimensions) dimensions", hint: "reduce it first: pca(x, 2) or tsne(x)")
+        throw AtelierError(
+          "plot: this embedding has \(e.dimensions) dimensions", hint: "reduce it first: pca(x, 2) or tsne(x)")
       }
       let isPCA = e.source.hasSuffix("PCA")
       let axes = isPCA ? ratioLabels(e.explainedVarianceRatio) : ("t-SNE 1", "t-SNE 2")
       let title = e.klDivergence.map { String(format: "\(e.source) (KL %.3f)", $0) } ?? e.source
-      return (.scatter(points: e.points.toArray(), labels: e.labels, classes: e.classes, xLabel: axes.0, yLabel: axes.1), title)
+      return (
+        .scatter(points: e.points.toArray(), labels: e.labels, classes: e.classes, xLabel: axes.0, yLabel: axes.1),
+        title
+      )
     case .matrix(let m):
       let confusion = m.kind == .confusion
       return (
@@ -31,7 +36,10 @@ enum Charts {
       )
     case .dataset(let d):
       let count = min(d.count, 64)
-      return (try imageChart(d.images, count: count, captions: d.labels.prefix(count).map { d.classes[Int($0)] }), "\(d.name) images")
+      return (
+        try imageChart(d.images, count: count, captions: d.labels.prefix(count).map { d.classes[Int($0)] }),
+        "\(d.name) images"
+      )
     case .tensor(let t) where t.rank == 4 || t.rank == 3:
       let count = min(t.shape[0], 64)
       return (try imageChart(t, count: count, captions: labels ?? (0..<count).map(String.init)), "Images")
@@ -41,13 +49,17 @@ enum Charts {
       _ = items
       return (.curves(panels: [Chart.Panel(title: "", yLabel: "value", series: [("values", values)])]), "Values")
     default:
-      throw AtelierError("plot cannot draw a \(value.typeName)", hint: "plot draws histories, embeddings, confusion and correlation matrices, images and lists of numbers")
+      throw AtelierError(
+        "plot cannot draw a \(value.typeName)",
+        hint: "plot draws histories, embeddings, confusion and correlation matrices, images and lists of numbers")
     }
   }
 
   static func ratioLabels(_ ratios: [Double]?) -> (String, String) {
     guard let r = ratios, r.count >= 2 else { return ("PC 1", "PC 2") }
-    return (String(format: "PC 1 (%.1f%% of variance)", r[0] * 100), String(format: "PC 2 (%.1f%% of variance)", r[1] * 100))
+    return (
+      String(format: "PC 1 (%.1f%% of variance)", r[0] * 100), String(format: "PC 2 (%.1f%% of variance)", r[1] * 100)
+    )
   }
 
   static func historyChart(_ histories: [History], names: [String]) -> Chart {
@@ -70,7 +82,9 @@ enum Charts {
     let which = single ? "" : (histories.allSatisfy { !$0.validationLoss.isEmpty } ? "validation " : "training ")
     return .curves(panels: [
       Chart.Panel(title: "\(which.capitalized)Loss".trimmingCharacters(in: .whitespaces), yLabel: "loss", series: loss),
-      Chart.Panel(title: "\(which.capitalized)Accuracy".trimmingCharacters(in: .whitespaces), yLabel: "accuracy", series: accuracy),
+      Chart.Panel(
+        title: "\(which.capitalized)Accuracy".trimmingCharacters(in: .whitespaces), yLabel: "accuracy", series: accuracy
+      ),
     ])
   }
 
@@ -94,8 +108,11 @@ let plotBuiltins: [Builtin] = [
     "plot", family: "plot",
     parameters: [
       Parameter("value", "a history, list of histories, embedding, confusion, correlation, images or numbers"),
-      Parameter("to", default: .none, type: "string", "a .png, .svg or .pdf file (a .gp script and .dat data are written beside it)"),
-      Parameter("title", default: .none, type: "string"), Parameter("size", default: .none, type: "list", "[width, height] in pixels"),
+      Parameter(
+        "to", default: .none, type: "string",
+        "a .png, .svg or .pdf file (a .gp script and .dat data are written beside it)"),
+      Parameter("title", default: .none, type: "string"),
+      Parameter("size", default: .none, type: "list", "[width, height] in pixels"),
       Parameter("labels", default: .none, type: "list", "names of compared runs, or captions of images"),
     ],
     summary: "Draws a value through gnuplot: to a file, under the notebook's output folder, or as text in the terminal."
@@ -105,7 +122,9 @@ let plotBuiltins: [Builtin] = [
     var size: (Int, Int)?
     if args.has("size") {
       let s = try wholeNumbers(args["size"], "plot", "size")
-      guard s.count == 2, s[0] >= 100, s[1] >= 100, s[0] <= 8000, s[1] <= 8000 else { throw AtelierError("plot: size is [width, height], each 100 to 8000") }
+      guard s.count == 2, s[0] >= 100, s[1] >= 100, s[0] <= 8000, s[1] <= 8000 else {
+        throw AtelierError("plot: size is [width, height], each 100 to 8000")
+      }
       size = (s[0], s[1])
     }
     let figure = Figure(chart: chart, title: args.has("title") ? try args.string("title") : defaultTitle, size: size)

@@ -1,0 +1,122 @@
+import Data
+import Foundation
+import Testing
+
+@testable import Analysis
+@testable import NN
+@testable import Tensor
+
+let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+  .appendingPathComponent("Fixtures").path
+
+@Suite struct AnalysisTests {
+  @Test func pcaOfTheTrainingPixelsMatchesScikitLearn() throws {
+    // The reference came from bench/analysis.py (PCA(svd_solver="full") on the 60,000 images).
+    let json = try JSONSerialization.jsonObject(
+      with: Data(contentsOf: URL(fileURLWithPath: "\(fixtures)/pca_sklearn.json")))
+    let reference = try #require((json as? [String: Any])?["explained_variance_ratio"] as? [Double])
+    let train = try FashionMNIST.load().train
+    let model = try PCA(fitting: try train.images.reshaped([train.count, -1]), components: 10)
+    #expect(model.explainedVarianceRatio.count == 10)
+    for (ours, theirs) in zip(model.explainedVarianceRatio, reference) { #expect(abs(ours - theirs) < 1e-4) }
+  }
+
+  @Test func pcaProjectsOntoOrthonormalComponents() throws {
+    let data = try FashionMNIST.load(directory: fixtures).test
+    let e = try Embedding(
+      points: try data.images.reshaped([data.count, -1]), labels: data.labels, classes: data.classes, source: "pixels")
+    let p = try pca(e, components: 3)
+    let model = try PCA(fitting: e.points, components: 3)
+    let c = model.components.toArray()
+    for i in 0..<3 {
+      for j in 0..<3 {
+        let dot = (0..<784).reduce(0.0) { $0 + Double(c[i * 784 + $1]) * Double(c[j * 784 + $1]) }
+        #expect(abs(dot - (i == j ? 1 : 0)) < 1e-4)
+      }
+    }
+    // The first coordinate's variance is the first eigenvalue.
+    let first = (0..<p.count).map { Double(p.points[flat: $0 * 3]) }
+    let mean = first.reduce(0, +) / Double(first.count)
+    let variance = first.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(first.count - 1)
+    #expect(abs(variance - model.explainedVariance[0]) / variance < 1e-3)
+    #expect(abs(mean) < 1e-3)
+  }
+
+  @Test func tsneSeparatesTheClasses() throws {
+    let data = try FashionMNIST.load(directory: fixtures).test
+    let e = try Embedding(
+      points: try data.images.reshaped([data.count, -1]), labels: data.labels, classes: data.classes, source: "pixels")
+    var options = TSNEOptions()
+    options.iterations = 500
+    var reports: [Double] = []
+    let t = try tsne(e, options: options) { _, kl in
+      reports.append(kl)
+      return false
+    }
+    #expect(t.points.shape == [500, 2])
+    #expect(reports.count == 10 && (t.klDivergence ?? 9) < 2)
+    // 5-nearest-neighbour accuracy in the map: far above the 10% of chance.
+    let y = t.points.toArray()
+    var correct = 0
+    for i in 0..<500 {
+      let nearest = (0..<500).filter { $0 != i }.sorted {
+        hypot(y[2 * $0] - y[2 * i], y[2 * $0 + 1] - y[2 * i + 1])
+          < hypot(y[2 * $1] - y[2 * i], y[2 * $1 + 1] - y[2 * i + 1])
+      }.prefix(5)
+      let votes = Dictionary(grouping: nearest.map { t.labels[$0] }, by: { $0 }).max {
+        $0.value.count < $1.value.count
+      }?.key
+      if votes == t.labels[i] { correct += 1 }
+    }
+    #expect(Double(correct) / 500 > 0.6)
+  }
+
+  @Test func confusionAndReportMatchScikitLearnExactly() throws {
+    let json = try JSONSerialization.jsonObject(
+      with: Data(contentsOf: URL(fileURLWithPath: "\(fixtures)/sklearn_report.json")))
+    let fixture = try #require(json as? [String: Any])
+    let predicted = try #require(fixture["predicted"] as? [Int]).map(Int32.init)
+    let truth = try #require(fixture["truth"] as? [Int]).map(Int32.init)
+    let classes = (0..<10).map(String.init)
+    let matrix = try confusion(predicted: predicted, truth: truth, classes: classes)
+    let expected = try #require(fixture["confusion"] as? [[Int]])
+    #expect(matrix.values.map { $0.map { Int($0) } } == expected)
+    let report = try ClassificationReport(predicted: predicted, truth: truth, classes: classes)
+    let sk = try #require(fixture["report"] as? [String: Any])
+    func check(_ row: ClassificationReport.Row, _ key: String) throws {
+      let r = try #require(sk[key] as? [String: Double])
+      #expect(abs(row.precision - (r["precision"] ?? -1)) < 1e-12, "\(key) precision")
+      #expect(abs(row.recall - (r["recall"] ?? -1)) < 1e-12, "\(key) recall")
+      #expect(abs(row.f1 - (r["f1-score"] ?? -1)) < 1e-12, "\(key) f1")
+      #expect(Double(row.support) == r["support"], "\(key) support")
+    }
+    for (k, row) in report.rows.enumerated() { try check(row, String(k)) }
+    try check(report.macro, "macro avg")
+    try check(report.weighted, "weighted avg")
+    #expect(abs(report.accuracy - (sk["accuracy"] as? Double ?? -1)) < 1e-12)
+  }
+
+  @Test func classCorrelationIsSymmetricWithStrongDiagonal() throws {
+    let data = try FashionMNIST.load(directory: fixtures)
+    let net = try Sequential([Flatten(), try Linear(units: 32), Activation(.relu), try Linear(units: 10)])
+    _ = try fit(
+      net, on: data.train, optimizer: Adam(learningRate: 3e-3), options: FitOptions(epochs: 3, batchSize: 50),
+      initRNG: RandomSource(seed: 1))
+    let m = try classCorrelation(net, data.test, at: "relu1", perClass: 20)
+    #expect(m.values.count == 10)
+    for i in 0..<10 {
+      for j in 0..<10 { #expect(abs(m.values[i][j] - m.values[j][i]) < 1e-5) }
+      let offDiagonal = (0..<10).filter { $0 != i }.map { m.values[i][$0] }.reduce(0, +) / 9
+      #expect(m.values[i][i] > offDiagonal)
+    }
+  }
+
+  @Test func featuresComeFromTheNamedLayer() throws {
+    let data = try FashionMNIST.load(directory: fixtures).test
+    let net = try Sequential([Flatten(), try Linear(units: 7), Activation(.relu), try Linear(units: 10)])
+    try net.build(inputShape: [1, 28, 28], rng: RandomSource(seed: 1))
+    let f = try features(net, data, at: "dense1", n: 120)
+    #expect(f.points.shape == [120, 7] && f.labels == Array(data.labels.prefix(120)))
+    #expect(throws: LayerError.self) { try features(net, data, at: "nosuch") }
+  }
+}

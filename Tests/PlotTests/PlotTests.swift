@@ -1,0 +1,92 @@
+import Foundation
+import Testing
+
+@testable import Plot
+
+/// Width and height from a PNG's IHDR chunk, or nil when the bytes are not a PNG.
+func pngSize(_ path: String) -> (Int, Int)? {
+  guard let data = FileManager.default.contents(atPath: path), data.count > 24 else { return nil }
+  let bytes = [UInt8](data.prefix(24))
+  guard bytes.prefix(8) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A],
+    String(decoding: bytes[12..<16], as: UTF8.self) == "IHDR"
+  else {
+    return nil
+  }
+  let number = { (o: Int) in Int(bytes[o]) << 24 | Int(bytes[o + 1]) << 16 | Int(bytes[o + 2]) << 8 | Int(bytes[o + 3])
+  }
+  return (number(16), number(20))
+}
+
+func folder() -> String {
+  let path = FileManager.default.temporaryDirectory.appendingPathComponent("atelier-plots-\(UUID().uuidString)").path
+  try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+  return path
+}
+
+@Suite struct PlotTests {
+  let charts: [(String, Chart)] = [
+    (
+      "curves",
+      .curves(panels: [
+        Chart.Panel(title: "Loss", yLabel: "loss", series: [("train", [1, 0.5, 0.3]), ("validation", [1.1, 0.7])])
+      ])
+    ),
+    (
+      "scatter",
+      .scatter(
+        points: [0, 0, 1, 1, 2, 0.5, -1, 2], labels: [0, 1, 1, 0], classes: ["T-shirt/top", "Trouser"], xLabel: "x",
+        yLabel: "y")
+    ),
+    (
+      "heatmap",
+      .heatmap(
+        values: [[5, 1], [0, 7]], rows: ["a_b", "c"], columns: ["a_b", "c"], integers: true, xLabel: "predicted",
+        yLabel: "true")
+    ),
+    (
+      "images",
+      .images(
+        pixels: (0..<(4 * 9)).map { Float($0 % 9) / 8 }, count: 4, height: 3, width: 3, captions: ["0", "1", "2", "3"],
+        columns: 2)
+    ),
+  ]
+
+  @Test func gnuplotWritesPNGsOfTheAskedSizeWithTheirScripts() throws {
+    guard Gnuplot.executable() != nil else {
+      Issue.record("gnuplot is missing; `make setup` installs gnuplot-nox")
+      return
+    }
+    let dir = folder()
+    for (name, chart) in charts {
+      let path = "\(dir)/\(name).png"
+      try Figure(chart: chart, title: "A \(name) figure", size: (640, 480)).save(to: path)
+      let size = try #require(pngSize(path), "\(name) is not a PNG")
+      #expect(size == (640, 480), "\(name)")
+      #expect(FileManager.default.fileExists(atPath: "\(dir)/\(name).gp"))
+    }
+    // The .gp beside the figure draws it again.
+    try FileManager.default.removeItem(atPath: "\(dir)/scatter.png")
+    try Gnuplot.run(script: "cd '\(dir)'\nload 'scatter.gp'\n")
+    #expect(pngSize("\(dir)/scatter.png") != nil)
+  }
+
+  @Test func svgAndPdfAndText() throws {
+    guard Gnuplot.executable() != nil else { return }
+    let dir = folder()
+    try Figure(chart: charts[0].1, title: "svg").save(to: "\(dir)/f.svg")
+    #expect(try String(contentsOfFile: "\(dir)/f.svg", encoding: .utf8).contains("<svg"))
+    try Figure(chart: charts[0].1, title: "pdf").save(to: "\(dir)/f.pdf")
+    #expect(FileManager.default.contents(atPath: "\(dir)/f.pdf")?.prefix(4) == Data("%PDF".utf8))
+    let text = try Figure(chart: charts[0].1, title: "text").text(columns: 60, rows: 20)
+    #expect(text.contains("Loss") || text.contains("train"))
+    #expect(Gnuplot.terminals.contains("pngcairo") && Gnuplot.terminals.contains("dumb"))
+  }
+
+  @Test func aMissingGnuplotSaysHowToInstallIt() throws {
+    let error = #expect(throws: PlotError.self) {
+      try Figure(chart: charts[0].1, title: "x").save(to: "\(folder())/f.png", gnuplot: "/nonexistent/gnuplot")
+    }
+    #expect(error?.hint?.contains("apt-get install gnuplot-nox") == true)
+    #expect(throws: PlotError.self) { try Figure(chart: charts[0].1, title: "x").save(to: "\(folder())/f.bmp") }
+  }
+}
