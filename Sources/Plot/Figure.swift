@@ -80,6 +80,32 @@ public struct Figure {
     return output.stdout
   }
 
+  /// Where a figure goes at the prompt: gnuplot's `$GNUTERM`, else a window when a
+  /// display and a window terminal exist, else sixel graphics when `$ATELIER_SIXEL` says
+  /// the terminal shows them, else text. Returns the text to print (empty for a window).
+  public func show() throws -> String {
+    let env = ProcessInfo.processInfo.environment
+    let terminals = Gnuplot.terminals
+    let window = ["qt", "wxt", "x11"].first { terminals.contains($0) }
+    let choice: String?
+    if let chosen = env["GNUTERM"], !chosen.isEmpty {
+      choice = chosen
+    } else if env["DISPLAY"] != nil, let window {
+      choice = window
+    } else if env["ATELIER_SIXEL"] != nil, terminals.contains("sixelgd") {
+      choice = "sixelgd size \(size.width),\(size.height) truecolor"
+    } else {
+      choice = nil
+    }
+    guard let terminal = choice else { return try text() }
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("atelier-plot-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let script = try Script.write(self, dataStem: folder.appendingPathComponent("figure").path)
+    let persist = ["qt", "wxt", "x11"].contains { terminal.hasPrefix($0) } ? " persist" : ""
+    let output = try Gnuplot.run(script: "cd '\(Script.escape(folder.path))'\nset terminal \(terminal)\(persist)\n" + script)
+    return output.stdout
+  }
+
   static func fileTerminal(_ ext: String, _ size: (width: Int, height: Int)) -> String? {
     switch ext {
     case "png": return "pngcairo size \(size.width),\(size.height) enhanced font 'DejaVu Sans,10'"

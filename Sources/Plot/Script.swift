@@ -74,8 +74,10 @@ enum Script {
       try writeFloats(records, to: dataStem + ".dat")
       s += "set title \(label(figure.title)) font ',13'\nset xlabel \(label(xLabel))\nset ylabel \(label(yLabel))\n"
       s += "set key outside right top box opaque spacing 1.2 title 'class'\nset size ratio -1\n"
+      // Small points for the data; the key gets larger samples of the same colours.
       let plots = classes.enumerated().map { k, cls in
-        "'\(file)' binary format='%float32%float32%float32' using ($3==\(k) ? $1 : NaN):2 with points pt 7 ps 0.45 lc rgb '\(colour(k))' title \(label(cls))"
+        "'\(file)' binary format='%float32%float32%float32' using ($3==\(k) ? $1 : NaN):2 with points pt 7 ps 0.45 lc rgb '\(colour(k))' notitle, "
+          + "NaN with points pt 7 ps 1.6 lc rgb '\(colour(k))' title \(label(cls))"
       }
       s += "plot " + plots.joined(separator: ", \\\n     ") + "\n"
     case .heatmap(let values, let rows, let columns, let integers, let xLabel, let yLabel):

@@ -136,7 +136,7 @@ let plotBuiltins: [Builtin] = [
         interpreter.producedFiles.append(path)
         return .string(path)
       }
-      interpreter.write(try figure.text())
+      interpreter.write(try figure.show())
       return .none
     } catch {
       throw plotError(error)
