@@ -296,7 +296,15 @@ extension Parser {
     try enter()
     defer { depth -= 1 }
     let body: [Stmt]
-    if isSymbol("{") {
+    // `=> {name: …}` is a record; any other `{` opens a block of statements.
+    let recordFollows: Bool = {
+      guard position + 2 < tokens.count else { return false }
+      switch tokens[position + 1].kind {
+      case .identifier, .string, .keyword: return tokens[position + 2].kind == .symbol(":")
+      default: return false
+      }
+    }()
+    if isSymbol("{"), !recordFollows {
       body = try parseBody()
     } else {
       let value = try parseExpression()
