@@ -102,7 +102,8 @@ public struct Figure {
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     let script = try Script.write(self, dataStem: folder.appendingPathComponent("figure").path)
     let persist = ["qt", "wxt", "x11"].contains { terminal.hasPrefix($0) } ? " persist" : ""
-    let output = try Gnuplot.run(script: "cd '\(Script.escape(folder.path))'\nset terminal \(terminal)\(persist)\n" + script)
+    let output = try Gnuplot.run(
+      script: "cd '\(Script.escape(folder.path))'\nset terminal \(terminal)\(persist)\n" + script)
     return output.stdout
   }
 

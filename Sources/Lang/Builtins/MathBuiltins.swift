@@ -76,11 +76,14 @@ let mathBuiltins: [Builtin] = [
     .tensor(try tensorFromNested(args["values"]))
   },
   Builtin(
-    "cat", family: "math", parameters: [Parameter("tensors", type: "list", "tensors with the same shape after the first dimension")],
+    "cat", family: "math",
+    parameters: [Parameter("tensors", type: "list", "tensors with the same shape after the first dimension")],
     summary: "Tensors joined along the first dimension: cat([originals, reconstructions])."
   ) { args, _ in
     let parts = try args.list("tensors").map { try requireTensor($0, "cat", "tensors") }
-    guard let first = parts.first, first.rank >= 1, parts.allSatisfy({ Array($0.shape.dropFirst()) == Array(first.shape.dropFirst()) }) else {
+    guard let first = parts.first, first.rank >= 1,
+      parts.allSatisfy({ Array($0.shape.dropFirst()) == Array(first.shape.dropFirst()) })
+    else {
       throw AtelierError("cat: needs tensors whose shapes agree after the first dimension")
     }
     let out = Tensor(uninitialized: [parts.reduce(0) { $0 + $1.shape[0] }] + first.shape.dropFirst())
