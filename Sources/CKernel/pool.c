@@ -13,6 +13,22 @@ int atl_pool_output(atl_pool_shape *s) {
              : 0;
 }
 
+// The window of output (p, q): rows [h_lo, h_hi) and columns [w_lo, w_hi) inside the
+// image, and the window's full size including padding (the average's divisor).
+typedef struct {
+  int h_lo, h_hi, w_lo, w_hi, area;
+} pool_window;
+
+static pool_window window_at(const atl_pool_shape *s, int p, int q) {
+  const int h0 = p * s->stride_h - s->pad_h, w0 = q * s->stride_w - s->pad_w;
+  const int h_end = h0 + s->kernel_h > s->H + s->pad_h ? s->H + s->pad_h : h0 + s->kernel_h;
+  const int w_end = w0 + s->kernel_w > s->W + s->pad_w ? s->W + s->pad_w : w0 + s->kernel_w;
+  pool_window win = {h0 < 0 ? 0 : h0, h0 + s->kernel_h > s->H ? s->H : h0 + s->kernel_h,
+                     w0 < 0 ? 0 : w0, w0 + s->kernel_w > s->W ? s->W : w0 + s->kernel_w,
+                     (h_end - h0) * (w_end - w0)};
+  return win;
+}
+
 typedef struct {
   const atl_pool_shape *s;
   const float *in, *dout;
@@ -41,15 +57,12 @@ static void max_plane_2x2(const atl_pool_shape *s, const float *x, float *y, int
 
 static void max_plane_general(const atl_pool_shape *s, const float *x, float *y, int32_t *arg) {
   for (int p = 0; p < s->P; p++) {
-    int h0 = p * s->stride_h - s->pad_h;
-    int h_lo = h0 < 0 ? 0 : h0, h_hi = h0 + s->kernel_h > s->H ? s->H : h0 + s->kernel_h;
     for (int q = 0; q < s->Q; q++) {
-      int w0 = q * s->stride_w - s->pad_w;
-      int w_lo = w0 < 0 ? 0 : w0, w_hi = w0 + s->kernel_w > s->W ? s->W : w0 + s->kernel_w;
+      const pool_window win = window_at(s, p, q);
       float best = -FLT_MAX;
       int32_t best_at = -1;
-      for (int h = h_lo; h < h_hi; h++)
-        for (int w = w_lo; w < w_hi; w++) {
+      for (int h = win.h_lo; h < win.h_hi; h++)
+        for (int w = win.w_lo; w < win.w_hi; w++) {
           float v = x[h * s->W + w];
           if (v > best || best_at < 0) best = v, best_at = h * s->W + w;
         }
@@ -114,20 +127,14 @@ static void avg_planes(void *ctx, int64_t begin, int64_t end, int tid) {
   for (int64_t plane = begin; plane < end; plane++) {
     const float *x = j->in + plane * in_plane;
     float *y = j->out + plane * out_plane;
-    for (int p = 0; p < s->P; p++) {
-      int h0 = p * s->stride_h - s->pad_h;
-      int h_end = h0 + s->kernel_h > s->H + s->pad_h ? s->H + s->pad_h : h0 + s->kernel_h;
-      int h_lo = h0 < 0 ? 0 : h0, h_hi = h0 + s->kernel_h > s->H ? s->H : h0 + s->kernel_h;
+    for (int p = 0; p < s->P; p++)
       for (int q = 0; q < s->Q; q++) {
-        int w0 = q * s->stride_w - s->pad_w;
-        int w_end = w0 + s->kernel_w > s->W + s->pad_w ? s->W + s->pad_w : w0 + s->kernel_w;
-        int w_lo = w0 < 0 ? 0 : w0, w_hi = w0 + s->kernel_w > s->W ? s->W : w0 + s->kernel_w;
+        const pool_window win = window_at(s, p, q);
         float acc = 0.0f;
-        for (int h = h_lo; h < h_hi; h++)
-          for (int w = w_lo; w < w_hi; w++) acc += x[h * s->W + w];
-        y[p * s->Q + q] = acc / (float)((h_end - h0) * (w_end - w0));
+        for (int h = win.h_lo; h < win.h_hi; h++)
+          for (int w = win.w_lo; w < win.w_hi; w++) acc += x[h * s->W + w];
+        y[p * s->Q + q] = acc / (float)win.area;
       }
-    }
   }
 }
 
@@ -145,19 +152,13 @@ static void avg_planes_backward(void *ctx, int64_t begin, int64_t end, int tid) 
     float *dx = j->din + plane * in_plane;
     const float *dy = j->dout + plane * out_plane;
     memset(dx, 0, sizeof(float) * in_plane);
-    for (int p = 0; p < s->P; p++) {
-      int h0 = p * s->stride_h - s->pad_h;
-      int h_end = h0 + s->kernel_h > s->H + s->pad_h ? s->H + s->pad_h : h0 + s->kernel_h;
-      int h_lo = h0 < 0 ? 0 : h0, h_hi = h0 + s->kernel_h > s->H ? s->H : h0 + s->kernel_h;
+    for (int p = 0; p < s->P; p++)
       for (int q = 0; q < s->Q; q++) {
-        int w0 = q * s->stride_w - s->pad_w;
-        int w_end = w0 + s->kernel_w > s->W + s->pad_w ? s->W + s->pad_w : w0 + s->kernel_w;
-        int w_lo = w0 < 0 ? 0 : w0, w_hi = w0 + s->kernel_w > s->W ? s->W : w0 + s->kernel_w;
-        const float share = dy[p * s->Q + q] / (float)((h_end - h0) * (w_end - w0));
-        for (int h = h_lo; h < h_hi; h++)
-          for (int w = w_lo; w < w_hi; w++) dx[h * s->W + w] += share;
+        const pool_window win = window_at(s, p, q);
+        const float share = dy[p * s->Q + q] / (float)win.area;
+        for (int h = win.h_lo; h < win.h_hi; h++)
+          for (int w = win.w_lo; w < win.w_hi; w++) dx[h * s->W + w] += share;
       }
-    }
   }
 }
 

@@ -14,9 +14,9 @@ func lenet5() throws -> Sequential {
   fc2.name = "fc2"
   fc2.hasExplicitName = true
   return try Sequential([
-    try Conv2d(filters: 6, kernel: 5, padding: 2), ReLU(), try MaxPool2d(kernel: 2),
-    try Conv2d(filters: 16, kernel: 5), ReLU(), try MaxPool2d(kernel: 2),
-    Flatten(), try Linear(units: 120), ReLU(), fc2, ReLU(), try Linear(units: 10),
+    try Conv2d(filters: 6, kernel: 5, padding: 2), Activation(.relu), try MaxPool2d(kernel: 2),
+    try Conv2d(filters: 16, kernel: 5), Activation(.relu), try MaxPool2d(kernel: 2),
+    Flatten(), try Linear(units: 120), Activation(.relu), fc2, Activation(.relu), try Linear(units: 10),
   ])
 }
 

@@ -1,9 +1,9 @@
 import CKernel
 
-/// Max pooling over (N,C,H,W) with zero padding that never wins.
-public func maxPool2d(_ x: Tensor, window: Window2D) throws -> Tensor {
+/// The kernel's description of a pooling window over x, or an error naming the op.
+private func poolShape(_ x: Tensor, _ window: Window2D, _ op: String) throws -> atl_pool_shape {
   guard x.rank == 4 else {
-    throw TensorError("maxpool expects input (N, C, H, W) but got \(describe(shape: x.shape))")
+    throw TensorError("\(op) expects input (N, C, H, W) but got \(describe(shape: x.shape))")
   }
   var s = atl_pool_shape(
     N: Int32(x.shape[0]), C: Int32(x.shape[1]), H: Int32(x.shape[2]), W: Int32(x.shape[3]),
@@ -12,9 +12,14 @@ public func maxPool2d(_ x: Tensor, window: Window2D) throws -> Tensor {
     pad_h: Int32(window.padding.0), pad_w: Int32(window.padding.1), P: 0, Q: 0)
   guard window.stride.0 > 0, window.stride.1 > 0, atl_pool_output(&s) == 0 else {
     throw TensorError(
-      "maxpool: a \(window.kernel.0)x\(window.kernel.1) window does not fit input \(describe(shape: x.shape))"
-    )
+      "\(op): a \(window.kernel.0)x\(window.kernel.1) window does not fit input \(describe(shape: x.shape))")
   }
+  return s
+}
+
+/// Max pooling over (N,C,H,W) with zero padding that never wins.
+public func maxPool2d(_ x: Tensor, window: Window2D) throws -> Tensor {
+  var s = try poolShape(x, window, "maxpool")
   let y = Tensor(uninitialized: [x.shape[0], x.shape[1], Int(s.P), Int(s.Q)])
   var argmax = [Int32](repeating: 0, count: y.count)
   argmax.withUnsafeMutableBufferPointer { atl_maxpool_forward(&s, x.data, y.data, $0.baseAddress) }
@@ -30,18 +35,7 @@ public func maxPool2d(_ x: Tensor, window: Window2D) throws -> Tensor {
 
 /// Average pooling over (N,C,H,W); padding counts towards the divisor, as PyTorch's default.
 public func avgPool2d(_ x: Tensor, window: Window2D) throws -> Tensor {
-  guard x.rank == 4 else {
-    throw TensorError("avgpool expects input (N, C, H, W) but got \(describe(shape: x.shape))")
-  }
-  var s = atl_pool_shape(
-    N: Int32(x.shape[0]), C: Int32(x.shape[1]), H: Int32(x.shape[2]), W: Int32(x.shape[3]),
-    kernel_h: Int32(window.kernel.0), kernel_w: Int32(window.kernel.1),
-    stride_h: Int32(window.stride.0), stride_w: Int32(window.stride.1),
-    pad_h: Int32(window.padding.0), pad_w: Int32(window.padding.1), P: 0, Q: 0)
-  guard window.stride.0 > 0, window.stride.1 > 0, atl_pool_output(&s) == 0 else {
-    throw TensorError(
-      "avgpool: a \(window.kernel.0)x\(window.kernel.1) window does not fit input \(describe(shape: x.shape))")
-  }
+  var s = try poolShape(x, window, "avgpool")
   let y = Tensor(uninitialized: [x.shape[0], x.shape[1], Int(s.P), Int(s.Q)])
   atl_avgpool_forward(&s, x.data, y.data)
   let shape = s
