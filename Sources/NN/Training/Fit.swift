@@ -193,7 +193,8 @@ public func fit(
 
     var improved = false
     if let (value, lowerIsBetter) = metric(record, monitor) {
-      if best == nil || (lowerIsBetter ? value < best!.value : value > best!.value) {
+      let better = best.map { lowerIsBetter ? value < $0.value : value > $0.value } ?? true
+      if better {
         improved = true
         let keep = options.earlyStopping?.restoreBest == true
         best = (value, epoch, keep ? model.namedState.map { $0.tensor.copy() } : [])
