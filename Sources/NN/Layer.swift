@@ -66,6 +66,31 @@ public struct LayerError: Error, CustomStringConvertible {
   public var description: String { "\(layer): \(message)" }
 }
 
+/// How a conv or dense layer's weights start: PyTorch's default, or Keras' glorot_uniform
+/// (weights ~ U(±√(6 / (fan_in + fan_out))), biases zero).
+public enum Initializer: String {
+  case pytorch, glorot
+}
+
+/// Weights and bias of a conv or dense layer under `initializer`.
+func initialParameters(
+  _ initializer: Initializer, weightShape: [Int], biasCount: Int?, fanIn: Int, fanOut: Int, rng: RandomSource
+) throws -> (weight: Tensor, bias: Tensor?) {
+  switch initializer {
+  case .pytorch:
+    let weight = try pytorchDefaultInit(weightShape, fanIn: fanIn, rng: rng)
+    return (weight, try biasCount.map { try pytorchDefaultInit([$0], fanIn: fanIn, rng: rng) })
+  case .glorot:
+    let limit = (6 / Float(max(fanIn + fanOut, 1))).squareRoot()
+    let weight = try pytorchDefaultInit(weightShape, fanIn: 1, rng: rng)
+    let scaled = weight.scaled(by: limit)
+    scaled.requiresGrad = true
+    let bias = biasCount.map { Tensor(zeros: [$0]) }
+    bias?.requiresGrad = true
+    return (scaled, bias)
+  }
+}
+
 /// The most values one parameter tensor may hold (400 MB of float32).
 public let maxParameterCount = 100_000_000
 

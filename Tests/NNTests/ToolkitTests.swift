@@ -179,3 +179,20 @@ import Testing
     #expect(flipped.images.toArray().reduce(0, +) == data.images.toArray().reduce(0, +))
   }
 }
+
+@Suite struct InitializerTests {
+  @Test func glorotUniformFollowsKeras() throws {
+    let dense = try Linear(units: 30)
+    dense.initializer = .glorot
+    _ = try dense.build(inputShape: [50], rng: RandomSource(seed: 1))
+    let w = try #require(dense.weight).toArray()
+    let limit = (6.0 / 80.0).squareRoot()
+    #expect(w.allSatisfy { Double(abs($0)) <= limit } && Double(w.map(abs).max() ?? 0) > 0.95 * limit)
+    #expect(try #require(dense.bias).toArray().allSatisfy { $0 == 0 })
+    let conv = try Conv2d(filters: 4, kernel: 3)
+    conv.initializer = .glorot
+    _ = try conv.build(inputShape: [2, 8, 8], rng: RandomSource(seed: 2))
+    let bound = (6.0 / Double(2 * 9 + 4 * 9)).squareRoot()
+    #expect(try #require(conv.weight).toArray().allSatisfy { Double(abs($0)) <= bound })
+  }
+}

@@ -15,6 +15,14 @@ private func alphaActivation(_ function: Activation.Function, _ alpha: Double, _
   }
 }
 
+/// The `init:` argument of conv and dense.
+private func initializer(_ args: Arguments) throws -> Initializer {
+  guard let value = Initializer(rawValue: try args.string("init")) else {
+    throw AtelierError("\(args.builtin): init must be \"pytorch\" or \"glorot\"")
+  }
+  return value
+}
+
 /// Layers of a `{ … }` block or a list argument.
 func layerItems(_ args: Arguments, _ builtin: String) throws -> [Layer] {
   let items = try args.block ?? (args.has("layers") ? args.list("layers") : [])
@@ -55,6 +63,7 @@ let layerBuiltins: [Builtin] = [
       Parameter("bias", default: .bool(true)),
       Parameter("l1", default: .number(0), "L1 weight penalty added to the loss"),
       Parameter("l2", default: .number(0), "L2 weight penalty added to the loss (Keras' kernel_regularizer)"),
+      Parameter("init", default: .string("pytorch"), "\"pytorch\" (default) or \"glorot\" (Keras)"),
     ],
     summary: "2-D convolution: conv 6, 5, pad: 2."
   ) { args, _ in
@@ -70,6 +79,7 @@ let layerBuiltins: [Builtin] = [
       bias: try args.bool("bias"), same: same)
     conv.l1 = Float(try args.number("l1"))
     conv.l2 = Float(try args.number("l2"))
+    conv.initializer = try initializer(args)
     return .layer(conv)
   },
   Builtin(
@@ -120,12 +130,14 @@ let layerBuiltins: [Builtin] = [
       Parameter("units", type: "number", "number of outputs"), Parameter("bias", default: .bool(true)),
       Parameter("l1", default: .number(0)),
       Parameter("l2", default: .number(0), "L2 weight penalty (Keras' kernel_regularizer)"),
+      Parameter("init", default: .string("pytorch"), "\"pytorch\" (default) or \"glorot\" (Keras)"),
     ],
     summary: "Fully connected layer over flat features: dense 120."
   ) { args, _ in
     let dense = try Linear(units: try args.int("units"), bias: try args.bool("bias"))
     dense.l1 = Float(try args.number("l1"))
     dense.l2 = Float(try args.number("l2"))
+    dense.initializer = try initializer(args)
     return .layer(dense)
   },
   Builtin(

@@ -12,6 +12,7 @@ public final class Conv2d: Layer, Regularized {
   public private(set) var bias: Tensor?
   public var l1: Float = 0
   public var l2: Float = 0
+  public var initializer = Initializer.pytorch
   /// Keras' "same": outputs as large as the input (stride 1); an even kernel pads one
   /// more row and column at the bottom and right.
   public let samePadding: Bool
@@ -75,8 +76,9 @@ public final class Conv2d: Layer, Regularized {
   private func createParameters(channels: Int, rng: RandomSource) throws {
     let fanIn = channels * window.kernel.0 * window.kernel.1
     if weight?.shape != [filters, channels, window.kernel.0, window.kernel.1] {
-      weight = try pytorchDefaultInit([filters, channels, window.kernel.0, window.kernel.1], fanIn: fanIn, rng: rng)
-      bias = useBias ? try pytorchDefaultInit([filters], fanIn: fanIn, rng: rng) : nil
+      (weight, bias) = try initialParameters(
+        initializer, weightShape: [filters, channels, window.kernel.0, window.kernel.1], biasCount: useBias ? filters : nil,
+        fanIn: fanIn, fanOut: filters * window.kernel.0 * window.kernel.1, rng: rng)
     }
   }
 

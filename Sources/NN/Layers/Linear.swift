@@ -11,6 +11,7 @@ public final class Linear: Layer, Regularized {
   public private(set) var bias: Tensor?
   public var l1: Float = 0
   public var l2: Float = 0
+  public var initializer = Initializer.pytorch
 
   public init(units: Int, bias: Bool = true) throws {
     guard units > 0 else { throw LayerError(layer: "dense", "needs a positive number of units (got \(units))") }
@@ -31,8 +32,8 @@ public final class Linear: Layer, Regularized {
     }
     let inputs = inputShape[0]
     if weight?.shape != [units, inputs] {
-      weight = try pytorchDefaultInit([units, inputs], fanIn: inputs, rng: rng)
-      bias = useBias ? try pytorchDefaultInit([units], fanIn: inputs, rng: rng) : nil
+      (weight, bias) = try initialParameters(
+        initializer, weightShape: [units, inputs], biasCount: useBias ? units : nil, fanIn: inputs, fanOut: units, rng: rng)
     }
     return [units]
   }

@@ -18,12 +18,13 @@ public enum LayerCodec {
       spec["same"] = l.samePadding
       spec["l1"] = l.l1
       spec["l2"] = l.l2
+      spec["init"] = l.initializer.rawValue
     case let l as ConvTranspose2d:
       spec.merge([
         "filters": l.filters, "kernel": l.kernel, "stride": l.stride, "pad": l.padding, "output_pad": l.outputPadding,
       ]) { $1 }
     case let l as Linear:
-      spec.merge(["units": l.units, "bias": l.useBias, "l1": l.l1, "l2": l.l2]) { $1 }
+      spec.merge(["units": l.units, "bias": l.useBias, "l1": l.l1, "l2": l.l2, "init": l.initializer.rawValue]) { $1 }
     case let l as MaxPool2d:
       spec.merge(["kernel": l.window.kernel.0, "stride": l.window.stride.0, "pad": l.window.padding.0]) { $1 }
     case let l as AvgPool2d:
@@ -76,6 +77,7 @@ public enum LayerCodec {
         bias: spec["bias"] as? Bool ?? true, same: spec["same"] as? Bool ?? false)
       conv.l1 = float("l1", 0)
       conv.l2 = float("l2", 0)
+      conv.initializer = Initializer(rawValue: spec["init"] as? String ?? "pytorch") ?? .pytorch
       layer = conv
     case "deconv":
       layer = try ConvTranspose2d(
@@ -86,6 +88,7 @@ public enum LayerCodec {
       let dense = try Linear(units: try int("units"), bias: spec["bias"] as? Bool ?? true)
       dense.l1 = float("l1", 0)
       dense.l2 = float("l2", 0)
+      dense.initializer = Initializer(rawValue: spec["init"] as? String ?? "pytorch") ?? .pytorch
       layer = dense
     case "maxpool":
       layer = try MaxPool2d(kernel: try int("kernel"), stride: try int("stride"), padding: try int("pad", 0))
