@@ -27,7 +27,7 @@ import Testing
     #expect(Completion.candidates(for: "dat", interpreter: interpreter).contains("data"))
     #expect(
       Help.text(for: "conv", interpreter: interpreter).contains(
-        "conv(filters, kernel, stride: 1, pad: 0, bias: true, l1: 0, l2: 0)"))
+        "conv(filters, kernel, stride: 1, pad: 0, bias: true, l1: 0, l2: 0, init: \"pytorch\")"))
     #expect(Help.text(for: "evalute", interpreter: interpreter).contains("did you mean 'evaluate'"))
   }
 }
