@@ -81,13 +81,10 @@ func initialParameters(
     let weight = try pytorchDefaultInit(weightShape, fanIn: fanIn, rng: rng)
     return (weight, try biasCount.map { try pytorchDefaultInit([$0], fanIn: fanIn, rng: rng) })
   case .glorot:
-    let limit = (6 / Float(max(fanIn + fanOut, 1))).squareRoot()
-    let weight = try pytorchDefaultInit(weightShape, fanIn: 1, rng: rng)
-    let scaled = weight.scaled(by: limit)
-    scaled.requiresGrad = true
+    let weight = try uniformParameter(weightShape, bound: (6 / Float(max(fanIn + fanOut, 1))).squareRoot(), rng: rng)
     let bias = biasCount.map { Tensor(zeros: [$0]) }
     bias?.requiresGrad = true
-    return (scaled, bias)
+    return (weight, bias)
   }
 }
 
@@ -97,12 +94,17 @@ public let maxParameterCount = 100_000_000
 /// PyTorch's default initialisation for conv and linear layers
 /// (kaiming_uniform with a = √5): weights and biases ~ U(-1/√fan_in, 1/√fan_in).
 func pytorchDefaultInit(_ shape: [Int], fanIn: Int, rng: RandomSource) throws -> Tensor {
+  try uniformParameter(shape, bound: fanIn > 0 ? 1 / Float(fanIn).squareRoot() : 0, rng: rng)
+}
+
+/// A trainable leaf ~ U(-bound, bound). It is drawn directly, never computed by an op,
+/// so that no tape can record it and make it a non-leaf that never receives gradients.
+func uniformParameter(_ shape: [Int], bound: Float, rng: RandomSource) throws -> Tensor {
   let count = shape.reduce(1.0) { $0 * Double($1) }
   guard count <= Double(maxParameterCount) else {
     throw LayerError(
       layer: "init", "a parameter of shape \(describe(shape: shape)) is too large (over \(maxParameterCount) values)")
   }
-  let bound = fanIn > 0 ? 1 / Float(fanIn).squareRoot() : 0
   let t = Tensor.uniform(shape, low: -bound, high: bound, rng: rng)
   t.requiresGrad = true
   return t

@@ -153,3 +153,26 @@ import Testing
     #expect(wide.hint == "reduce it first: pca(x, 2) or tsne(x)")
   }
 }
+
+@Suite struct InitializationInTheLanguageTests {
+  /// Models are built inside a top-level statement, while the session's tape records:
+  /// their parameters must still be leaves that receive gradients.
+  @Test func glorotModelsMadeAtThePromptTrain() throws {
+    let interpreter = try sessionInterpreter { _ in }
+    let result = run(
+      """
+      data = fashion_mnist("\(fixtures)")
+      net = model(input: [1, 28, 28]) { conv 4, 3, init: "glorot"; relu; flatten; dense 10, init: "glorot" }
+      before = evaluate(net, data.test).acc
+      h = fit(net, data.train, epochs: 2, batch: 50)
+      after = evaluate(net, data.test).acc
+      """, in: interpreter)
+    #expect(result.error == nil, "\(result.error?.description ?? "")")
+    guard case .layer(let layer) = interpreter.variable("net"), case .number(let after) = interpreter.variable("after") else {
+      Issue.record("no model")
+      return
+    }
+    #expect(layer.parameters.allSatisfy { $0.tensor.isLeaf && $0.tensor.requiresGrad })
+    #expect(after > 0.6)
+  }
+}
