@@ -168,7 +168,8 @@ import Testing
       after = evaluate(net, data.test).acc
       """, in: interpreter)
     #expect(result.error == nil, "\(result.error?.description ?? "")")
-    guard case .layer(let layer) = interpreter.variable("net"), case .number(let after) = interpreter.variable("after") else {
+    guard case .layer(let layer) = interpreter.variable("net"), case .number(let after) = interpreter.variable("after")
+    else {
       Issue.record("no model")
       return
     }

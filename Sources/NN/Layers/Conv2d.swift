@@ -77,7 +77,8 @@ public final class Conv2d: Layer, Regularized {
     let fanIn = channels * window.kernel.0 * window.kernel.1
     if weight?.shape != [filters, channels, window.kernel.0, window.kernel.1] {
       (weight, bias) = try initialParameters(
-        initializer, weightShape: [filters, channels, window.kernel.0, window.kernel.1], biasCount: useBias ? filters : nil,
+        initializer, weightShape: [filters, channels, window.kernel.0, window.kernel.1],
+        biasCount: useBias ? filters : nil,
         fanIn: fanIn, fanOut: filters * window.kernel.0 * window.kernel.1, rng: rng)
     }
   }

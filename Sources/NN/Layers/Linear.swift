@@ -33,7 +33,8 @@ public final class Linear: Layer, Regularized {
     let inputs = inputShape[0]
     if weight?.shape != [units, inputs] {
       (weight, bias) = try initialParameters(
-        initializer, weightShape: [units, inputs], biasCount: useBias ? units : nil, fanIn: inputs, fanOut: units, rng: rng)
+        initializer, weightShape: [units, inputs], biasCount: useBias ? units : nil, fanIn: inputs, fanOut: units,
+        rng: rng)
     }
     return [units]
   }
