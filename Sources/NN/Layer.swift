@@ -32,10 +32,12 @@ extension Layer {
   public var parameterCount: Int { parameters.reduce(0) { $0 + $1.tensor.count } }
 }
 
-/// A layer with a weight penalty added to the loss, as Keras' kernel_regularizer.
+/// A layer with a weight matrix: its initialisation, and a weight penalty added to the
+/// loss, as Keras' kernel_regularizer.
 public protocol Regularized: AnyObject {
   var l1: Float { get set }
   var l2: Float { get set }
+  var initializer: Initializer { get set }
   var weight: Tensor? { get }
 }
 

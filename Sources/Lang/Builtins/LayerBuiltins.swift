@@ -15,12 +15,14 @@ private func alphaActivation(_ function: Activation.Function, _ alpha: Double, _
   }
 }
 
-/// The `init:` argument of conv and dense.
-private func initializer(_ args: Arguments) throws -> Initializer {
-  guard let value = Initializer(rawValue: try args.string("init")) else {
+/// The `l1:`, `l2:` and `init:` arguments that conv and dense share.
+private func configureWeights(_ layer: Regularized, _ args: Arguments) throws {
+  guard let initializer = Initializer(rawValue: try args.string("init")) else {
     throw AtelierError("\(args.builtin): init must be \"pytorch\" or \"glorot\"")
   }
-  return value
+  layer.l1 = Float(try args.number("l1"))
+  layer.l2 = Float(try args.number("l2"))
+  layer.initializer = initializer
 }
 
 /// Layers of a `{ … }` block or a list argument.
@@ -77,9 +79,7 @@ let layerBuiltins: [Builtin] = [
       filters: try args.int("filters"), kernel: try args.int("kernel"), stride: try args.int("stride"),
       padding: padding,
       bias: try args.bool("bias"), same: same)
-    conv.l1 = Float(try args.number("l1"))
-    conv.l2 = Float(try args.number("l2"))
-    conv.initializer = try initializer(args)
+    try configureWeights(conv, args)
     return .layer(conv)
   },
   Builtin(
@@ -135,9 +135,7 @@ let layerBuiltins: [Builtin] = [
     summary: "Fully connected layer over flat features: dense 120."
   ) { args, _ in
     let dense = try Linear(units: try args.int("units"), bias: try args.bool("bias"))
-    dense.l1 = Float(try args.number("l1"))
-    dense.l2 = Float(try args.number("l2"))
-    dense.initializer = try initializer(args)
+    try configureWeights(dense, args)
     return .layer(dense)
   },
   Builtin(
