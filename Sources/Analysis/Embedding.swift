@@ -37,23 +37,8 @@ public func features(_ model: Sequential, _ data: Dataset, at layer: String, n: 
     throw TrainingError(message: "\(model.name) has not been trained or built yet", hint: "call fit first")
   }
   let count = min(n ?? data.count, data.count)
-  var rows: [Tensor] = []
-  try Tape.withoutRecording {
-    var start = 0
-    while start < count {
-      let end = min(start + batchSize, count)
-      let batch = try data.images.rows(start, end)
-      let h = try model.activations(batch, at: layer)
-      rows.append(try h.reshaped([end - start, -1]))
-      start = end
-    }
-  }
-  let width = rows.first?.shape[1] ?? 0
-  let points = Tensor(uninitialized: [count, width])
-  var offset = 0
-  for part in rows {
-    (points.data + offset).update(from: part.data, count: part.count)
-    offset += part.count
+  let points = try data.images.mapRows(count: count, batchSize: batchSize) { batch in
+    try model.activations(batch, at: layer).reshaped([batch.shape[0], -1])
   }
   return try Embedding(points: points, labels: Array(data.labels.prefix(count)), classes: data.classes, source: layer)
 }

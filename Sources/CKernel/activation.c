@@ -94,18 +94,20 @@ void atl_activation_backward(int kind, float alpha, const float *x, const float 
   atl_parallel_for(n, GRAIN, backward_range, &job);
 }
 
+double atl_softmax_row(const float *z, float *p, int64_t cols, float *top_out) {
+  float top = z[0];
+  for (int64_t c = 1; c < cols; c++)
+    if (z[c] > top) top = z[c];
+  double total = 0.0;
+  for (int64_t c = 0; c < cols; c++) total += (p[c] = expf(z[c] - top));
+  const float inv = (float)(1.0 / total);
+  for (int64_t c = 0; c < cols; c++) p[c] *= inv;
+  if (top_out) *top_out = top;
+  return log(total);
+}
+
 void atl_softmax_rows(const float *x, float *y, int64_t rows, int64_t cols) {
-  for (int64_t r = 0; r < rows; r++) {
-    const float *z = x + r * cols;
-    float *p = y + r * cols;
-    float top = z[0];
-    for (int64_t c = 1; c < cols; c++)
-      if (z[c] > top) top = z[c];
-    double total = 0.0;
-    for (int64_t c = 0; c < cols; c++) total += (p[c] = expf(z[c] - top));
-    const float inv = (float)(1.0 / total);
-    for (int64_t c = 0; c < cols; c++) p[c] *= inv;
-  }
+  for (int64_t r = 0; r < rows; r++) atl_softmax_row(x + r * cols, y + r * cols, cols, NULL);
 }
 
 // dx = y * (dy - sum(dy * y)) per row

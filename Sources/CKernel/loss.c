@@ -8,20 +8,10 @@ double atl_softmax_xent_forward(const float *logits, const int32_t *labels, floa
   double total = 0.0;
   for (int64_t r = 0; r < B; r++) {
     const float *z = logits + r * C;
-    float *p = probs + r * C;
-    float top = z[0];
-    for (int64_t c = 1; c < C; c++)
-      if (z[c] > top) top = z[c];
-    double denom = 0.0;
-    for (int64_t c = 0; c < C; c++) {
-      p[c] = expf(z[c] - top);
-      denom += p[c];
-    }
-    float inv = (float)(1.0 / denom);
-    for (int64_t c = 0; c < C; c++) p[c] *= inv;
+    float top;
+    const double log_denom = atl_softmax_row(z, probs + r * C, C, &top);
     int32_t y = labels[r];
     if (y < 0 || y >= C) return NAN;
-    const double log_denom = log(denom);
     double row = -((double)(z[y] - top) - log_denom);
     if (smoothing > 0.0f) {
       // (1-e) * nll + e * mean over classes of -log p

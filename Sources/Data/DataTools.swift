@@ -72,14 +72,9 @@ extension Dataset {
     guard parts.allSatisfy({ $0.sampleShape == first.sampleShape }) else {
       throw TensorError("concat: datasets hold images of different shapes")
     }
-    let total = parts.reduce(0) { $0 + $1.count }
-    let images = Tensor(uninitialized: [total] + first.sampleShape)
-    var offset = 0
-    for part in parts {
-      (images.data + offset).update(from: part.images.data, count: part.images.count)
-      offset += part.images.count
-    }
-    return try Dataset(images: images, labels: parts.flatMap(\.labels), classes: first.classes, name: first.name)
+    return try Dataset(
+      images: try Tensor.concatenate(parts.map(\.images)), labels: parts.flatMap(\.labels), classes: first.classes,
+      name: first.name)
   }
 
   /// Per-channel mean and standard deviation over all images.

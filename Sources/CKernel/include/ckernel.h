@@ -153,6 +153,9 @@ void atl_activation_forward(int kind, float alpha, const float *x, float *y, int
 // dx = dy * f'(x), computed from x and y = f(x)
 void atl_activation_backward(int kind, float alpha, const float *x, const float *y, const float *dy,
                              float *dx, int64_t n);
+// One row: p = softmax(z), max-shifted; returns log(sum(exp(z - top))) with top = max(z)
+// stored in *top_out (nullable), the pieces a stable log-probability needs
+double atl_softmax_row(const float *z, float *p, int64_t cols, float *top_out);
 // x (rows, cols) -> y (rows, cols), each row a softmax
 void atl_softmax_rows(const float *x, float *y, int64_t rows, int64_t cols);
 void atl_softmax_rows_backward(const float *y, const float *dy, float *dx, int64_t rows,

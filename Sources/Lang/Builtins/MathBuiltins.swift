@@ -81,18 +81,7 @@ let mathBuiltins: [Builtin] = [
     summary: "Tensors joined along the first dimension: cat([originals, reconstructions])."
   ) { args, _ in
     let parts = try args.list("tensors").map { try requireTensor($0, "cat", "tensors") }
-    guard let first = parts.first, first.rank >= 1,
-      parts.allSatisfy({ Array($0.shape.dropFirst()) == Array(first.shape.dropFirst()) })
-    else {
-      throw AtelierError("cat: needs tensors whose shapes agree after the first dimension")
-    }
-    let out = Tensor(uninitialized: [parts.reduce(0) { $0 + $1.shape[0] }] + first.shape.dropFirst())
-    var offset = 0
-    for part in parts {
-      (out.data + offset).update(from: part.data, count: part.count)
-      offset += part.count
-    }
-    return .tensor(out)
+    return .tensor(try Tensor.concatenate(parts))
   },
   Builtin("zeros", family: "math", parameters: [Parameter("shape")], summary: "A tensor of zeros: zeros([2, 3]).") {
     args, _ in

@@ -255,21 +255,8 @@ public func predict(_ model: Layer, on images: Tensor, batchSize: Int = 1000) th
   probabilities: Tensor, labels: [Int32]
 ) {
   guard images.rank >= 2 else { throw TrainingError(message: "predict needs a batch of inputs", hint: nil) }
-  var parts: [Tensor] = []
-  try Tape.withoutRecording {
-    var start = 0
-    while start < images.shape[0] {
-      let end = min(start + batchSize, images.shape[0])
-      parts.append(softmax(try model.forward(try images.rows(start, end), training: false)))
-      start = end
-    }
-  }
-  let classes = parts.first?.shape.last ?? 0
-  let probabilities = Tensor(uninitialized: [images.shape[0], classes])
-  var offset = 0
-  for part in parts {
-    (probabilities.data + offset).update(from: part.data, count: part.count)
-    offset += part.count
+  let probabilities = try images.mapRows(count: images.shape[0], batchSize: batchSize) {
+    softmax(try model.forward($0, training: false))
   }
   return (probabilities, probabilities.argmaxRows())
 }

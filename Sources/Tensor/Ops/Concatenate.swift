@@ -1,0 +1,32 @@
+extension Tensor {
+  /// Tensors joined along the first dimension; their other dimensions must agree.
+  public static func concatenate(_ parts: [Tensor]) throws -> Tensor {
+    guard let first = parts.first, first.rank >= 1,
+      parts.allSatisfy({ $0.shape.dropFirst() == first.shape.dropFirst() })
+    else {
+      throw TensorError("cat: needs tensors whose shapes agree after the first dimension")
+    }
+    let out = Tensor(uninitialized: [parts.reduce(0) { $0 + $1.shape[0] }] + first.shape.dropFirst())
+    var offset = 0
+    for part in parts {
+      (out.data + offset).update(from: part.data, count: part.count)
+      offset += part.count
+    }
+    return out
+  }
+
+  /// `body` applied to the first `count` rows, `batchSize` at a time and without a tape,
+  /// the results joined: how a model is run over a whole dataset.
+  public func mapRows(count: Int, batchSize: Int, _ body: (Tensor) throws -> Tensor) throws -> Tensor {
+    var parts: [Tensor] = []
+    try Tape.withoutRecording {
+      var start = 0
+      while start < count {
+        let end = Swift.min(start + batchSize, count)
+        parts.append(try body(try rows(start, end)))
+        start = end
+      }
+    }
+    return parts.isEmpty ? Tensor(zeros: [0, 0]) : try Tensor.concatenate(parts)
+  }
+}
