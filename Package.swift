@@ -39,7 +39,7 @@ let package = Package(
     .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
     .testTarget(name: "DataTests", dependencies: ["Data", "Tensor"]),
     .testTarget(name: "NNTests", dependencies: ["NN", "Data"]),
-    .testTarget(name: "LangTests", dependencies: ["Lang"], exclude: ["golden"]),
+    .testTarget(name: "LangTests", dependencies: ["Lang", "NN", "Tensor"], exclude: ["golden"]),
     .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Data", "NN"]),
     .testTarget(name: "PlotTests", dependencies: ["Plot"]),
   ],

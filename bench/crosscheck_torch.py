@@ -44,36 +44,22 @@ class LeNet(nn.Module):
         return self.dense3(torch.relu(self.fc2(torch.relu(self.dense1(x)))))
 
 
-class Body(nn.Module):
+class Block(nn.Module):
+    """A residual block with torchvision's BasicBlock names, without the ReLU after the sum."""
+
     def __init__(self, cin, cout, stride):
         super().__init__()
         self.conv1 = nn.Conv2d(cin, cout, 3, stride=stride, padding=1)
         self.bn1 = nn.BatchNorm2d(cout)
         self.conv2 = nn.Conv2d(cout, cout, 3, padding=1)
         self.bn2 = nn.BatchNorm2d(cout)
+        self.downsample = None
+        if cin != cout or stride != 1:
+            self.downsample = nn.Sequential(nn.Conv2d(cin, cout, 1, stride=stride, bias=False), nn.BatchNorm2d(cout))
 
     def forward(self, x):
-        return self.bn2(self.conv2(torch.relu(self.bn1(self.conv1(x)))))
-
-
-class Shortcut(nn.Module):
-    def __init__(self, cin, cout, stride):
-        super().__init__()
-        self.conv1 = nn.Conv2d(cin, cout, 1, stride=stride, bias=False)
-        self.bn1 = nn.BatchNorm2d(cout)
-
-    def forward(self, x):
-        return self.bn1(self.conv1(x))
-
-
-class Block(nn.Module):
-    def __init__(self, cin, cout, stride):
-        super().__init__()
-        self.body = Body(cin, cout, stride)
-        self.shortcut = Shortcut(cin, cout, stride) if (cin != cout or stride != 1) else None
-
-    def forward(self, x):
-        return self.body(x) + (self.shortcut(x) if self.shortcut is not None else x)
+        body = self.bn2(self.conv2(torch.relu(self.bn1(self.conv1(x)))))
+        return body + (self.downsample(x) if self.downsample is not None else x)
 
 
 class Small(nn.Module):

@@ -50,7 +50,7 @@ public enum LanguageDocs {
     power      = postfix [ "**" unary ]
     postfix    = primary { "(" args ")" | "." NAME | "[" expr "]" | "[" [expr] ":" [expr] "]"
                          | "{" items "}" }              # model { conv 6, 5; relu }
-    items      = { expr [ "as" NAME ] ( NEWLINE | ";" ) }
+    items      = { expr [ "as" ( NAME | INTEGER ) ] ( NEWLINE | ";" ) }
     primary    = NUMBER | STRING | "true" | "false" | "none" | NAME | "(" expr ")"
                | "[" [ expr { "," expr } ] "]" | "{" [ NAME ":" expr { "," NAME ":" expr } ] "}"
                | "(" params ")" "=>" ( expr | block )

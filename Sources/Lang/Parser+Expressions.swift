@@ -157,8 +157,7 @@ extension Parser {
       var alias: String?
       if isKeyword("as") {
         position += 1
-        guard case .identifier(let name) = current.kind else { throw error("expected a layer name after 'as'") }
-        alias = name
+        alias = try layerAlias()
         position += 1
       }
       items.append(BlockItem(expr: value, alias: alias, location: location))
@@ -166,6 +165,16 @@ extension Parser {
     }
     try expect("}")
     return Expr(kind: .block(callee, args, items), location: expr.location)
+  }
+
+  /// A layer's name after `as`: a word, or a whole number as PyTorch names the members of
+  /// an nn.Sequential (`basic_block(64) as 0` is torchvision's `layer1.0`).
+  private func layerAlias() throws -> String {
+    switch current.kind {
+    case .identifier(let name): return name
+    case .number(let value) where value >= 0 && value < 1e6 && value == value.rounded(): return String(Int(value))
+    default: throw error("expected a layer name after 'as'")
+    }
   }
 
   mutating func parseArguments(closing: String) throws -> [Argument] {

@@ -190,12 +190,55 @@ let layerBuiltins: [Builtin] = [
     return .layer(try Resize(height: size[0], width: size.count == 2 ? size[1] : size[0]))
   },
   Builtin(
-    "residual", family: "layers", parameters: [Parameter("layers", default: .none, type: "list")], acceptsBlock: true,
-    summary: "A residual block: residual { conv 64, 3, pad: 1; batchnorm; relu; conv 64, 3, pad: 1; batchnorm }.",
+    "named", family: "layers", parameters: [Parameter("layer", type: "layer"), Parameter("name", type: "string")],
+    summary: "The layer, named as `as` names it in a block: named(dense(10), \"fc\").",
     help:
-      "The block's output is added to its input; when the shapes differ, a 1x1 convolution with batch norm projects the input."
+      "For layers made in code rather than in a { … } block; the name is the layer's path in summaries, features(at:) and weight files."
   ) { args, _ in
-    .layer(try Residual(try layerItems(args, "residual")))
+    guard case .layer(let layer) = args["layer"] else { throw AtelierError("named: layer must be a layer") }
+    let name = try args.string("name")
+    guard !name.isEmpty, !name.contains("."), !name.contains(where: \.isWhitespace) else {
+      throw AtelierError("named: a layer name needs at least one character and no dots or spaces, not \"\(name)\"")
+    }
+    layer.name = name
+    layer.hasExplicitName = true
+    return .layer(layer)
+  },
+  Builtin(
+    "grey_to_rgb", family: "layers",
+    parameters: [
+      Parameter("mean", default: .list(GreyToRGB.imagenetMean.map { .number(Double($0)) }), type: "list"),
+      Parameter("std", default: .list(GreyToRGB.imagenetStd.map { .number(Double($0)) }), type: "list"),
+    ],
+    summary: "Copies grey images to 3 channels and normalises each: (x - mean[c]) / std[c], ImageNet's by default.",
+    help: "The input of an ImageNet-trained net: model { resize 224; grey_to_rgb; … } as resnet18(small: false) does."
+  ) { args, _ in
+    .layer(
+      try GreyToRGB(
+        mean: try numbers(args["mean"], "grey_to_rgb").map(Float.init),
+        std: try numbers(args["std"], "grey_to_rgb").map(Float.init)))
+  },
+  Builtin(
+    "residual", family: "layers",
+    parameters: [
+      Parameter("layers", default: .none, type: "list"),
+      Parameter("act", default: .string("none"), type: "string", "an activation applied after the sum, e.g. \"relu\""),
+    ],
+    acceptsBlock: true,
+    summary:
+      "A residual block: residual(act: \"relu\") { conv 64, 3, pad: 1; batchnorm; relu; conv 64, 3, pad: 1; batchnorm }.",
+    help:
+      "The block's output is added to its input, then `act` applies (ResNet's blocks end with relu); when the shapes differ, a 1x1 convolution with batch norm projects the input. Parameter names follow torchvision's BasicBlock: conv1.weight, bn1.weight, downsample.0.weight."
+  ) { args, _ in
+    let act = try args.string("act")
+    guard act == "none" || Activation.Function(rawValue: act) != nil else {
+      throw AtelierError(
+        "residual: act must be \"none\" or one of "
+          + Activation.Function.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))
+    }
+    return .layer(
+      try Residual(
+        try layerItems(args, "residual"), activation: Activation.Function(rawValue: act).map { Activation($0) }))
   },
   Builtin(
     "model", family: "layers",

@@ -65,12 +65,23 @@ let persistenceBuiltins: [Builtin] = [
   },
   Builtin(
     "import_weights", family: "persistence",
-    parameters: [Parameter("model", type: "layer"), Parameter("path", type: "string")],
+    parameters: [
+      Parameter("model", type: "layer"), Parameter("path", type: "string"),
+      Parameter("skip", default: .list([]), type: "list", "layers to leave as they are, e.g. a new head: [\"fc\"]"),
+    ],
     summary:
-      "Loads safetensors weights by name into a built model; every missing, extra or misshapen tensor is reported."
+      "Loads safetensors weights by name into a built model; every missing, extra or misshapen tensor is reported.",
+    help:
+      "Names are PyTorch's (conv1.weight, layer1.0.bn1.running_mean); F32, F16, BF16, F64 and integer tensors are read. A torchvision ResNet-18 saved with safetensors loads into resnet18(small: false): import_weights(net, \"resnet18.safetensors\", skip: [\"fc\"])."
   ) { args, _ in
     guard case .layer(let model) = args["model"] else { return .none }
-    try WeightExchange.importWeights(into: model, from: try args.string("path"))
+    let skip = try args.list("skip").map { item -> String in
+      guard case .string(let name) = item else {
+        throw AtelierError("import_weights: skip must be a list of layer names")
+      }
+      return name
+    }
+    try WeightExchange.importWeights(into: model, from: try args.string("path"), skipping: skip)
     return .none
   },
 ]

@@ -116,6 +116,9 @@ let trainingBuiltins: [Builtin] = [
         "save to this .atlm every `every` epochs, plus -epochN and -best copies"),
       Parameter("every", default: .number(1)),
       Parameter("resume", default: .none, type: "string", "continue the run saved in this checkpoint"),
+      Parameter("flip", default: .bool(false), "augment: random horizontal flips, drawn afresh each epoch"),
+      Parameter(
+        "crop", default: .number(0), "augment: random crops from a border of this many zero pixels, each epoch"),
     ],
     summary: "Trains a model with cross-entropy and returns its per-epoch history.",
     help:
@@ -144,6 +147,9 @@ let trainingBuiltins: [Builtin] = [
       options.checkpoint = CheckpointPolicy(path: try args.string("checkpoint"), every: try args.int("every"))
     }
     if args.has("resume") { options.resume = try args.string("resume") }
+    let flip = try args.bool("flip"), crop = try args.int("crop")
+    guard crop >= 0 else { throw AtelierError("fit: crop must be ≥ 0") }
+    if flip || crop > 0 { options.augmentation = (flip, crop) }
     let display = ConsoleProgress(isTerminal: context.interpreter.isTerminal, write: context.interpreter.write)
     let history = try fit(
       model, on: data, optimizer: optimizer, options: options, initRNG: context.interpreter.rng,

@@ -1,21 +1,29 @@
 import Tensor
 
-/// y = body(x) + shortcut(x): the shortcut is the identity when shapes agree, else a
+/// y = act(body(x) + shortcut(x)): the shortcut is the identity when shapes agree, else a
 /// 1x1 convolution (with the body's stride) followed by batch norm, as in ResNet.
+/// Parameter paths follow torchvision's BasicBlock (`conv1.weight`, `downsample.0.weight`)
+/// so that its weights load by name.
 public final class Residual: Container {
   public let kind = "residual"
   public var name = "residual"
   public var hasExplicitName = false
   public let body: Sequential
   public private(set) var projection: Sequential?
+  /// Applied after the sum, as the ReLU that ends a ResNet block.
+  public let activation: Activation?
 
-  public init(_ layers: [Layer]) throws {
+  public init(_ layers: [Layer], activation: Activation? = nil) throws {
     body = try Sequential(layers)
     body.name = "body"
+    self.activation = activation
   }
 
   public var children: [Layer] { [body] + (projection.map { [$0] } ?? []) }
-  public var details: String { "\(body.layers.count) layers" + (projection != nil ? ", projected shortcut" : "") }
+  public var details: String {
+    "\(body.layers.count) layers" + (projection != nil ? ", projected shortcut" : "")
+      + (activation.map { ", then \($0.kind)" } ?? "")
+  }
 
   public func build(inputShape: [Int], rng: RandomSource) throws -> [Int] {
     let out = try body.build(inputShape: inputShape, rng: rng)
@@ -28,10 +36,15 @@ public final class Residual: Container {
       }
       let stride = inputShape[1] / out[1]
       if projection == nil {
-        let shortcut = try Sequential([
-          try Conv2d(filters: out[0], kernel: 1, stride: stride, bias: false), BatchNorm(),
-        ])
-        shortcut.name = "shortcut"
+        let convolution = try Conv2d(filters: out[0], kernel: 1, stride: stride, bias: false)
+        let normalization = BatchNorm()
+        let members: [Layer] = [convolution, normalization]
+        for (index, layer) in members.enumerated() {
+          layer.name = String(index)
+          layer.hasExplicitName = true
+        }
+        let shortcut = try Sequential([convolution, normalization])
+        shortcut.name = "downsample"
         projection = shortcut
       }
       _ = try projection?.build(inputShape: inputShape, rng: rng)
@@ -42,13 +55,14 @@ public final class Residual: Container {
   public func forward(_ x: Tensor, training: Bool) throws -> Tensor {
     let main = try body.forward(x, training: training)
     let skip = try projection?.forward(x, training: training) ?? x
-    return try elementwise(.add, main, skip)
+    let sum = try elementwise(.add, main, skip)
+    return try activation?.forward(sum, training: training) ?? sum
   }
 
-  public var parameters: [NamedParameter] {
-    children.flatMap { c in c.parameters.map { NamedParameter(name: "\(c.name).\($0.name)", tensor: $0.tensor) } }
-  }
-  public var buffers: [NamedParameter] {
-    children.flatMap { c in c.buffers.map { NamedParameter(name: "\(c.name).\($0.name)", tensor: $0.tensor) } }
+  public var parameters: [NamedParameter] { body.parameters + (projection.map(prefixed(\.parameters)) ?? []) }
+  public var buffers: [NamedParameter] { body.buffers + (projection.map(prefixed(\.buffers)) ?? []) }
+
+  private func prefixed(_ list: @escaping (Layer) -> [NamedParameter]) -> (Sequential) -> [NamedParameter] {
+    { shortcut in list(shortcut).map { NamedParameter(name: "\(shortcut.name).\($0.name)", tensor: $0.tensor) } }
   }
 }

@@ -87,8 +87,12 @@ public struct Checkpoint {
 
   /// Copies tensors named `prefix + path` into a model's parameters and buffers,
   /// reporting every missing, extra or wrongly shaped tensor at once.
-  public static func assign(_ tensors: [String: Tensor], prefix: String, to model: Layer, path: String) throws {
-    let state = namedState(of: model)
+  /// Layers named in `skipping` (a new classifier head, say) keep their weights.
+  public static func assign(
+    _ tensors: [String: Tensor], prefix: String, to model: Layer, path: String, skipping: [String] = []
+  ) throws {
+    func skipped(_ name: String) -> Bool { skipping.contains { name.hasPrefix($0 + ".") } }
+    let state = namedState(of: model).filter { !skipped($0.0) }
     var problems: [String] = []
     for (name, target) in state {
       guard let source = tensors[prefix + name] else {
@@ -106,6 +110,7 @@ public struct Checkpoint {
     let known = Set(state.map { prefix + $0.0 })
     let extra = tensors.keys.filter {
       $0.hasPrefix(prefix) && !known.contains($0) && !$0.hasSuffix("num_batches_tracked")
+        && !skipped(String($0.dropFirst(prefix.count)))
     }
     problems += extra.sorted().map { "unexpected \($0.dropFirst(prefix.count))" }
     if !problems.isEmpty {
@@ -133,9 +138,9 @@ public enum WeightExchange {
     try SafeTensors.write(Checkpoint.namedState(of: model).map { (name: $0.0, tensor: $0.1) }, to: path)
   }
 
-  public static func importWeights(into model: Layer, from path: String) throws {
+  public static func importWeights(into model: Layer, from path: String, skipping: [String] = []) throws {
     let file = try SafeTensors.read(path)
-    try Checkpoint.assign(file.tensors, prefix: "", to: model, path: path)
+    try Checkpoint.assign(file.tensors, prefix: "", to: model, path: path, skipping: skipping)
   }
 }
 

@@ -41,8 +41,11 @@ public enum LayerCodec {
       spec["pad"] = [l.amounts.top, l.amounts.left, l.amounts.bottom, l.amounts.right]
     case let l as Resize:
       spec.merge(["height": l.height, "width": l.width]) { $1 }
+    case let l as GreyToRGB:
+      spec.merge(["mean": l.mean.map(Double.init), "std": l.std.map(Double.init)]) { $1 }
     case let l as Residual:
       spec["layers"] = l.body.layers.map(encode)
+      if let activation = l.activation { spec["act"] = activation.kind }
     case let l as VAE:
       spec["encoder"] = encode(l.encoder)
       spec["decoder"] = encode(l.decoder)
@@ -104,7 +107,15 @@ public enum LayerCodec {
       guard p.count == 4 else { throw LayerError(layer: "load", "pad needs 4 amounts") }
       layer = try ZeroPad(top: p[0], left: p[1], bottom: p[2], right: p[3])
     case "resize": layer = try Resize(height: try int("height"), width: try int("width"))
-    case "residual": layer = try Residual(try layers("layers"))
+    case "grey_to_rgb":
+      func floats(_ key: String, _ fallback: [Float]) -> [Float] {
+        (spec[key] as? [Double])?.map(Float.init) ?? fallback
+      }
+      layer = try GreyToRGB(mean: floats("mean", GreyToRGB.imagenetMean), std: floats("std", GreyToRGB.imagenetStd))
+    case "residual":
+      layer = try Residual(
+        try layers("layers"),
+        activation: (spec["act"] as? String).flatMap(Activation.Function.init).map { Activation($0) })
     case "vae":
       guard let e = spec["encoder"] as? [String: Any], let d = spec["decoder"] as? [String: Any],
         let encoder = try decode(e) as? Sequential, let decoder = try decode(d) as? Sequential

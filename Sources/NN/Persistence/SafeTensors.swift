@@ -81,13 +81,13 @@ public enum SafeTensors {
       else {
         throw DataError(path: path, problem: "describes tensor '\(name)' without dtype, shape and data_offsets")
       }
-      guard dtype == "F32" else {
+      guard let width = elementWidth[dtype] else {
         throw DataError(
-          path: path, problem: "holds '\(name)' as \(dtype); only F32 is supported",
-          hint: "save float32 tensors (tensor.float())")
+          path: path, problem: "holds '\(name)' as \(dtype), which Atelier cannot read",
+          hint: "save F32, F16, BF16, F64, I64 or I32 tensors")
       }
       let count = shape.reduce(1, *)
-      guard shape.allSatisfy({ $0 >= 0 }), offsets[1] - offsets[0] == count * 4, offsets[0] >= 0,
+      guard shape.allSatisfy({ $0 >= 0 }), offsets[1] - offsets[0] == count * width, offsets[0] >= 0,
         body + offsets[1] <= data.count
       else {
         throw DataError(
@@ -95,12 +95,31 @@ public enum SafeTensors {
       }
       let tensor = Tensor(zeros: shape)
       data.withUnsafeBytes { raw in
-        if let base = raw.baseAddress { memcpy(tensor.data, base + body + offsets[0], count * 4) }
+        if let base = raw.baseAddress { widen(base + body + offsets[0], dtype: dtype, count: count, into: tensor.data) }
       }
       tensors[name] = tensor
       entries.append((name, offsets[0]))
     }
     let metadata = (header["__metadata__"] as? [String: String]) ?? [:]
     return File(tensors: tensors, order: entries.sorted { $0.1 < $1.1 }.map(\.0), metadata: metadata)
+  }
+
+  /// Bytes per element of the dtypes that read as float32 (PyTorch saves counters as I64).
+  static let elementWidth = ["F32": 4, "F16": 2, "BF16": 2, "F64": 8, "I64": 8, "I32": 4]
+
+  /// Converts `count` little-endian elements of `dtype` at an unaligned address to float32.
+  static func widen(_ source: UnsafeRawPointer, dtype: String, count: Int, into target: UnsafeMutablePointer<Float>) {
+    func convert<T>(_: T.Type, _ make: (T) -> Float) {
+      let width = MemoryLayout<T>.size
+      for i in 0..<count { target[i] = make(source.loadUnaligned(fromByteOffset: i * width, as: T.self)) }
+    }
+    switch dtype {
+    case "F32": memcpy(target, source, count * 4)
+    case "F16": convert(UInt16.self) { Float(Float16(bitPattern: $0)) }
+    case "BF16": convert(UInt16.self) { Float(bitPattern: UInt32($0) << 16) }
+    case "F64": convert(Double.self) { Float($0) }
+    case "I64": convert(Int64.self) { Float($0) }
+    default: convert(Int32.self) { Float($0) }
+    }
   }
 }

@@ -20,6 +20,8 @@ public struct FitOptions {
   public var monitor: String?
   /// Continue the run saved in this checkpoint.
   public var resume: String?
+  /// Fresh random flips and crops of the training images each epoch.
+  public var augmentation: (flip: Bool, crop: Int)?
   /// Polled after every batch; true stops the run there. By default it takes a pending Ctrl-C.
   public var stopRequested: () -> Bool
 
@@ -128,7 +130,12 @@ public func fit(
   while epoch <= options.epochs {
     optimizer.learningRate = Float(
       options.schedule.rate(base: baseRate, epoch: epoch - 1, warmup: options.warmupEpochs))
-    let batches = Batches(data, size: options.batchSize, shuffle: options.shuffle, rng: shuffler)
+    // Augmentation draws its seed from the shuffler, so a resumed run sees the same images.
+    let epochData =
+      try options.augmentation.map {
+        try data.augmented(flip: $0.flip, pad: $0.crop, seed: UInt64(shuffler.nextInt(below: Int(Int32.max))))
+      } ?? data
+    let batches = Batches(epochData, size: options.batchSize, shuffle: options.shuffle, rng: shuffler)
     progress(.epochStarted(epoch: epoch, epochs: options.epochs, batches: batches.count))
     let start = Date()
     var lossSum = 0.0, correct = 0, seen = 0, batchIndex = 0
