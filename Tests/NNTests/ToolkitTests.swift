@@ -85,6 +85,52 @@ import Testing
     #expect(problem.contains("unexpected bn1.running_mean"))
   }
 
+  /// PyTorch files hold half-precision weights and I64 counters; each reads as float32.
+  @Test func safetensorsOfOtherDtypesReadAsFloat32() throws {
+    var body = Data()
+    var header: [String: Any] = [:]
+    func add<T>(_ name: String, _ dtype: String, _ values: [T]) {
+      let start = body.count
+      values.withUnsafeBytes { body.append(contentsOf: $0) }
+      header[name] = ["dtype": dtype, "shape": [values.count], "data_offsets": [start, body.count]]
+    }
+    func written() throws -> String {
+      let json = try JSONSerialization.data(withJSONObject: header)
+      let path = temporary("dtypes.safetensors")
+      try (Data(withUnsafeBytes(of: UInt64(json.count).littleEndian) { Array($0) }) + json + body).write(
+        to: URL(fileURLWithPath: path))
+      return path
+    }
+    add("h", "F16", [0x3C00, 0xC000, 0x3555] as [UInt16])  // 1, -2, 0.33325
+    add("b", "BF16", [0x3F80, 0x4049] as [UInt16])  // 1, 3.140625
+    add("d", "F64", [0.1, -7] as [Double])
+    add("n", "I64", [1234] as [Int64])
+    let tensors = try SafeTensors.read(try written()).tensors
+    #expect(tensors["h"]?.toArray() == [1, -2, 0.33325195])
+    #expect(tensors["b"]?.toArray() == [1, 3.140625])
+    #expect(tensors["d"]?.toArray() == [0.1, -7])
+    #expect(tensors["n"]?.toArray() == [1234])
+    add("u", "U8", [7] as [UInt8])
+    let error = #expect(throws: DataError.self) { try SafeTensors.read(try written()) }
+    #expect(error?.problem.contains("holds 'u' as U8") == true)
+  }
+
+  /// Flips and crops are drawn afresh each epoch from the run's seed: the same seed
+  /// repeats a run, and augmenting changes what the model sees.
+  @Test func augmentationEachEpochRepeatsWithItsSeed() throws {
+    let all = try FashionMNIST.load(directory: fixtures)
+    let data = try all.train.subset(Array(0..<300))
+    func run(_ augmentation: (flip: Bool, crop: Int)?) throws -> [Double] {
+      var options = FitOptions(epochs: 2, batchSize: 50, seed: 4)
+      options.augmentation = augmentation
+      let net = try smallCNN()
+      return try fit(net, on: data, optimizer: Adam(), options: options, initRNG: RandomSource(seed: 1)).trainLoss
+    }
+    let augmented = try run((flip: true, crop: 2))
+    #expect(augmented == (try run((flip: true, crop: 2))))
+    #expect(augmented != (try run(nil)))
+  }
+
   @Test func earlyStoppingRestoresTheBestEpoch() throws {
     let all = try FashionMNIST.load(directory: fixtures)
     var options = FitOptions(epochs: 30, batchSize: 100, validation: all.test)
