@@ -95,11 +95,10 @@ import Testing
       "a = lenet5()\nexport(a, \"\(folder)/l.safetensors\")\nb = mlp([32])\nimport_weights(b, \"\(folder)/l.safetensors\")",
       in: interpreter)
     let error = try #require(result.error)
-    #expect(
-      error.message.contains(
-        "does not match the model: dense1.weight is [120, 400] in the file but [32, 784] in the model"))
-    #expect(error.message.contains("missing dense2.weight [10, 32]"))
-    #expect(error.message.contains("unexpected conv1.weight"))
+    #expect(error.message.contains("does not match the model — 2 missing: dense2.weight [10, 32]; dense2.bias [10]"))
+    #expect(error.message.contains("misshapen: dense1.weight is [120, 400] in the file but [32, 784] in the model"))
+    #expect(error.message.contains("unexpected: conv1.bias; conv1.weight; conv2.bias"))
+    #expect(error.message.contains("; and 2 more"))
     #expect(error.location?.line == 4)
   }
 }

@@ -79,10 +79,12 @@ import Testing
     #expect(other.namedState.map { $0.tensor.toArray() } == net.namedState.map { $0.tensor.toArray() })
     let wrong = try Sequential([try Conv2d(filters: 5, kernel: 3), Flatten(), try Linear(units: 10)])
     try wrong.build(inputShape: [1, 28, 28], rng: RandomSource(seed: 1))
+    let before = wrong.namedState.map { $0.tensor.toArray() }
     let error = #expect(throws: DataError.self) { try WeightExchange.importWeights(into: wrong, from: path) }
     let problem = error?.problem ?? ""
     #expect(problem.contains("conv1.weight is [4, 1, 3, 3] in the file but [5, 1, 3, 3] in the model"))
-    #expect(problem.contains("unexpected bn1.running_mean"))
+    #expect(problem.contains("unexpected: bn1.bias; bn1.running_mean"))
+    #expect(wrong.namedState.map { $0.tensor.toArray() } == before, "a failed import changes nothing")
   }
 
   /// PyTorch files hold half-precision weights and I64 counters; each reads as float32.

@@ -93,18 +93,19 @@ public struct Checkpoint {
   ) throws {
     func skipped(_ name: String) -> Bool { skipping.contains { name.hasPrefix($0 + ".") } }
     let state = namedState(of: model).filter { !skipped($0.0) }
-    var problems: [String] = []
+    var missing: [String] = [], misshapen: [String] = []
+    var copies: [(source: Tensor, target: Tensor)] = []
     for (name, target) in state {
       guard let source = tensors[prefix + name] else {
-        problems.append("missing \(name) \(describe(shape: target.shape))")
+        missing.append("\(name) \(describe(shape: target.shape))")
         continue
       }
       guard source.shape == target.shape || (source.count == target.count && target.rank == 0) else {
-        problems.append(
+        misshapen.append(
           "\(name) is \(describe(shape: source.shape)) in the file but \(describe(shape: target.shape)) in the model")
         continue
       }
-      target.data.update(from: source.data, count: target.count)
+      copies.append((source, target))
     }
     // PyTorch's batch norm also saves a counter that Atelier does not keep.
     let known = Set(state.map { prefix + $0.0 })
@@ -112,12 +113,23 @@ public struct Checkpoint {
       $0.hasPrefix(prefix) && !known.contains($0) && !$0.hasSuffix("num_batches_tracked")
         && !skipped(String($0.dropFirst(prefix.count)))
     }
-    problems += extra.sorted().map { "unexpected \($0.dropFirst(prefix.count))" }
+    let unexpected = extra.sorted().map { String($0.dropFirst(prefix.count)) }
+    // A whole different architecture would list hundreds of tensors: each kind shows its first few.
+    func listed(_ items: [String], _ label: String) -> String? {
+      guard !items.isEmpty else { return nil }
+      let shown = items.prefix(6).joined(separator: "; ")
+      return "\(items.count) \(label): \(shown)" + (items.count > 6 ? "; and \(items.count - 6) more" : "")
+    }
+    let problems = [
+      listed(missing, "missing"), listed(misshapen, "misshapen"), listed(unexpected, "unexpected"),
+    ].compactMap { $0 }
     if !problems.isEmpty {
       throw DataError(
-        path: path, problem: "does not match the model: " + problems.joined(separator: "; "),
+        path: path, problem: "does not match the model — " + problems.joined(separator: " — "),
         hint: "names follow the model's layer names (summary shows them), e.g. conv1.weight")
     }
+    // Only a file that matches throughout is copied in, so a failed import leaves the model as it was.
+    for (source, target) in copies { target.data.update(from: source.data, count: target.count) }
   }
 
   static func json(_ value: Any) throws -> String {
