@@ -58,10 +58,7 @@ extension Interpreter {
     guard case .layer(let layer) = value else {
       throw AtelierError("a { … } block holds layers, but this is a \(value.typeName)", at: item.location)
     }
-    if let alias = item.alias {
-      layer.name = alias
-      layer.hasExplicitName = true
-    }
+    if let alias = item.alias { layer.setExplicitName(alias) }
     return value
   }
 

@@ -27,6 +27,12 @@ public protocol Layer: AnyObject {
 }
 
 extension Layer {
+  /// Names the layer as `as NAME` does: the name is kept when a model numbers its layers.
+  public func setExplicitName(_ name: String) {
+    self.name = name
+    hasExplicitName = true
+  }
+
   public var parameters: [NamedParameter] { [] }
   public var buffers: [NamedParameter] { [] }
   public var parameterCount: Int { parameters.reduce(0) { $0 + $1.tensor.count } }

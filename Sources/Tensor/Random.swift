@@ -17,6 +17,9 @@ public final class RandomSource {
 
   public func nextDouble() -> Double { atl_rng_double(&state) }
 
+  /// A seed for a generator of its own (a dropout layer's, an epoch's augmentation).
+  public func nextSeed() -> UInt64 { UInt64(nextInt(below: Int(Int32.max))) }
+
   /// A uniformly chosen integer in 0..<bound.
   public func nextInt(below bound: Int) -> Int {
     precondition(bound > 0)

@@ -200,8 +200,7 @@ let layerBuiltins: [Builtin] = [
     guard !name.isEmpty, !name.contains("."), !name.contains(where: \.isWhitespace) else {
       throw AtelierError("named: a layer name needs at least one character and no dots or spaces, not \"\(name)\"")
     }
-    layer.name = name
-    layer.hasExplicitName = true
+    layer.setExplicitName(name)
     return .layer(layer)
   },
   Builtin(
@@ -231,14 +230,16 @@ let layerBuiltins: [Builtin] = [
       "The block's output is added to its input, then `act` applies (ResNet's blocks end with relu); when the shapes differ, a 1x1 convolution with batch norm projects the input. Parameter names follow torchvision's BasicBlock: conv1.weight, bn1.weight, downsample.0.weight."
   ) { args, _ in
     let act = try args.string("act")
-    guard act == "none" || Activation.Function(rawValue: act) != nil else {
-      throw AtelierError(
-        "residual: act must be \"none\" or one of "
-          + Activation.Function.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))
+    var activation: Activation?
+    if act != "none" {
+      guard let function = Activation.Function(rawValue: act) else {
+        throw AtelierError(
+          "residual: act must be \"none\" or one of "
+            + Activation.Function.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))
+      }
+      activation = Activation(function)
     }
-    return .layer(
-      try Residual(
-        try layerItems(args, "residual"), activation: Activation.Function(rawValue: act).map { Activation($0) }))
+    return .layer(try Residual(try layerItems(args, "residual"), activation: activation))
   },
   Builtin(
     "model", family: "layers",

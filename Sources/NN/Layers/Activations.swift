@@ -57,7 +57,7 @@ public final class Dropout: Layer, Stochastic {
   public var details: String { "p \(probability)" }
 
   public func build(inputShape: [Int], rng: RandomSource) throws -> [Int] {
-    self.rng = RandomSource(seed: UInt64(rng.nextInt(below: Int(Int32.max))))
+    self.rng = RandomSource(seed: rng.nextSeed())
     return inputShape
   }
 

@@ -36,14 +36,9 @@ public final class Residual: Container {
       }
       let stride = inputShape[1] / out[1]
       if projection == nil {
-        let convolution = try Conv2d(filters: out[0], kernel: 1, stride: stride, bias: false)
-        let normalization = BatchNorm()
-        let members: [Layer] = [convolution, normalization]
-        for (index, layer) in members.enumerated() {
-          layer.name = String(index)
-          layer.hasExplicitName = true
-        }
-        let shortcut = try Sequential([convolution, normalization])
+        let members: [Layer] = [try Conv2d(filters: out[0], kernel: 1, stride: stride, bias: false), BatchNorm()]
+        for (index, layer) in members.enumerated() { layer.setExplicitName(String(index)) }
+        let shortcut = try Sequential(members)
         shortcut.name = "downsample"
         projection = shortcut
       }
@@ -59,10 +54,11 @@ public final class Residual: Container {
     return try activation?.forward(sum, training: training) ?? sum
   }
 
-  public var parameters: [NamedParameter] { body.parameters + (projection.map(prefixed(\.parameters)) ?? []) }
-  public var buffers: [NamedParameter] { body.buffers + (projection.map(prefixed(\.buffers)) ?? []) }
+  public var parameters: [NamedParameter] { body.parameters + underShortcut(projection?.parameters) }
+  public var buffers: [NamedParameter] { body.buffers + underShortcut(projection?.buffers) }
 
-  private func prefixed(_ list: @escaping (Layer) -> [NamedParameter]) -> (Sequential) -> [NamedParameter] {
-    { shortcut in list(shortcut).map { NamedParameter(name: "\(shortcut.name).\($0.name)", tensor: $0.tensor) } }
+  private func underShortcut(_ entries: [NamedParameter]?) -> [NamedParameter] {
+    guard let entries, let shortcut = projection else { return [] }
+    return entries.map { NamedParameter(name: "\(shortcut.name).\($0.name)", tensor: $0.tensor) }
   }
 }

@@ -46,7 +46,7 @@ public final class VAE: Container, Stochastic {
         layer: name,
         "the decoder gives \(describe(shape: out)) but must give back the input's \(describe(shape: inputShape))")
     }
-    self.rng = RandomSource(seed: UInt64(rng.nextInt(below: Int(Int32.max))))
+    self.rng = RandomSource(seed: rng.nextSeed())
     return out
   }
 

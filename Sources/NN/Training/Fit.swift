@@ -132,9 +132,8 @@ public func fit(
       options.schedule.rate(base: baseRate, epoch: epoch - 1, warmup: options.warmupEpochs))
     // Augmentation draws its seed from the shuffler, so a resumed run sees the same images.
     let epochData =
-      try options.augmentation.map {
-        try data.augmented(flip: $0.flip, pad: $0.crop, seed: UInt64(shuffler.nextInt(below: Int(Int32.max))))
-      } ?? data
+      try options.augmentation.map { try data.augmented(flip: $0.flip, pad: $0.crop, seed: shuffler.nextSeed()) }
+      ?? data
     let batches = Batches(epochData, size: options.batchSize, shuffle: options.shuffle, rng: shuffler)
     progress(.epochStarted(epoch: epoch, epochs: options.epochs, batches: batches.count))
     let start = Date()
