@@ -1,6 +1,6 @@
 # Atelier: `make demo` trains LeNet-5 on Fashion-MNIST; `make test` runs the test suite.
 SWIFT ?= swift
-APT_PACKAGES := libopenblas-dev liblapacke-dev libreadline-dev zlib1g-dev gnuplot-nox dataset-fashion-mnist
+APT_PACKAGES := libopenblas-dev liblapacke-dev libdnnl-dev libreadline-dev zlib1g-dev gnuplot-nox dataset-fashion-mnist
 ATELIER := .build/release/atelier
 
 .PHONY: setup build test demo bench format docs clean

@@ -21,7 +21,8 @@ let package = Package(
         .unsafeFlags(["-O3", "-mavx2", "-mfma", "-fno-math-errno", "-I/usr/include/x86_64-linux-gnu/openblas-pthread"])
       ],
       linkerSettings: [
-        .linkedLibrary("openblas"), .linkedLibrary("lapacke"), .linkedLibrary("pthread"), .linkedLibrary("m"),
+        .linkedLibrary("openblas"), .linkedLibrary("lapacke"), .linkedLibrary("dnnl"), .linkedLibrary("gomp"),
+        .linkedLibrary("pthread"), .linkedLibrary("m"),
       ]
     ),
     .target(name: "Tensor", dependencies: ["CKernel"], swiftSettings: optimise),

@@ -1,4 +1,5 @@
-// 2-D convolution as im2col + GEMM. Samples are processed in chunks of `nb`
+// 2-D convolution as im2col + GEMM: the reference path, and the fallback for
+// shapes oneDNN (conv_dnnl.c) does not take. Samples are processed in chunks of `nb`
 // whose unfolded columns sit side by side, (C*R*S, nb*P*Q), so that each GEMM is
 // wide enough to run near peak even when P*Q is small (a 10x10 output). Chunks
 // are fixed by N and the shape alone, so forward and backward agree on the
@@ -151,8 +152,8 @@ static void forward_chunks(void *ctx, int64_t begin, int64_t end, int tid) {
 
 static int64_t chunk_count(const atl_conv_shape *s, int nb) { return (s->N + nb - 1) / nb; }
 
-void atl_conv2d_forward(const atl_conv_shape *s, const float *in, const float *w, const float *b,
-                        float *out, float *cols) {
+void atl_conv2d_forward_im2col(const atl_conv_shape *s, const float *in, const float *w,
+                               const float *b, float *out, float *cols) {
   conv_job job = {.s = s, .in = in, .w = w, .b = b, .out = out, .cols = cols};
   job.nb = chunk_samples(s);
   atl_parallel_for(chunk_count(s, job.nb), 1, forward_chunks, &job);
@@ -199,9 +200,12 @@ static void backward_chunks(void *ctx, int64_t begin, int64_t end, int tid) {
   }
 }
 
-void atl_conv2d_backward(const atl_conv_shape *s, const float *in, const float *w,
-                         const float *dout, const float *cols, float *din, float *dw, float *db) {
+void atl_conv2d_backward_im2col(const atl_conv_shape *s, const float *in, const float *w,
+                                const float *dout, const float *cols, float *din, float *dw,
+                                float *db) {
   const int64_t KCRS = (int64_t)s->K * s->C * s->R * s->S;
+  memset(dw, 0, sizeof(float) * KCRS);
+  if (db) memset(db, 0, sizeof(float) * s->K);
   const int T = atl_threads();
   float *parts = atl_alloc((int64_t)T * (KCRS + s->K));
   if (!parts) return;
@@ -227,4 +231,43 @@ void atl_conv2d_transpose(const atl_conv_shape *s, const float *x, const float *
   conv_job job = {.s = s, .w = w, .dout = x, .din = out};
   job.nb = chunk_samples(s);
   atl_parallel_for(chunk_count(s, job.nb), 1, backward_chunks, &job);
+}
+
+static int engine_setting = -1;
+
+void atl_conv_set_engine(int engine) { engine_setting = engine; }
+
+int atl_conv_engine(void) {
+  if (engine_setting < 0) {
+    const char *env = getenv("ATELIER_CONV");
+    engine_setting = env && !strcmp(env, "im2col") ? ATL_CONV_IM2COL : ATL_CONV_DNNL;
+  }
+  return engine_setting;
+}
+
+int atl_conv_engine_for(const atl_conv_shape *s, int has_bias) {
+  return atl_conv_engine() == ATL_CONV_DNNL && atl_conv_dnnl_supports(s, has_bias) ? ATL_CONV_DNNL
+                                                                                    : ATL_CONV_IM2COL;
+}
+
+int64_t atl_conv_saved_size(const atl_conv_shape *s, int has_bias, int engine) {
+  return engine == ATL_CONV_DNNL ? atl_conv_dnnl_saved_size(s, has_bias) : atl_conv_cols_size(s);
+}
+
+int atl_conv2d_forward(const atl_conv_shape *s, int engine, const float *in, const float *w,
+                       const float *b, float *out, float *saved) {
+  if (engine == ATL_CONV_DNNL && atl_conv_dnnl_forward(s, in, w, b, out, saved) == 0)
+    return ATL_CONV_DNNL;
+  // Columns are kept only when the buffer was sized for them.
+  atl_conv2d_forward_im2col(s, in, w, b, out, engine == ATL_CONV_IM2COL ? saved : NULL);
+  return ATL_CONV_IM2COL;
+}
+
+void atl_conv2d_backward(const atl_conv_shape *s, int engine, const float *in, const float *w,
+                         const float *dout, const float *saved, float *din, float *dw, float *db,
+                         int has_bias) {
+  if (engine == ATL_CONV_DNNL &&
+      atl_conv_dnnl_backward(s, in, w, dout, saved, din, dw, db, has_bias) == 0)
+    return;
+  atl_conv2d_backward_im2col(s, in, w, dout, engine == ATL_CONV_IM2COL ? saved : NULL, din, dw, db);
 }

@@ -1,81 +1,29 @@
-// One persistent pthread pool owning the cores. The caller thread takes piece
-// 0 itself, so a pool of T threads starts T-1 workers.
+// Parallel loops run on the OpenMP thread team of libgomp, the same team that
+// oneDNN's convolutions use, so that one set of threads owns the cores and no
+// two pools spin against each other. Loops are short and frequent; libgomp keeps
+// its threads spinning for a while after each region, so a hand-off costs about
+// a microsecond. The runtime is called through its ABI (GOMP_parallel), which
+// needs no OpenMP support from the compiler.
 //
-// Training issues thousands of short parallel loops per second, so waking a
-// sleeping thread through a condition variable (tens of microseconds) would cost
-// more than many loops take. Workers therefore spin on a generation counter for
-// a while after each job and only then sleep; the submitter wakes sleepers only.
-#include <immintrin.h>
+// Work is split into fixed pieces by n and the thread count alone, and piece i
+// always covers the same range, so results do not depend on scheduling.
 #include <malloc.h>
 #include <pthread.h>
-#include <sched.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "ckernel.h"
 
 void openblas_set_num_threads(int num_threads);
+void GOMP_parallel(void (*fn)(void *), void *data, unsigned num_threads, unsigned flags);
+int omp_get_thread_num(void);
+int omp_get_num_threads(void);
+void omp_set_num_threads(int n);
 
 #define ATL_MAX_THREADS 256
-// About a millisecond of spinning before a worker sleeps.
-#define SPINS_BEFORE_SLEEP (1 << 15)
 
-typedef struct {
-  pthread_mutex_t lock;
-  pthread_cond_t work_ready;
-  int size;
-  atomic_uint_fast64_t generation;
-  atomic_int pending;
-  atomic_int sleepers;
-  // The job; written before `generation` is bumped, read after it is seen.
-  atl_range_fn fn;
-  void *ctx;
-  int64_t n;
-  int pieces;
-} atl_pool;
-
-static atl_pool pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER};
-static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
-static pthread_mutex_t submit_lock = PTHREAD_MUTEX_INITIALIZER;
+static int pool_size = 0;
 static _Thread_local int inside_pool = 0;
-
-static void run_piece(int tid) {
-  int64_t n = pool.n, pieces = pool.pieces;
-  int64_t begin = n * tid / pieces, end = n * (tid + 1) / pieces;
-  if (begin < end) pool.fn(pool.ctx, begin, end, tid);
-}
-
-static uint64_t wait_for_work(uint64_t seen) {
-  uint64_t now;
-  for (int spins = 0; (now = atomic_load(&pool.generation)) == seen; spins++) {
-    if (spins < SPINS_BEFORE_SLEEP) {
-      _mm_pause();
-      continue;
-    }
-    pthread_mutex_lock(&pool.lock);
-    atomic_fetch_add(&pool.sleepers, 1);
-    while (atomic_load(&pool.generation) == seen) pthread_cond_wait(&pool.work_ready, &pool.lock);
-    atomic_fetch_sub(&pool.sleepers, 1);
-    pthread_mutex_unlock(&pool.lock);
-    spins = 0;
-  }
-  return now;
-}
-
-static void *worker_main(void *arg) {
-  int tid = (int)(intptr_t)arg;
-  inside_pool = 1;
-  uint64_t seen = 0;
-  for (;;) {
-    seen = wait_for_work(seen);
-    if (tid < pool.pieces) {
-      run_piece(tid);
-      atomic_fetch_sub(&pool.pending, 1);
-    }
-  }
-  return NULL;
-}
 
 static int configured_size(void) {
   const char *env = getenv("ATELIER_THREADS");
@@ -92,24 +40,38 @@ static void pool_start(void) {
   // the heap instead of fresh mmaps avoids a page fault per touched page.
   mallopt(M_MMAP_THRESHOLD, 512 << 20);
   mallopt(M_TRIM_THRESHOLD, 1024 << 20);
-  pool.size = configured_size();
-  for (int t = 1; t < pool.size; t++) {
-    pthread_t thread;
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    int failed = pthread_create(&thread, &attr, worker_main, (void *)(intptr_t)t) != 0;
-    pthread_attr_destroy(&attr);
-    if (failed) {
-      pool.size = t;  // run with the threads we got
-      break;
-    }
-  }
+  pool_size = configured_size();
 }
 
 int atl_threads(void) {
-  pthread_once(&pool_once, pool_start);
-  return pool.size;
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
+  pthread_once(&once, pool_start);
+  // oneDNN sizes its regions by the calling thread's OpenMP setting.
+  static _Thread_local int told = 0;
+  if (!told) {
+    omp_set_num_threads(pool_size);
+    told = 1;
+  }
+  return pool_size;
+}
+
+typedef struct {
+  atl_range_fn fn;
+  void *ctx;
+  int64_t n;
+  int pieces;
+} team_job;
+
+static void team_body(void *arg) {
+  const team_job *j = arg;
+  const int was_inside = inside_pool;
+  inside_pool = 1;
+  // A team smaller than asked for (a busy runtime) still runs every piece.
+  for (int piece = omp_get_thread_num(); piece < j->pieces; piece += omp_get_num_threads()) {
+    int64_t begin = j->n * piece / j->pieces, end = j->n * (piece + 1) / j->pieces;
+    if (begin < end) j->fn(j->ctx, begin, end, piece);
+  }
+  inside_pool = was_inside;
 }
 
 void atl_parallel_for(int64_t n, int64_t grain, atl_range_fn fn, void *ctx) {
@@ -122,31 +84,8 @@ void atl_parallel_for(int64_t n, int64_t grain, atl_range_fn fn, void *ctx) {
     fn(ctx, 0, n, 0);
     return;
   }
-  // Several application threads (tests) may submit at once; the pool serves one job.
-  pthread_mutex_lock(&submit_lock);
-  inside_pool = 1;
-  pool.fn = fn;
-  pool.ctx = ctx;
-  pool.n = n;
-  pool.pieces = (int)pieces;
-  atomic_store(&pool.pending, (int)pieces - 1);
-  atomic_fetch_add(&pool.generation, 1);
-  if (atomic_load(&pool.sleepers) > 0) {
-    pthread_mutex_lock(&pool.lock);
-    pthread_cond_broadcast(&pool.work_ready);
-    pthread_mutex_unlock(&pool.lock);
-  }
-
-  run_piece(0);
-
-  for (int spins = 0; atomic_load(&pool.pending) > 0; spins++) {
-    if (spins < SPINS_BEFORE_SLEEP)
-      _mm_pause();
-    else
-      sched_yield();
-  }
-  inside_pool = 0;
-  pthread_mutex_unlock(&submit_lock);
+  team_job job = {fn, ctx, n, (int)pieces};
+  GOMP_parallel(team_body, &job, (unsigned)pieces, 0);
 }
 
 float *atl_alloc_uninitialized(int64_t count) {

@@ -30,7 +30,19 @@ import Testing
     Case(n: 2, c: 6, h: 9, w: 11, k: 4, r: 3, s: 3, stride: 2, pad: 1),
     Case(n: 4, c: 3, h: 7, w: 7, k: 5, r: 1, s: 1, stride: 1, pad: 0),
     Case(n: 2, c: 2, h: 8, w: 6, k: 3, r: 4, s: 2, stride: 3, pad: 0),
+    // 1x1 images, batch 1, channel counts that are not whole blocks of 8 or 16
+    Case(n: 1, c: 5, h: 1, w: 1, k: 7, r: 1, s: 1, stride: 1, pad: 0),
+    Case(n: 1, c: 3, h: 1, w: 1, k: 9, r: 3, s: 3, stride: 1, pad: 1),
+    Case(n: 3, c: 17, h: 13, w: 9, k: 19, r: 3, s: 3, stride: 2, pad: 1),
+    Case(n: 2, c: 9, h: 11, w: 11, k: 24, r: 4, s: 4, stride: 1, pad: 2),
+    Case(n: 2, c: 1, h: 15, w: 15, k: 33, r: 5, s: 5, stride: 2, pad: 2),
+    Case(n: 2, c: 40, h: 7, w: 5, k: 12, r: 1, s: 1, stride: 2, pad: 0),
+    // whole blocks of 16 channels, 3x3 stride 1: oneDNN's Winograd path
+    Case(n: 3, c: 32, h: 10, w: 9, k: 16, r: 3, s: 3, stride: 1, pad: 1),
+    Case(n: 2, c: 16, h: 6, w: 6, k: 48, r: 3, s: 3, stride: 1, pad: 0),
   ]
+
+  static let engines: [Int32] = [Int32(ATL_CONV_IM2COL), Int32(ATL_CONV_DNNL)]
 
   func shape(_ t: Case) -> atl_conv_shape {
     var s = atl_conv_shape(
@@ -40,7 +52,18 @@ import Testing
     return s
   }
 
-  @Test(arguments: cases) func forwardMatchesReference(_ t: Case) {
+  /// The engine a case runs on: oneDNN must take every shape here, or the test says so.
+  func engine(_ requested: Int32, _ s: inout atl_conv_shape, bias: Bool) -> Int32 {
+    let chosen = requested == Int32(ATL_CONV_DNNL) && atl_conv_dnnl_supports(&s, bias ? 1 : 0) != 0
+      ? requested : Int32(ATL_CONV_IM2COL)
+    #expect(chosen == requested, "oneDNN refused \(s)")
+    return chosen
+  }
+
+  // Winograd's transforms round more than a direct sum does.
+  let tolerance: Float = 2e-5
+
+  @Test(arguments: cases, engines) func forwardMatchesReference(_ t: Case, _ requested: Int32) {
     var s = shape(t)
     let x = randomArray(t.n * t.c * t.h * t.w, seed: 1), w = randomArray(t.k * t.c * t.r * t.s, seed: 2)
     let b = randomArray(t.k, seed: 3)
@@ -48,35 +71,46 @@ import Testing
       x, w, b, n: t.n, c: t.c, h: t.h, wd: t.w, k: t.k, r: t.r, s: t.s, stride: t.stride, pad: t.pad)
     #expect(Int(s.P) == expected.p && Int(s.Q) == expected.q)
     var out = [Float](repeating: .nan, count: expected.out.count)
-    atl_conv2d_forward(&s, x, w, b, &out, nil)
-    #expect(maxRelativeError(out, expected.out) < 1e-5)
+    let used = atl_conv2d_forward(&s, engine(requested, &s, bias: true), x, w, b, &out, nil)
+    #expect(used == requested)
+    #expect(maxRelativeError(out, expected.out) < tolerance)
   }
 
-  @Test(arguments: cases) func backwardMatchesReferenceWithAndWithoutSavedColumns(_ t: Case) {
+  @Test(arguments: cases, engines)
+  func backwardMatchesReferenceWithAndWithoutSavedInput(_ t: Case, _ requested: Int32) {
     var s = shape(t)
     let x = randomArray(t.n * t.c * t.h * t.w, seed: 4), w = randomArray(t.k * t.c * t.r * t.s, seed: 5)
     let g = randomArray(t.n * t.k * Int(s.P) * Int(s.Q), seed: 6)
     let expected = Reference.conv2dBackward(
       x, w, g, n: t.n, c: t.c, h: t.h, wd: t.w, k: t.k, r: t.r, s: t.s, stride: t.stride, pad: t.pad, p: Int(s.P),
       q: Int(s.Q))
-    var cols = [Float](repeating: 0, count: max(Int(atl_conv_cols_size(&s)), 1))
-    var out = [Float](repeating: 0, count: g.count)
-    if atl_conv_cols_size(&s) > 0 {
-      atl_conv2d_forward(&s, x, w, nil, &out, &cols)
-    } else {
-      atl_conv2d_forward(&s, x, w, nil, &out, nil)
-    }
-    for useSaved in [false, true] {
-      var dx = [Float](repeating: .nan, count: x.count), dw = [Float](repeating: 0, count: w.count)
-      var db = [Float](repeating: 0, count: t.k)
-      if useSaved, atl_conv_cols_size(&s) > 0 {
-        atl_conv2d_backward(&s, x, w, g, cols, &dx, &dw, &db)
-      } else {
-        atl_conv2d_backward(&s, x, w, g, nil, &dx, &dw, &db)
+    for hasBias in [false, true] {
+      let engine = engine(requested, &s, bias: hasBias)
+      let savedSize = Int(atl_conv_saved_size(&s, hasBias ? 1 : 0, engine))
+      var saved = [Float](repeating: 0, count: max(savedSize, 1))
+      var out = [Float](repeating: 0, count: g.count)
+      let bias = [Float](repeating: 0.5, count: t.k)
+      let used = bias.withUnsafeBufferPointer { b in
+        saved.withUnsafeMutableBufferPointer { keep in
+          atl_conv2d_forward(
+            &s, engine, x, w, hasBias ? b.baseAddress : nil, &out, savedSize > 0 ? keep.baseAddress : nil)
+        }
       }
-      #expect(maxRelativeError(dx, expected.dx) < 1e-5)
-      #expect(maxRelativeError(dw, expected.dw) < 1e-5)
-      #expect(maxRelativeError(db, expected.db) < 1e-5)
+      #expect(used == engine)
+      for useSaved in [false, true] {
+        var dx = [Float](repeating: .nan, count: x.count), dw = [Float](repeating: .nan, count: w.count)
+        var db = [Float](repeating: .nan, count: t.k)
+        saved.withUnsafeBufferPointer { kept in
+          db.withUnsafeMutableBufferPointer { biasGradient in
+            atl_conv2d_backward(
+              &s, engine, x, w, g, useSaved && savedSize > 0 ? kept.baseAddress : nil, &dx, &dw,
+              hasBias ? biasGradient.baseAddress : nil, hasBias ? 1 : 0)
+          }
+        }
+        #expect(maxRelativeError(dx, expected.dx) < tolerance)
+        #expect(maxRelativeError(dw, expected.dw) < tolerance)
+        if hasBias { #expect(maxRelativeError(db, expected.db) < tolerance) }
+      }
     }
   }
 

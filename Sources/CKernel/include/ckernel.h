@@ -63,14 +63,44 @@ int64_t atl_conv_cols_size(const atl_conv_shape *s);
 // The transposed convolution of x (N, K, P, Q) with w (K, C, R, S), adding into
 // out (N, C, H, W), which must be zeroed: conv's input gradient with x as dout.
 void atl_conv2d_transpose(const atl_conv_shape *s, const float *x, const float *w, float *out);
-// in (N,C,H,W), w (K,C,R,S), b (K) nullable -> out (N,K,P,Q); when `cols` is not
-// NULL it receives the unfolded input for atl_conv2d_backward
-void atl_conv2d_forward(const atl_conv_shape *s, const float *in, const float *w, const float *b,
-                        float *out, float *cols);
-// dout (N,K,P,Q) -> din (N,C,H,W) overwritten (nullable), dw (K,C,R,S) and db (K)
-// accumulated (+=, db nullable); `cols` from forward, or NULL to recompute
-void atl_conv2d_backward(const atl_conv_shape *s, const float *in, const float *w,
-                         const float *dout, const float *cols, float *din, float *dw, float *db);
+// The reference path, im2col + GEMM. in (N,C,H,W), w (K,C,R,S), b (K) nullable
+// -> out (N,K,P,Q); when `cols` is not NULL it receives the unfolded input for
+// backward.
+void atl_conv2d_forward_im2col(const atl_conv_shape *s, const float *in, const float *w,
+                               const float *b, float *out, float *cols);
+// dout (N,K,P,Q) -> din (N,C,H,W) (nullable), dw (K,C,R,S) and db (K, nullable),
+// all overwritten; `cols` from forward, or NULL to recompute
+void atl_conv2d_backward_im2col(const atl_conv_shape *s, const float *in, const float *w,
+                                const float *dout, const float *cols, float *din, float *dw,
+                                float *db);
+
+// The same through oneDNN (conv_dnnl.c); each returns 0, or -1 when oneDNN
+// cannot run the shape. `saved` (nullable) keeps forward's reordered input.
+int atl_conv_dnnl_supports(const atl_conv_shape *s, int has_bias);
+int64_t atl_conv_dnnl_saved_size(const atl_conv_shape *s, int has_bias);
+int atl_conv_dnnl_forward(const atl_conv_shape *s, const float *in, const float *w, const float *b,
+                          float *out, float *saved);
+int atl_conv_dnnl_backward(const atl_conv_shape *s, const float *in, const float *w,
+                           const float *dout, const float *saved, float *din, float *dw,
+                           float *db, int has_bias);
+
+// The engine convolutions use: oneDNN unless ATELIER_CONV=im2col or set here.
+enum { ATL_CONV_IM2COL = 0, ATL_CONV_DNNL = 1 };
+int atl_conv_engine(void);
+void atl_conv_set_engine(int engine);
+// The engine a convolution of this shape will run on, and the floats forward
+// keeps for backward there (the unfolded input, or oneDNN's reordered input).
+int atl_conv_engine_for(const atl_conv_shape *s, int has_bias);
+int64_t atl_conv_saved_size(const atl_conv_shape *s, int has_bias, int engine);
+// Forward on `engine`, falling back to im2col; returns the engine that ran, whose
+// value backward must be given (a fallback leaves `saved` unused).
+int atl_conv2d_forward(const atl_conv_shape *s, int engine, const float *in, const float *w,
+                       const float *b, float *out, float *saved);
+// Backward of a forward that ran on `engine` with `saved`: din (nullable), dw and
+// db (nullable) overwritten; has_bias says whether forward had a bias.
+void atl_conv2d_backward(const atl_conv_shape *s, int engine, const float *in, const float *w,
+                         const float *dout, const float *saved, float *din, float *dw, float *db,
+                         int has_bias);
 
 // ---- resizing and padding (resize.c) ----
 // Bilinear resize of (N*C) planes H x W -> P x Q, align_corners = false (PyTorch's default)

@@ -46,18 +46,23 @@ public func conv2d(_ x: Tensor, weight w: Tensor, bias b: Tensor?, stride: (Int,
   try checkAllocation([x.shape[0], w.shape[0], Int(s.P), Int(s.Q)], "conv2d")
   try checkAllocation([x.shape[0], x.shape[1] * w.shape[2] * w.shape[3], Int(s.P) * Int(s.Q)], "conv2d")
   let y = Tensor(uninitialized: [x.shape[0], w.shape[0], Int(s.P), Int(s.Q)])
-  // While training, the unfolded input is kept so backward need not unfold it again.
+  let hasBias: Int32 = b == nil ? 0 : 1
+  let planned = atl_conv_engine_for(&s, hasBias)
+  // While training, forward keeps what backward would otherwise recompute: the
+  // unfolded input (im2col) or the input in oneDNN's layout.
   let recording = Tape.active != nil && (x.requiresGrad || w.requiresGrad)
-  let colsSize = Int(atl_conv_cols_size(&s))
-  let cols = recording && colsSize > 0 ? Storage(count: colsSize, zeroed: false) : nil
-  atl_conv2d_forward(&s, x.data, w.data, b?.data, y.data, cols?.pointer)
+  let savedSize = Int(atl_conv_saved_size(&s, hasBias, planned))
+  let saved = recording && savedSize > 0 ? Storage(count: savedSize, zeroed: false) : nil
+  let engine = atl_conv2d_forward(&s, planned, x.data, w.data, b?.data, y.data, saved?.pointer)
   let shape = s
   Tape.record(output: y, inputs: [x, w] + (b.map { [$0] } ?? [])) { gy in
     var s = shape
     let dx = x.requiresGrad ? Tensor(uninitialized: x.shape) : nil
-    let dw = Tensor(zeros: w.shape)
-    let db = (b?.requiresGrad ?? false) ? Tensor(zeros: [w.shape[0]]) : nil
-    atl_conv2d_backward(&s, x.data, w.data, gy.data, cols?.pointer, dx?.data, dw.data, db?.data)
+    let dw = Tensor(uninitialized: w.shape)
+    let db = (b?.requiresGrad ?? false) ? Tensor(uninitialized: [w.shape[0]]) : nil
+    atl_conv2d_backward(
+      &s, engine, x.data, w.data, gy.data, engine == planned ? saved?.pointer : nil, dx?.data, dw.data, db?.data,
+      hasBias)
     return [dx, w.requiresGrad ? dw : nil, db]
   }
   return y
@@ -97,10 +102,11 @@ public func convTranspose2d(
     var s = shape
     // dx is the convolution of gy with w; dw pairs gy (as the conv input) with x (as dout).
     let dx = Tensor(uninitialized: x.shape)
-    atl_conv2d_forward(&s, gy.data, w.data, nil, dx.data, nil)
-    let dw = Tensor(zeros: w.shape)
+    let engine = atl_conv_engine_for(&s, 0)
+    _ = atl_conv2d_forward(&s, engine, gy.data, w.data, nil, dx.data, nil)
+    let dw = Tensor(uninitialized: w.shape)
     let db = (b?.requiresGrad ?? false) ? Tensor(zeros: [w.shape[1]]) : nil
-    atl_conv2d_backward(&s, gy.data, w.data, x.data, nil, nil, dw.data, nil)
+    atl_conv2d_backward(&s, engine, gy.data, w.data, x.data, nil, nil, dw.data, nil, 0)
     if let db {
       atl_channel_sums(gy.data, Int64(x.shape[0]), Int64(w.shape[1]), Int64(height * width), db.data)
     }
