@@ -255,11 +255,12 @@ int64_t atl_conv_saved_size(const atl_conv_shape *s, int has_bias, int engine) {
 }
 
 int atl_conv2d_forward(const atl_conv_shape *s, int engine, const float *in, const float *w,
-                       const float *b, float *out, float *saved) {
-  if (engine == ATL_CONV_DNNL && atl_conv_dnnl_forward(s, in, w, b, out, saved) == 0)
+                       const float *b, float *out, float *saved, int relu) {
+  if (engine == ATL_CONV_DNNL && atl_conv_dnnl_forward(s, in, w, b, out, saved, relu) == 0)
     return ATL_CONV_DNNL;
   // Columns are kept only when the buffer was sized for them.
   atl_conv2d_forward_im2col(s, in, w, b, out, engine == ATL_CONV_IM2COL ? saved : NULL);
+  if (relu) atl_relu_forward(out, out, (int64_t)s->N * s->K * s->P * s->Q);
   return ATL_CONV_IM2COL;
 }
 

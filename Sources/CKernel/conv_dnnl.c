@@ -24,6 +24,7 @@ typedef struct conv_entry {
   int has_bias;
   int broken;  // oneDNN refused the shape: the caller falls back to im2col
   dnnl_primitive_t fwd, bwd_data, bwd_weights;
+  dnnl_primitive_t fwd_relu;  // forward with a ReLU applied to its output, or NULL
   layout fwd_src, fwd_w, fwd_dst;           // forward
   layout bd_w, bd_diff_dst, bd_diff_src;    // backward data
   layout bw_src, bw_diff_dst, bw_diff_w;    // backward weights
@@ -85,6 +86,33 @@ static void shape_dims(const atl_conv_shape *s, dnnl_dims_t src, dnnl_dims_t w, 
   pad_r[1] = (int64_t)(s->Q - 1) * s->stride_w + s->S - s->W - s->pad_w;
 }
 
+// The forward primitive with ReLU as a post-op, when oneDNN gives it the same
+// layouts as the plain forward (so that backward and the saved input still fit).
+static dnnl_primitive_t forward_with_relu(const dnnl_convolution_desc_t *fd,
+                                          dnnl_primitive_desc_t plain) {
+  dnnl_primitive_attr_t attr;
+  dnnl_post_ops_t ops;
+  dnnl_primitive_desc_t pd = NULL;
+  dnnl_primitive_t p = NULL;
+  if (dnnl_primitive_attr_create(&attr) != dnnl_success) return NULL;
+  if (dnnl_post_ops_create(&ops) == dnnl_success) {
+    if (dnnl_post_ops_append_eltwise(ops, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f) == dnnl_success &&
+        dnnl_primitive_attr_set_post_ops(attr, ops) == dnnl_success &&
+        dnnl_primitive_desc_create(&pd, fd, attr, engine, NULL) == dnnl_success) {
+      const dnnl_query_t same[] = {dnnl_query_src_md, dnnl_query_weights_md, dnnl_query_dst_md};
+      int fits = 1;
+      for (int i = 0; i < 3; i++)
+        fits = fits && dnnl_memory_desc_equal(dnnl_primitive_desc_query_md(pd, same[i], 0),
+                                              dnnl_primitive_desc_query_md(plain, same[i], 0));
+      if (!fits || dnnl_primitive_create(&p, pd) != dnnl_success) p = NULL;
+      dnnl_primitive_desc_destroy(pd);
+    }
+    dnnl_post_ops_destroy(ops);
+  }
+  dnnl_primitive_attr_destroy(attr);
+  return p;
+}
+
 static int build_entry(conv_entry *e, dnnl_alg_kind_t alg) {
   const atl_conv_shape *s = &e->s;
   dnnl_dims_t src_d, w_d, dst_d, strides, pad_l, pad_r, bias_d = {s->K};
@@ -126,6 +154,7 @@ static int build_entry(conv_entry *e, dnnl_alg_kind_t alg) {
   ok = ok && dnnl_primitive_create(&e->fwd, fpd) == dnnl_success &&
        dnnl_primitive_create(&e->bwd_data, bdpd) == dnnl_success &&
        dnnl_primitive_create(&e->bwd_weights, bwpd) == dnnl_success;
+  if (ok) e->fwd_relu = forward_with_relu(&fd, fpd);
   if (fpd) dnnl_primitive_desc_destroy(fpd);
   if (bdpd) dnnl_primitive_desc_destroy(bdpd);
   if (bwpd) dnnl_primitive_desc_destroy(bwpd);
@@ -231,7 +260,7 @@ int64_t atl_conv_dnnl_saved_size(const atl_conv_shape *s, int has_bias) {
 }
 
 int atl_conv_dnnl_forward(const atl_conv_shape *s, const float *in, const float *w, const float *b,
-                          float *out, float *saved) {
+                          float *out, float *saved, int relu) {
   pthread_mutex_lock(&conv_lock);
   int status = -1;
   conv_entry *e = usable_entry(s, b != NULL);
@@ -248,8 +277,10 @@ int atl_conv_dnnl_forward(const atl_conv_shape *s, const float *in, const float 
                     {DNNL_ARG_WEIGHTS, &e->fwd_w.md, wi},
                     {DNNL_ARG_DST, &e->fwd_dst.md, dst},
                     {DNNL_ARG_BIAS, &e->plain_bias, b}};
-  if (run(e->fwd, args, b ? 4 : 3) != 0) goto done;
-  status = out_of(&e->fwd_dst, &e->plain_dst, dst, out);
+  dnnl_primitive_t conv = relu && e->fwd_relu ? e->fwd_relu : e->fwd;
+  if (run(conv, args, b ? 4 : 3) != 0 || out_of(&e->fwd_dst, &e->plain_dst, dst, out) != 0) goto done;
+  if (relu && !e->fwd_relu) atl_relu_forward(out, out, (int64_t)s->N * s->K * s->P * s->Q);
+  status = 0;
 done:
   pthread_mutex_unlock(&conv_lock);
   return status;

@@ -6,6 +6,8 @@
 
 typedef struct {
   const float *x, *gamma, *beta, *dy, *xhat, *inv_std;
+  const float *relu_out;  // backward of a fused ReLU: dy counts where this is > 0
+  int relu;
   float *y, *mean, *var, *dx, *dgamma, *dbeta;
   int64_t N, C, S;
 } bn_job;
@@ -38,19 +40,27 @@ static double plane_squared_deviation(const float *restrict p, int64_t S, float 
   return lane_total(lanes);
 }
 
-// sum(dy) and sum(dy * xhat) over one plane
-static void plane_gradient_sums(const float *restrict dy, const float *restrict xh, int64_t S,
-                                double *sum_dy, double *sum_dy_xhat) {
+// dy where a fused ReLU let the value through
+static inline float passed(const float *restrict dy, const float *restrict y, int64_t s) {
+  return y && y[s] <= 0.0f ? 0.0f : dy[s];
+}
+
+// sum(dy) and sum(dy * xhat) over one plane, dy masked by the ReLU output y (nullable)
+static void plane_gradient_sums(const float *restrict dy, const float *restrict xh,
+                                const float *restrict y, int64_t S, double *sum_dy,
+                                double *sum_dy_xhat) {
   float a[LANES] = {0}, b[LANES] = {0};
   int64_t s = 0;
   for (; s + LANES <= S; s += LANES)
     for (int l = 0; l < LANES; l++) {
-      a[l] += dy[s + l];
-      b[l] += dy[s + l] * xh[s + l];
+      const float g = passed(dy, y, s + l);
+      a[l] += g;
+      b[l] += g * xh[s + l];
     }
   for (int l = 0; s < S; s++, l++) {
-    a[l] += dy[s];
-    b[l] += dy[s] * xh[s];
+    const float g = passed(dy, y, s);
+    a[l] += g;
+    b[l] += g * xh[s];
   }
   *sum_dy += lane_total(a);
   *sum_dy_xhat += lane_total(b);
@@ -88,13 +98,14 @@ static void bn_apply_channels(void *ctx, int64_t c0, int64_t c1, int tid) {
       const float *restrict p = j->x + (n * C + c) * S;
       float *restrict q = j->y + (n * C + c) * S;
       float *restrict h = j->xhat ? (float *)j->xhat + (n * C + c) * S : NULL;
+      const float floor = j->relu ? 0.0f : -INFINITY;
       if (h) {
         for (int64_t s = 0; s < S; s++) {
           h[s] = (p[s] - mu) * inv;
-          q[s] = g * h[s] + b;
+          q[s] = fmaxf(g * h[s] + b, floor);
         }
       } else {
-        for (int64_t s = 0; s < S; s++) q[s] = g * ((p[s] - mu) * inv) + b;
+        for (int64_t s = 0; s < S; s++) q[s] = fmaxf(g * ((p[s] - mu) * inv) + b, floor);
       }
     }
   }
@@ -102,8 +113,9 @@ static void bn_apply_channels(void *ctx, int64_t c0, int64_t c1, int tid) {
 
 void atl_batchnorm_apply(const float *x, const float *mean, const float *inv_std,
                          const float *gamma, const float *beta, int64_t N, int64_t C, int64_t S,
-                         float *y, float *xhat) {
+                         float *y, float *xhat, int relu) {
   bn_job job = {.x = x,
+                .relu = relu,
                 .mean = (float *)mean,
                 .inv_std = inv_std,
                 .gamma = gamma,
@@ -125,7 +137,8 @@ static void bn_backward_channels(void *ctx, int64_t c0, int64_t c1, int tid) {
   for (int64_t c = c0; c < c1; c++) {
     double sum_dy = 0.0, sum_dy_xhat = 0.0;
     for (int64_t n = 0; n < N; n++)
-      plane_gradient_sums(j->dy + (n * C + c) * S, j->xhat + (n * C + c) * S, S, &sum_dy,
+      plane_gradient_sums(j->dy + (n * C + c) * S, j->xhat + (n * C + c) * S,
+                          j->relu_out ? j->relu_out + (n * C + c) * S : NULL, S, &sum_dy,
                           &sum_dy_xhat);
     if (j->dgamma) j->dgamma[c] += (float)sum_dy_xhat;
     if (j->dbeta) j->dbeta[c] += (float)sum_dy;
@@ -134,16 +147,23 @@ static void bn_backward_channels(void *ctx, int64_t c0, int64_t c1, int tid) {
     const float a = (float)(g * inv / M), mean_dy = (float)sum_dy, mean_dyx = (float)sum_dy_xhat;
     for (int64_t n = 0; n < N; n++) {
       const float *restrict dy = j->dy + (n * C + c) * S, *restrict xh = j->xhat + (n * C + c) * S;
+      const float *restrict y = j->relu_out ? j->relu_out + (n * C + c) * S : NULL;
       float *restrict dx = j->dx + (n * C + c) * S;
-      for (int64_t s = 0; s < S; s++) dx[s] = a * ((float)M * dy[s] - mean_dy - xh[s] * mean_dyx);
+      if (y) {
+        for (int64_t s = 0; s < S; s++)
+          dx[s] = a * ((float)M * passed(dy, y, s) - mean_dy - xh[s] * mean_dyx);
+      } else {
+        for (int64_t s = 0; s < S; s++) dx[s] = a * ((float)M * dy[s] - mean_dy - xh[s] * mean_dyx);
+      }
     }
   }
 }
 
 void atl_batchnorm_backward(const float *dy, const float *xhat, const float *inv_std,
                             const float *gamma, int64_t N, int64_t C, int64_t S, float *dx,
-                            float *dgamma, float *dbeta) {
+                            float *dgamma, float *dbeta, const float *relu_out) {
   bn_job job = {.dy = dy,
+                .relu_out = relu_out,
                 .xhat = xhat,
                 .inv_std = inv_std,
                 .gamma = gamma,

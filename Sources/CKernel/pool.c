@@ -55,18 +55,28 @@ static void max_plane_2x2(const atl_pool_shape *s, const float *x, float *y, int
   }
 }
 
+// Windows are compared without branches (selects), which keeps wide windows
+// (Keras' 4x4 pooling) from stalling on mispredicted jumps. The first of equal
+// values wins, as before.
 static void max_plane_general(const atl_pool_shape *s, const float *x, float *y, int32_t *arg) {
   for (int p = 0; p < s->P; p++) {
     for (int q = 0; q < s->Q; q++) {
       const pool_window win = window_at(s, p, q);
-      float best = -FLT_MAX;
-      int32_t best_at = -1;
+      if (win.h_lo >= win.h_hi || win.w_lo >= win.w_hi) {  // all padding
+        y[p * s->Q + q] = 0.0f;
+        arg[p * s->Q + q] = -1;
+        continue;
+      }
+      int32_t best_at = win.h_lo * s->W + win.w_lo;
+      float best = x[best_at];
       for (int h = win.h_lo; h < win.h_hi; h++)
         for (int w = win.w_lo; w < win.w_hi; w++) {
-          float v = x[h * s->W + w];
-          if (v > best || best_at < 0) best = v, best_at = h * s->W + w;
+          const float v = x[h * s->W + w];
+          const int better = v > best;
+          best = better ? v : best;
+          best_at = better ? h * s->W + w : best_at;
         }
-      y[p * s->Q + q] = best_at < 0 ? 0.0f : best;
+      y[p * s->Q + q] = best;
       arg[p * s->Q + q] = best_at;
     }
   }

@@ -123,3 +123,8 @@ func uniformParameter(_ shape: [Int], bound: Float, rng: RandomSource) throws ->
 public protocol Stochastic: AnyObject {
   var rng: RandomSource { get }
 }
+
+/// A layer that can apply a following ReLU itself, in the same pass over its output.
+public protocol FusesReLU: Layer {
+  func forward(_ x: Tensor, training: Bool, relu: Bool) throws -> Tensor
+}

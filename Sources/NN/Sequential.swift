@@ -67,7 +67,19 @@ public final class Sequential: Container {
         layer: name, "was built for inputs \(describe(shape: built)) but got \(describe(shape: sample))")
     }
     var h = x
-    for layer in layers { h = try layer.forward(h, training: training) }
+    var index = 0
+    while index < layers.count {
+      // A ReLU right after a conv or a batch norm runs inside it: one pass over the activations fewer.
+      if let fusing = layers[index] as? FusesReLU, index + 1 < layers.count,
+        let next = layers[index + 1] as? Activation, next.function == .relu
+      {
+        h = try fusing.forward(h, training: training, relu: true)
+        index += 2
+      } else {
+        h = try layers[index].forward(h, training: training)
+        index += 1
+      }
+    }
     return h
   }
 

@@ -71,7 +71,7 @@ import Testing
       x, w, b, n: t.n, c: t.c, h: t.h, wd: t.w, k: t.k, r: t.r, s: t.s, stride: t.stride, pad: t.pad)
     #expect(Int(s.P) == expected.p && Int(s.Q) == expected.q)
     var out = [Float](repeating: .nan, count: expected.out.count)
-    let used = atl_conv2d_forward(&s, engine(requested, &s, bias: true), x, w, b, &out, nil)
+    let used = atl_conv2d_forward(&s, engine(requested, &s, bias: true), x, w, b, &out, nil, 0)
     #expect(used == requested)
     #expect(maxRelativeError(out, expected.out) < tolerance)
   }
@@ -93,7 +93,7 @@ import Testing
       let used = bias.withUnsafeBufferPointer { b in
         saved.withUnsafeMutableBufferPointer { keep in
           atl_conv2d_forward(
-            &s, engine, x, w, hasBias ? b.baseAddress : nil, &out, savedSize > 0 ? keep.baseAddress : nil)
+            &s, engine, x, w, hasBias ? b.baseAddress : nil, &out, savedSize > 0 ? keep.baseAddress : nil, 0)
         }
       }
       #expect(used == engine)

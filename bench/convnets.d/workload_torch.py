@@ -44,7 +44,7 @@ def keras_cnn():
     return nn.Sequential(
         nn.ZeroPad2d((1, 2, 1, 2)), nn.Conv2d(1, 64, 4), nn.ReLU(), nn.MaxPool2d(4),
         nn.Conv2d(64, 64, 4), nn.ReLU(), nn.MaxPool2d(2), nn.Dropout(0.6), nn.Flatten(),
-        nn.Linear(64, 256), nn.ReLU(), nn.Linear(256, 84), nn.ReLU(), nn.Linear(84, 10))
+        nn.Linear(64 * 2 * 2, 256), nn.ReLU(), nn.Linear(256, 84), nn.ReLU(), nn.Linear(84, 10))
 
 
 def mlp(widths=(512, 256, 128, 64, 32)):

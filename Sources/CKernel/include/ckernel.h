@@ -79,7 +79,7 @@ void atl_conv2d_backward_im2col(const atl_conv_shape *s, const float *in, const 
 int atl_conv_dnnl_supports(const atl_conv_shape *s, int has_bias);
 int64_t atl_conv_dnnl_saved_size(const atl_conv_shape *s, int has_bias);
 int atl_conv_dnnl_forward(const atl_conv_shape *s, const float *in, const float *w, const float *b,
-                          float *out, float *saved);
+                          float *out, float *saved, int relu);
 int atl_conv_dnnl_backward(const atl_conv_shape *s, const float *in, const float *w,
                            const float *dout, const float *saved, float *din, float *dw,
                            float *db, int has_bias);
@@ -93,9 +93,10 @@ void atl_conv_set_engine(int engine);
 int atl_conv_engine_for(const atl_conv_shape *s, int has_bias);
 int64_t atl_conv_saved_size(const atl_conv_shape *s, int has_bias, int engine);
 // Forward on `engine`, falling back to im2col; returns the engine that ran, whose
-// value backward must be given (a fallback leaves `saved` unused).
+// value backward must be given (a fallback leaves `saved` unused). With `relu`
+// the output is max(conv, 0), fused into oneDNN's kernel where it can be.
 int atl_conv2d_forward(const atl_conv_shape *s, int engine, const float *in, const float *w,
-                       const float *b, float *out, float *saved);
+                       const float *b, float *out, float *saved, int relu);
 // Backward of a forward that ran on `engine` with `saved`: din (nullable), dw and
 // db (nullable) overwritten; has_bias says whether forward had a bias.
 void atl_conv2d_backward(const atl_conv_shape *s, int engine, const float *in, const float *w,
@@ -196,15 +197,17 @@ void atl_dropout_mask(const float *uniform, float p, float *keep, int64_t n);
 // ---- batch normalisation (norm.c): x (N, C, S), statistics per channel ----
 // mean and biased variance of each channel over N and S
 void atl_batchnorm_stats(const float *x, int64_t N, int64_t C, int64_t S, float *mean, float *var);
-// y = gamma * (x - mean) * inv_std + beta; xhat (nullable) keeps the normalised input
+// y = gamma * (x - mean) * inv_std + beta, then max(y, 0) with `relu`; xhat
+// (nullable) keeps the normalised input
 void atl_batchnorm_apply(const float *x, const float *mean, const float *inv_std,
                          const float *gamma, const float *beta, int64_t N, int64_t C, int64_t S,
-                         float *y, float *xhat);
+                         float *y, float *xhat, int relu);
 // gradients of a training-mode batch norm; dx (nullable) overwritten, dgamma and dbeta
-// (nullable) accumulated
+// (nullable) accumulated; relu_out (nullable) is the output of a fused ReLU, whose
+// zeros stop the gradient
 void atl_batchnorm_backward(const float *dy, const float *xhat, const float *inv_std,
                             const float *gamma, int64_t N, int64_t C, int64_t S, float *dx,
-                            float *dgamma, float *dbeta);
+                            float *dgamma, float *dbeta, const float *relu_out);
 
 // ---- losses (loss.c) ----
 // logits (B,C), labels (B) -> probs (B,C); returns the mean cross-entropy, with

@@ -1,7 +1,7 @@
 import Tensor
 
 /// Batch normalisation after a conv (per channel of C, H, W) or a dense layer (per feature).
-public final class BatchNorm: Layer {
+public final class BatchNorm: Layer, FusesReLU {
   public let kind = "bn"
   public var name = "bn"
   public var hasExplicitName = false
@@ -34,9 +34,14 @@ public final class BatchNorm: Layer {
   }
 
   public func forward(_ x: Tensor, training: Bool) throws -> Tensor {
+    try forward(x, training: training, relu: false)
+  }
+
+  public func forward(_ x: Tensor, training: Bool, relu: Bool) throws -> Tensor {
     guard let gamma, let beta, let running else { throw LayerError(layer: name, "is used before it was built") }
     return try batchNorm(
-      x, gamma: gamma, beta: beta, running: running, training: training, momentum: momentum, epsilon: epsilon)
+      x, gamma: gamma, beta: beta, running: running, training: training, momentum: momentum, epsilon: epsilon,
+      relu: relu)
   }
 
   public var parameters: [NamedParameter] {

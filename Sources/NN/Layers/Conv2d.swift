@@ -1,7 +1,7 @@
 import Tensor
 
 /// 2-D convolution over (N, C, H, W) with `filters` kernels of `kernel`×`kernel`.
-public final class Conv2d: Layer, Regularized {
+public final class Conv2d: Layer, Regularized, FusesReLU {
   public let kind = "conv"
   public var name = "conv"
   public var hasExplicitName = false
@@ -84,12 +84,16 @@ public final class Conv2d: Layer, Regularized {
   }
 
   public func forward(_ x: Tensor, training: Bool) throws -> Tensor {
+    try forward(x, training: training, relu: false)
+  }
+
+  public func forward(_ x: Tensor, training: Bool, relu: Bool) throws -> Tensor {
     guard let weight else { throw LayerError(layer: name, "is used before it was built") }
     if let extra = extraPadding {
       let padded = try zeroPad(x, top: extra.before, left: extra.before, bottom: extra.after, right: extra.after)
-      return try conv2d(padded, weight: weight, bias: bias, stride: window.stride, padding: (0, 0))
+      return try conv2d(padded, weight: weight, bias: bias, stride: window.stride, padding: (0, 0), relu: relu)
     }
-    return try conv2d(x, weight: weight, bias: bias, stride: window.stride, padding: window.padding)
+    return try conv2d(x, weight: weight, bias: bias, stride: window.stride, padding: window.padding, relu: relu)
   }
 
   public var parameters: [NamedParameter] {

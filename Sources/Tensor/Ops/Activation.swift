@@ -11,6 +11,14 @@ public func relu(_ x: Tensor) -> Tensor {
   return y
 }
 
+/// The gradient `gy` where a ReLU's `output` is positive, zero elsewhere: the backward
+/// step of a ReLU fused into the op before it.
+func maskedByReLU(_ gy: Tensor, output: Tensor) -> Tensor {
+  let masked = Tensor(uninitialized: gy.shape)
+  atl_relu_backward(output.data, gy.data, masked.data, Int64(gy.count))
+  return masked
+}
+
 /// Pointwise functions with the kernel's derivatives.
 public enum Pointwise: Int32 {
   case leakyRelu = 1, elu, gelu, tanh, sigmoid, exp, log, sqrt, square, abs

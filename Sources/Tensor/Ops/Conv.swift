@@ -24,10 +24,10 @@ public struct Window2D: Equatable {
   }
 }
 
-/// x (N,C,H,W), w (K,C,R,S), b (K) -> (N,K,P,Q)
-public func conv2d(_ x: Tensor, weight w: Tensor, bias b: Tensor?, stride: (Int, Int), padding: (Int, Int))
-  throws -> Tensor
-{
+/// x (N,C,H,W), w (K,C,R,S), b (K) -> (N,K,P,Q); with `relu`, max(·, 0) of that in one pass.
+public func conv2d(
+  _ x: Tensor, weight w: Tensor, bias b: Tensor?, stride: (Int, Int), padding: (Int, Int), relu: Bool = false
+) throws -> Tensor {
   guard x.rank == 4, w.rank == 4, x.shape[1] == w.shape[1] else {
     throw TensorError(
       "conv2d expects input (N, \(w.rank == 4 ? w.shape[1] : 0), H, W) but got \(describe(shape: x.shape))"
@@ -53,10 +53,11 @@ public func conv2d(_ x: Tensor, weight w: Tensor, bias b: Tensor?, stride: (Int,
   let recording = Tape.active != nil && (x.requiresGrad || w.requiresGrad)
   let savedSize = Int(atl_conv_saved_size(&s, hasBias, planned))
   let saved = recording && savedSize > 0 ? Storage(count: savedSize, zeroed: false) : nil
-  let engine = atl_conv2d_forward(&s, planned, x.data, w.data, b?.data, y.data, saved?.pointer)
+  let engine = atl_conv2d_forward(&s, planned, x.data, w.data, b?.data, y.data, saved?.pointer, relu ? 1 : 0)
   let shape = s
-  Tape.record(output: y, inputs: [x, w] + (b.map { [$0] } ?? [])) { gy in
+  Tape.record(output: y, inputs: [x, w] + (b.map { [$0] } ?? [])) { gradient in
     var s = shape
+    let gy = relu ? maskedByReLU(gradient, output: y) : gradient
     let dx = x.requiresGrad ? Tensor(uninitialized: x.shape) : nil
     let dw = Tensor(uninitialized: w.shape)
     let db = (b?.requiresGrad ?? false) ? Tensor(uninitialized: [w.shape[0]]) : nil
@@ -103,7 +104,7 @@ public func convTranspose2d(
     // dx is the convolution of gy with w; dw pairs gy (as the conv input) with x (as dout).
     let dx = Tensor(uninitialized: x.shape)
     let engine = atl_conv_engine_for(&s, 0)
-    _ = atl_conv2d_forward(&s, engine, gy.data, w.data, nil, dx.data, nil)
+    _ = atl_conv2d_forward(&s, engine, gy.data, w.data, nil, dx.data, nil, 0)
     let dw = Tensor(uninitialized: w.shape)
     let db = (b?.requiresGrad ?? false) ? Tensor(zeros: [w.shape[1]]) : nil
     atl_conv2d_backward(&s, engine, gy.data, w.data, x.data, nil, nil, dw.data, nil, 0)

@@ -16,7 +16,7 @@ public final class RunningStatistics {
 /// Batch normalisation of x (N, C, …) per channel C.
 public func batchNorm(
   _ x: Tensor, gamma: Tensor, beta: Tensor, running: RunningStatistics, training: Bool, momentum: Float = 0.1,
-  epsilon: Float = 1e-5
+  epsilon: Float = 1e-5, relu: Bool = false
 ) throws -> Tensor {
   guard x.rank >= 2, x.shape[1] == gamma.count else {
     throw TensorError("batchnorm expects (N, \(gamma.count), …) but got \(describe(shape: x.shape))")
@@ -44,22 +44,29 @@ public func batchNorm(
   let y = Tensor(uninitialized: x.shape)
   let xhat = Tensor(uninitialized: x.shape)
   atl_batchnorm_apply(
-    x.data, mean.data, invStd.data, gamma.data, beta.data, Int64(n), Int64(c), Int64(s), y.data, xhat.data)
+    x.data, mean.data, invStd.data, gamma.data, beta.data, Int64(n), Int64(c), Int64(s), y.data, xhat.data,
+    relu ? 1 : 0)
+  // With a fused ReLU, y's zeros are where the gradient stops.
+  let reluOut = relu ? y.data : nil
   Tape.record(output: y, inputs: [x, gamma, beta]) { gy in
     let dx = x.requiresGrad ? Tensor(uninitialized: x.shape) : nil
     let dgamma = Tensor(zeros: [c]), dbeta = Tensor(zeros: [c])
     if training {
       atl_batchnorm_backward(
-        gy.data, xhat.data, invStd.data, gamma.data, Int64(n), Int64(c), Int64(s), dx?.data, dgamma.data, dbeta.data)
+        gy.data, xhat.data, invStd.data, gamma.data, Int64(n), Int64(c), Int64(s), dx?.data, dgamma.data, dbeta.data,
+        reluOut)
     } else {
       // In evaluation the statistics are constants: dx = gy * gamma * inv_std.
       atl_batchnorm_backward(
-        gy.data, xhat.data, invStd.data, gamma.data, Int64(n), Int64(c), Int64(s), nil, dgamma.data, dbeta.data)
+        gy.data, xhat.data, invStd.data, gamma.data, Int64(n), Int64(c), Int64(s), nil, dgamma.data, dbeta.data,
+        reluOut)
       if let dx {
         let scale = Tensor(uninitialized: [c])
         for i in 0..<c { scale[flat: i] = gamma[flat: i] * invStd[flat: i] }
         let zero = Tensor(zeros: [c])
-        atl_batchnorm_apply(gy.data, zero.data, scale.data, nil, nil, Int64(n), Int64(c), Int64(s), dx.data, nil)
+        let passed = relu ? maskedByReLU(gy, output: y) : gy
+        atl_batchnorm_apply(
+          passed.data, zero.data, scale.data, nil, nil, Int64(n), Int64(c), Int64(s), dx.data, nil, 0)
       }
     }
     return [dx, dgamma, dbeta]

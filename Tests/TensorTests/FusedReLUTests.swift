@@ -1,0 +1,64 @@
+import Testing
+
+@testable import Tensor
+
+/// A ReLU fused into the conv or batch norm before it gives the values and the
+/// gradients of the two ops run one after the other.
+@Suite struct FusedReLUTests {
+  let rng = RandomSource(seed: 11)
+
+  func leaf(_ shape: [Int]) -> Tensor {
+    let t = Tensor.uniform(shape, low: -1, high: 1, rng: rng)
+    t.requiresGrad = true
+    return t
+  }
+
+  /// Output and the gradients of `inputs` for the loss sum(output * weights).
+  func run(_ inputs: [Tensor], weights: Tensor, _ body: () throws -> Tensor) throws -> (Tensor, [Tensor]) {
+    for input in inputs { input.grad = nil }
+    let tape = Tape()
+    let (output, loss) = try tape.recording { () throws -> (Tensor, Tensor) in
+      let y = try body()
+      return (y, try elementwise(.multiply, y, weights).sum())
+    }
+    try tape.backward(loss)
+    return (output.copy(), inputs.map { $0.grad?.copy() ?? Tensor(zeros: $0.shape) })
+  }
+
+  func expectSame(_ a: (Tensor, [Tensor]), _ b: (Tensor, [Tensor])) {
+    #expect(maxDifference(a.0, b.0) < 1e-6)
+    for (ga, gb) in zip(a.1, b.1) { #expect(maxDifference(ga, gb) < 1e-5) }
+  }
+
+  func maxDifference(_ a: Tensor, _ b: Tensor) -> Float {
+    zip(a.toArray(), b.toArray()).map { abs($0 - $1) }.max() ?? 0
+  }
+
+  // Odd sizes, a channel count that is not a block of 8 or 16, and a Winograd-sized one.
+  @Test(arguments: [[3, 5, 9, 7, 6], [2, 16, 8, 8, 32]])
+  func convolutionWithReLU(_ sizes: [Int]) throws {
+    let (n, c, h, w, k) = (sizes[0], sizes[1], sizes[2], sizes[3], sizes[4])
+    let x = leaf([n, c, h, w]), weight = leaf([k, c, 3, 3]), bias = leaf([k])
+    let weights = Tensor.uniform([n, k, h, w], low: -1, high: 1, rng: rng)
+    let fused = try run([x, weight, bias], weights: weights) {
+      try conv2d(x, weight: weight, bias: bias, stride: (1, 1), padding: (1, 1), relu: true)
+    }
+    let separate = try run([x, weight, bias], weights: weights) {
+      relu(try conv2d(x, weight: weight, bias: bias, stride: (1, 1), padding: (1, 1)))
+    }
+    #expect(fused.0.toArray().contains(0) && fused.0.toArray().contains { $0 > 0 })
+    expectSame(fused, separate)
+  }
+
+  @Test(arguments: [true, false]) func batchNormWithReLU(_ training: Bool) throws {
+    let x = leaf([4, 3, 5, 5]), gamma = leaf([3]), beta = leaf([3])
+    let weights = Tensor.uniform([4, 3, 5, 5], low: -1, high: 1, rng: rng)
+    let fused = try run([x, gamma, beta], weights: weights) {
+      try batchNorm(x, gamma: gamma, beta: beta, running: RunningStatistics(channels: 3), training: training, relu: true)
+    }
+    let separate = try run([x, gamma, beta], weights: weights) {
+      relu(try batchNorm(x, gamma: gamma, beta: beta, running: RunningStatistics(channels: 3), training: training))
+    }
+    expectSame(fused, separate)
+  }
+}
