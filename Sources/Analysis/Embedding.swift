@@ -30,14 +30,16 @@ public struct Embedding {
 }
 
 /// The activations of the layer `at` for the first `n` images, flattened, in evaluation mode.
-public func features(_ model: Sequential, _ data: Dataset, at layer: String, n: Int? = nil, batchSize: Int = 500) throws
+public func features(_ model: Sequential, _ data: Dataset, at layer: String, n: Int? = nil, batchSize: Int = 250) throws
   -> Embedding
 {
   guard model.isBuilt else {
     throw TrainingError(message: "\(model.name) has not been trained or built yet", hint: "call fit first")
   }
+  defer { releaseCachedMemory() }
   let count = min(n ?? data.count, data.count)
-  let points = try data.images.mapRows(count: count, batchSize: batchSize) { batch in
+  let first = count == data.count ? data : try data.subset(Array(0..<count))
+  let points = try first.mapBatches(size: batchSize) { batch in
     try model.activations(batch, at: layer).reshaped([batch.shape[0], -1])
   }
   return try Embedding(points: points, labels: Array(data.labels.prefix(count)), classes: data.classes, source: layer)

@@ -44,6 +44,7 @@ static size_t scratch_bytes;
 
 static int dnnl_start(void) {
   if (dnnl_ready >= 0) return dnnl_ready;
+  atl_threads();  // applies ATELIER_ISA before the first primitive
   dnnl_ready = dnnl_engine_create(&engine, dnnl_cpu, 0) == dnnl_success &&
                dnnl_stream_create(&stream, engine, dnnl_stream_default_flags) == dnnl_success;
   return dnnl_ready;
@@ -188,13 +189,21 @@ static conv_entry *find_entry(const atl_conv_shape *s, int has_bias) {
 
 static char *scratch_of(size_t bytes) {
   if (bytes > scratch_bytes) {
-    free(scratch);
-    scratch = NULL;
+    atl_free((float *)scratch);
     scratch_bytes = 0;
-    if (posix_memalign((void **)&scratch, 64, bytes) != 0) return NULL;
+    scratch = (char *)atl_alloc_uninitialized((int64_t)(bytes / sizeof(float)) + 1);
+    if (!scratch) return NULL;
     scratch_bytes = bytes;
   }
   return scratch;
+}
+
+void atl_conv_release_scratch(void) {
+  pthread_mutex_lock(&conv_lock);
+  atl_free((float *)scratch);
+  scratch = NULL;
+  scratch_bytes = 0;
+  pthread_mutex_unlock(&conv_lock);
 }
 
 static size_t round64(size_t n) { return (n + 63) & ~(size_t)63; }

@@ -12,6 +12,15 @@ void atl_gather_rows(const float *src, int64_t row_len, const int64_t *idx, int6
     memcpy(dst + i * row_len, src + idx[i] * row_len, sizeof(float) * row_len);
 }
 
+void atl_gather_u8_rows(const uint8_t *src, int64_t row_len, const int64_t *idx, int64_t n,
+                        float scale, float *dst) {
+  for (int64_t i = 0; i < n; i++) {
+    const uint8_t *restrict from = src + idx[i] * row_len;
+    float *restrict to = dst + i * row_len;
+    for (int64_t e = 0; e < row_len; e++) to[e] = (float)from[e] * scale;
+  }
+}
+
 // Per image: optional horizontal flip, then a shift by (dy, dx) into a zero
 // border of `pad` pixels, i.e. a random crop of the padded image.
 void atl_augment_images(const float *in, float *out, int64_t N, int C, int H, int W,

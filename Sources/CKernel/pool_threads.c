@@ -7,7 +7,6 @@
 //
 // Work is split into fixed pieces by n and the thread count alone, and piece i
 // always covers the same range, so results do not depend on scheduling.
-#include <malloc.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -36,10 +35,7 @@ static int configured_size(void) {
 
 static void pool_start(void) {
   openblas_set_num_threads(1);
-  // Training allocates the same activation sizes every batch; keeping them on
-  // the heap instead of fresh mmaps avoids a page fault per touched page.
-  mallopt(M_MMAP_THRESHOLD, 512 << 20);
-  mallopt(M_TRIM_THRESHOLD, 1024 << 20);
+  atl_isa_configure();
   pool_size = configured_size();
 }
 
@@ -87,20 +83,3 @@ void atl_parallel_for(int64_t n, int64_t grain, atl_range_fn fn, void *ctx) {
   team_job job = {fn, ctx, n, (int)pieces};
   GOMP_parallel(team_body, &job, (unsigned)pieces, 0);
 }
-
-float *atl_alloc_uninitialized(int64_t count) {
-  atl_threads();  // applies the allocator settings before the first large allocation
-  void *p = NULL;
-  size_t bytes = (size_t)(count > 0 ? count : 1) * sizeof(float);
-  bytes = (bytes + 63) & ~(size_t)63;
-  if (posix_memalign(&p, 64, bytes) != 0) return NULL;
-  return (float *)p;
-}
-
-float *atl_alloc(int64_t count) {
-  float *p = atl_alloc_uninitialized(count);
-  if (p) __builtin_memset(p, 0, (size_t)(count > 0 ? count : 1) * sizeof(float));
-  return p;
-}
-
-void atl_free(float *p) { free(p); }

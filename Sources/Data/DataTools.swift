@@ -72,6 +72,11 @@ extension Dataset {
     guard parts.allSatisfy({ $0.sampleShape == first.sampleShape }) else {
       throw TensorError("concat: datasets hold images of different shapes")
     }
+    if let (bytes, scale) = concatenatedBytes(parts) {
+      return try Dataset(
+        bytes: bytes, sampleShape: first.sampleShape, scale: scale, labels: parts.flatMap(\.labels),
+        classes: first.classes, name: first.name)
+    }
     return try Dataset(
       images: try Tensor.concatenate(parts.map(\.images)), labels: parts.flatMap(\.labels), classes: first.classes,
       name: first.name)

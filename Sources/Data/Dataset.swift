@@ -2,12 +2,25 @@ import CKernel
 import Foundation
 import Tensor
 
-/// Labelled images: images (N, C, H, W) in [0, 1], one class index per image.
+/// Labelled images (N, C, H, W) in [0, 1], one class index per image.
+///
+/// Images read from files keep their pixels as bytes, a quarter of the memory of
+/// float32; batches are converted as they are drawn, so training and evaluation
+/// never hold the whole set as floats. Datasets computed from others (normalised,
+/// augmented) hold floats.
 public final class Dataset {
-  public let images: Tensor
+  private enum Pixels {
+    case floats(Tensor)
+    /// Bytes scaled by `scale` when read.
+    case bytes([UInt8], scale: Float)
+  }
+
+  private let pixels: Pixels
   public let labels: [Int32]
   public let classes: [String]
   public let name: String
+  /// The shape of one image, (C, H, W).
+  public let sampleShape: [Int]
 
   public init(images: Tensor, labels: [Int32], classes: [String], name: String) throws {
     guard images.rank == 4, images.shape[0] == labels.count else {
@@ -15,31 +28,107 @@ public final class Dataset {
         "a dataset needs images (N, C, H, W) and N labels; got \(describe(shape: images.shape)) and \(labels.count) labels"
       )
     }
-    self.images = images
+    self.pixels = .floats(images)
+    self.sampleShape = Array(images.shape.dropFirst())
+    self.labels = labels
+    self.classes = classes
+    self.name = name
+  }
+
+  /// Images of `sampleShape` stored as bytes, read as byte × scale.
+  public init(bytes: [UInt8], sampleShape: [Int], scale: Float, labels: [Int32], classes: [String], name: String)
+    throws
+  {
+    guard sampleShape.count == 3, bytes.count == labels.count * sampleShape.reduce(1, *) else {
+      throw TensorError("a dataset needs \(labels.count) images of \(describe(shape: sampleShape)) but got \(bytes.count) bytes")
+    }
+    self.pixels = .bytes(bytes, scale: scale)
+    self.sampleShape = sampleShape
     self.labels = labels
     self.classes = classes
     self.name = name
   }
 
   public var count: Int { labels.count }
-  /// The shape of one image, (C, H, W).
-  public var sampleShape: [Int] { Array(images.shape.dropFirst()) }
+  private var rowLength: Int { sampleShape.reduce(1, *) }
+
+  /// Every image as one float tensor (N, C, H, W). For a dataset held as bytes this
+  /// converts the whole set each time it is asked for: batch-wise work should use
+  /// `gather`, `rows` or `mapBatches`.
+  public var images: Tensor {
+    switch pixels {
+    case .floats(let tensor): return tensor
+    case .bytes: return rows(0, count)
+    }
+  }
 
   /// The images and labels at `indices`, in that order.
   public func gather(_ indices: [Int]) -> (images: Tensor, labels: [Int32]) {
-    let rowLength = sampleShape.reduce(1, *)
     let out = Tensor(uninitialized: [indices.count] + sampleShape)
     let picks = indices.map(Int64.init)
-    picks.withUnsafeBufferPointer {
-      atl_gather_rows(images.data, Int64(rowLength), $0.baseAddress, Int64(indices.count), out.data)
+    picks.withUnsafeBufferPointer { picked in
+      switch pixels {
+      case .floats(let images):
+        atl_gather_rows(images.data, Int64(rowLength), picked.baseAddress, Int64(indices.count), out.data)
+      case .bytes(let bytes, let scale):
+        bytes.withUnsafeBufferPointer {
+          atl_gather_u8_rows(
+            $0.baseAddress, Int64(rowLength), picked.baseAddress, Int64(indices.count), scale, out.data)
+        }
+      }
     }
     return (out, indices.map { labels[$0] })
   }
 
+  /// Images start..<end as floats.
+  public func rows(_ start: Int, _ end: Int) -> Tensor { gather(Array(start..<end)).images }
+
+  /// `body` applied to consecutive batches of images (no tape), its results stacked
+  /// along the first dimension: memory for one batch of work, not for the whole set.
+  public func mapBatches(size: Int, _ body: (Tensor) throws -> Tensor) throws -> Tensor {
+    var parts: [Tensor] = []
+    try Tape.withoutRecording {
+      var start = 0
+      while start < count {
+        let end = Swift.min(start + Swift.max(size, 1), count)
+        parts.append(try body(rows(start, end)))
+        start = end
+      }
+    }
+    return parts.isEmpty ? Tensor(zeros: [0, 0]) : try Tensor.concatenate(parts)
+  }
+
   public func subset(_ indices: [Int], name: String? = nil) throws -> Dataset {
-    let picked = gather(indices)
-    return try Dataset(
-      images: picked.images, labels: picked.labels, classes: classes, name: name ?? self.name)
+    let picked = indices.map { labels[$0] }
+    switch pixels {
+    case .floats:
+      return try Dataset(images: gather(indices).images, labels: picked, classes: classes, name: name ?? self.name)
+    case .bytes(let bytes, let scale):
+      let length = rowLength
+      var kept = [UInt8](repeating: 0, count: indices.count * length)
+      kept.withUnsafeMutableBufferPointer { to in
+        bytes.withUnsafeBufferPointer { from in
+          for (i, index) in indices.enumerated() {
+            UnsafeMutableRawPointer(to.baseAddress! + i * length).copyMemory(
+              from: from.baseAddress! + index * length, byteCount: length)
+          }
+        }
+      }
+      return try Dataset(
+        bytes: kept, sampleShape: sampleShape, scale: scale, labels: picked, classes: classes, name: name ?? self.name)
+    }
+  }
+
+  /// The bytes of every image when all `parts` hold bytes at one scale.
+  static func concatenatedBytes(_ parts: [Dataset]) -> (bytes: [UInt8], scale: Float)? {
+    var all: [UInt8] = []
+    var common: Float?
+    for part in parts {
+      guard case .bytes(let bytes, let scale) = part.pixels, common == nil || common == scale else { return nil }
+      common = scale
+      all += bytes
+    }
+    return common.map { (all, $0) }
   }
 
   /// Builds a dataset from IDX image and label files, scaling pixels to [0, 1].
@@ -60,15 +149,15 @@ public final class Dataset {
         problem: "has \(labels.dimensions[0]) labels for the \(images.dimensions[0]) images of \(imagePath)")
     }
     let dims = images.dimensions
-    let shape = dims.count == 3 ? [dims[0], 1, dims[1], dims[2]] : [dims[0], dims[3], dims[1], dims[2]]
-    let tensor = Tensor(zeros: shape)
-    images.bytes.withUnsafeBufferPointer {
-      atl_u8_to_f32($0.baseAddress, tensor.data, Int64(tensor.count), 1.0 / 255.0)
+    guard dims.count == 3 || dims[3] == 1 else {
+      throw DataError(path: imagePath, problem: "holds \(dims[3])-channel images; only grey images are read")
     }
     let labelValues = labels.bytes.map { Int32($0) }
     if let bad = labelValues.first(where: { Int($0) >= classes.count }), !classes.isEmpty {
       throw DataError(path: labelPath, problem: "holds label \(bad) but only \(classes.count) classes are named")
     }
-    return try Dataset(images: tensor, labels: labelValues, classes: classes, name: name)
+    return try Dataset(
+      bytes: images.bytes, sampleShape: [1, dims[1], dims[2]], scale: 1.0 / 255.0, labels: labelValues,
+      classes: classes, name: name)
   }
 }

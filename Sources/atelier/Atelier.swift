@@ -8,8 +8,26 @@ struct Atelier: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "atelier",
     abstract: "A notebook language for exploring small neural networks on image data.",
+    version: "atelier \(atelierVersion)\n" + String(cString: atl_isa_summary()),
     subcommands: [REPLCommand.self, RunCommand.self, CheckCommand.self, DocsCommand.self],
     defaultSubcommand: REPLCommand.self)
+
+  static func main() {
+    restartForOpenBLASCoreIfNeeded()
+    main(nil)
+  }
+}
+
+let atelierVersion = "0.11.0"
+
+/// OpenBLAS fixes its kernels when it loads, so steering it to the CPU's widest
+/// instruction set (or to ATELIER_ISA's cap) means starting again with
+/// OPENBLAS_CORETYPE set; oneDNN follows the same cap by itself.
+func restartForOpenBLASCoreIfNeeded() {
+  guard let core = atl_openblas_core_to_force() else { return }
+  setenv("OPENBLAS_CORETYPE", core, 1)
+  execv("/proc/self/exe", CommandLine.unsafeArgv)
+  // execv returns only on failure: carry on with OpenBLAS's own choice.
 }
 
 /// Reads a notebook file, turning a missing or unreadable file into a clear error.

@@ -106,3 +106,23 @@ func idxHeader(rank: UInt8, type: UInt8 = 0x08, dims: [UInt32]) -> [UInt8] {
     #expect(first == direct)
   }
 }
+
+/// Images read from files stay bytes; every way of reading them gives the floats
+/// a float-backed copy of the same set gives.
+@Suite struct BytePixelTests {
+  @Test func byteBackedDatasetReadsAsItsFloatCopy() throws {
+    let data = try FashionMNIST.load(directory: fixtures).test
+    let floats = try Dataset(images: data.images, labels: data.labels, classes: data.classes, name: "floats")
+    let picks = [7, 0, 399, 7, 123]
+    #expect(data.gather(picks).images.toArray() == floats.gather(picks).images.toArray())
+    #expect(data.gather(picks).images.toArray().allSatisfy { $0 >= 0 && $0 <= 1 })
+    #expect(data.rows(10, 20).toArray() == floats.rows(10, 20).toArray())
+    let part = try data.subset(picks)
+    #expect(part.images.toArray() == floats.gather(picks).images.toArray())
+    #expect(part.labels == picks.map { data.labels[$0] })
+    let joined = try Dataset.concatenate([part, try data.subset([1, 2])])
+    #expect(joined.images.toArray() == floats.gather(picks + [1, 2]).images.toArray())
+    let flattened = try data.mapBatches(size: 7) { try $0.reshaped([$0.shape[0], -1]) }
+    #expect(flattened.toArray() == floats.images.toArray())
+  }
+}

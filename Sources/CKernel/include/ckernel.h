@@ -21,10 +21,22 @@ int atl_threads(void);
 // pool thread (no nested parallelism).
 void atl_parallel_for(int64_t n, int64_t grain, atl_range_fn fn, void *ctx);
 
+// ---- instruction set (isa.c): ATELIER_ISA=avx2 caps every library at AVX2 ----
+// The OPENBLAS_CORETYPE the process must restart with, or NULL when OpenBLAS's own
+// choice fits the CPU and ATELIER_ISA.
+const char *atl_openblas_core_to_force(void);
+// Applies ATELIER_ISA to oneDNN; called once before the first convolution.
+void atl_isa_configure(void);
+// One line naming the code paths in use, for `atelier --version` and the benches.
+const char *atl_isa_summary(void);
+
 // ---- memory ----
 float *atl_alloc(int64_t count);                // 64-byte aligned, zeroed
 float *atl_alloc_uninitialized(int64_t count);  // 64-byte aligned, contents undefined
 void atl_free(float *p);
+// Returns the blocks kept for reuse to the system: called between phases (after
+// fit, before evaluation) so that each phase's peak memory is its own (memory.c).
+void atl_release_cached_memory(void);
 
 // ---- random numbers (rng.c): xoshiro256** ----
 typedef struct {
@@ -83,6 +95,9 @@ int atl_conv_dnnl_forward(const atl_conv_shape *s, const float *in, const float 
 int atl_conv_dnnl_backward(const atl_conv_shape *s, const float *in, const float *w,
                            const float *dout, const float *saved, float *din, float *dw,
                            float *db, int has_bias);
+
+// Frees the reorder buffers shared by oneDNN convolutions (kept between calls).
+void atl_conv_release_scratch(void);
 
 // The engine convolutions use: oneDNN unless ATELIER_CONV=im2col or set here.
 enum { ATL_CONV_IM2COL = 0, ATL_CONV_DNNL = 1 };
@@ -275,6 +290,9 @@ int atl_tsne(const float *x, int64_t n, int64_t d, float *y, const atl_tsne_opti
 // ---- data (data.c) ----
 void atl_u8_to_f32(const uint8_t *in, float *out, int64_t n, float scale);
 // dst row i = src row idx[i]; rows of row_len floats
+// dst row i = src row idx[i] (bytes) * scale
+void atl_gather_u8_rows(const uint8_t *src, int64_t row_len, const int64_t *idx, int64_t n,
+                        float scale, float *dst);
 void atl_gather_rows(const float *src, int64_t row_len, const int64_t *idx, int64_t n, float *dst);
 // Random-crop-and-flip augmentation: out[n] = in[n] flipped when flip[n], shifted by
 // (dy[n], dx[n]) with zeros shifted in

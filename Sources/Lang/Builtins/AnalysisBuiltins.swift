@@ -24,7 +24,7 @@ private func predictionsAndTruth(_ args: Arguments, _ builtin: String) throws ->
 ) {
   switch (args["a"], args["b"]) {
   case (.layer(let model), .dataset(let data)):
-    return (try predict(model, on: data.images).labels, data.labels, data.classes)
+    return (try predict(model, on: data).labels, data.labels, data.classes)
   case (.list, .list):
     let predicted = try numbers(args["a"], builtin).map { Int32($0) },
       truth = try numbers(args["b"], builtin).map { Int32($0) }

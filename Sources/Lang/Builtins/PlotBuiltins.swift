@@ -37,7 +37,7 @@ enum Charts {
     case .dataset(let d):
       let count = min(d.count, 64)
       return (
-        try imageChart(d.images, count: count, captions: d.labels.prefix(count).map { d.classes[Int($0)] }),
+        try imageChart(d.rows(0, count), count: count, captions: d.labels.prefix(count).map { d.classes[Int($0)] }),
         "\(d.name) images"
       )
     case .tensor(let t) where t.rank == 4 || t.rank == 3:

@@ -174,13 +174,12 @@ let trainingBuiltins: [Builtin] = [
     summary: "Class probabilities and predicted labels: {probs, labels}."
   ) { args, _ in
     guard case .layer(let model) = args["model"] else { throw AtelierError("predict: expected a model") }
-    let images: Tensor
+    let (probabilities, labels): (Tensor, [Int32])
     switch args["data"] {
-    case .dataset(let d): images = d.images
-    case .tensor(let t): images = t
+    case .dataset(let d): (probabilities, labels) = try predict(model, on: d)
+    case .tensor(let t): (probabilities, labels) = try predict(model, on: t)
     default: throw AtelierError("predict: data must be a dataset or a tensor, not a \(args["data"].typeName)")
     }
-    let (probabilities, labels) = try predict(model, on: images)
     return .record(Record([("probs", .tensor(probabilities)), ("labels", .list(labels.map { .number(Double($0)) }))]))
   },
 ]

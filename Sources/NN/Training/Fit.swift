@@ -88,6 +88,7 @@ public func fit(
     throw TrainingError(message: "fit needs epochs ≥ 0 and batch ≥ 1", hint: nil)
   }
   guard data.count > 0 else { throw TrainingError(message: "fit got an empty dataset", hint: nil) }
+  defer { releaseCachedMemory() }
   try model.build(inputShape: data.sampleShape, rng: initRNG)
   let shuffler = RandomSource(seed: options.seed)
   let stochastic = model.allLayers.compactMap { $0 as? Stochastic }
@@ -228,7 +229,16 @@ public func fit(
 }
 
 /// Loss, accuracy and per-class accuracy in evaluation mode, without a tape.
-public func evaluate(_ model: Sequential, on data: Dataset, batchSize: Int = 1000) throws -> Evaluation {
+/// Gives the blocks that training or evaluation kept for reuse back to the system,
+/// so that the next phase's peak does not stack on this one's.
+public func releaseCachedMemory() { atl_release_cached_memory() }
+
+/// Images per forward pass when nothing trains: large enough to keep the cores
+/// busy, small enough that a wide first layer's activations stay in the tens of MB.
+public let inferenceBatch = 256
+
+public func evaluate(_ model: Sequential, on data: Dataset, batchSize: Int = inferenceBatch) throws -> Evaluation {
+  defer { releaseCachedMemory() }
   guard model.isBuilt else {
     throw TrainingError(message: "\(model.name) has not been trained or built yet", hint: "call fit first")
   }
@@ -257,12 +267,22 @@ public func evaluate(_ model: Sequential, on data: Dataset, batchSize: Int = 100
 }
 
 /// Class probabilities and predicted labels for every image, in evaluation mode.
-public func predict(_ model: Layer, on images: Tensor, batchSize: Int = 1000) throws -> (
+public func predict(_ model: Layer, on images: Tensor, batchSize: Int = inferenceBatch) throws -> (
   probabilities: Tensor, labels: [Int32]
 ) {
   guard images.rank >= 2 else { throw TrainingError(message: "predict needs a batch of inputs", hint: nil) }
+  defer { releaseCachedMemory() }
   let probabilities = try images.mapRows(count: images.shape[0], batchSize: batchSize) {
     softmax(try model.forward($0, training: false))
   }
+  return (probabilities, probabilities.argmaxRows())
+}
+
+/// The same over a dataset, converting one batch of its images at a time.
+public func predict(_ model: Layer, on data: Dataset, batchSize: Int = inferenceBatch) throws -> (
+  probabilities: Tensor, labels: [Int32]
+) {
+  defer { releaseCachedMemory() }
+  let probabilities = try data.mapBatches(size: batchSize) { softmax(try model.forward($0, training: false)) }
   return (probabilities, probabilities.argmaxRows())
 }
