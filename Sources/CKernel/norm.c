@@ -1,6 +1,7 @@
 // Batch normalisation over (N, C, S): S = H*W after a conv, S = 1 after a dense
 // layer (then C is the feature count). Statistics per channel, as PyTorch.
 #include <math.h>
+#include <stdint.h>
 
 #include "ckernel.h"
 
@@ -12,58 +13,77 @@ typedef struct {
   int64_t N, C, S;
 } bn_job;
 
-// Sums over one plane in 16 float lanes, which the compiler keeps in one vector
-// register without reassociating anything; planes are added up in double.
-#define LANES 16
+// Sums over one plane run in 16 float lanes (two 8-float vectors), without
+// reassociating anything a compiler would have to prove safe; planes are added up
+// in double. The lanes are written as vector types because the auto-vectoriser
+// leaves lane arrays in scalar registers.
+typedef float v8 __attribute__((vector_size(32)));
+typedef int32_t mask8 __attribute__((vector_size(32)));  // a v8 comparison's result
 
-static double lane_total(const float lanes[LANES]) {
+static inline v8 load8(const float *p) {
+  v8 v;
+  __builtin_memcpy(&v, p, sizeof v);
+  return v;
+}
+
+static double lanes_total(v8 a, v8 b) {
   double total = 0.0;
-  for (int l = 0; l < LANES; l++) total += lanes[l];
+  for (int l = 0; l < 8; l++) total += (double)a[l] + (double)b[l];
   return total;
 }
 
 static double plane_sum(const float *restrict p, int64_t S) {
-  float lanes[LANES] = {0};
+  v8 a = {0}, b = {0};
   int64_t s = 0;
-  for (; s + LANES <= S; s += LANES)
-    for (int l = 0; l < LANES; l++) lanes[l] += p[s + l];
-  for (int l = 0; s < S; s++, l++) lanes[l] += p[s];
-  return lane_total(lanes);
+  for (; s + 16 <= S; s += 16) {
+    a += load8(p + s);
+    b += load8(p + s + 8);
+  }
+  double rest = 0.0;
+  for (; s < S; s++) rest += p[s];
+  return lanes_total(a, b) + rest;
 }
 
 static double plane_squared_deviation(const float *restrict p, int64_t S, float mean) {
-  float lanes[LANES] = {0};
+  v8 a = {0}, b = {0};
   int64_t s = 0;
-  for (; s + LANES <= S; s += LANES)
-    for (int l = 0; l < LANES; l++) lanes[l] += (p[s + l] - mean) * (p[s + l] - mean);
-  for (int l = 0; s < S; s++, l++) lanes[l] += (p[s] - mean) * (p[s] - mean);
-  return lane_total(lanes);
+  for (; s + 16 <= S; s += 16) {
+    const v8 d0 = load8(p + s) - mean, d1 = load8(p + s + 8) - mean;
+    a += d0 * d0;
+    b += d1 * d1;
+  }
+  double rest = 0.0;
+  for (; s < S; s++) rest += (double)(p[s] - mean) * (p[s] - mean);
+  return lanes_total(a, b) + rest;
 }
 
-// dy where a fused ReLU let the value through
-static inline float passed(const float *restrict dy, const float *restrict y, int64_t s) {
-  return y && y[s] <= 0.0f ? 0.0f : dy[s];
-}
-
-// sum(dy) and sum(dy * xhat) over one plane, dy masked by the ReLU output y (nullable)
+// sum(dy) and sum(dy * xhat) over one plane; with a fused ReLU, dy counts only
+// where its output y is positive.
 static void plane_gradient_sums(const float *restrict dy, const float *restrict xh,
                                 const float *restrict y, int64_t S, double *sum_dy,
                                 double *sum_dy_xhat) {
-  float a[LANES] = {0}, b[LANES] = {0};
+  v8 a0 = {0}, a1 = {0}, b0 = {0}, b1 = {0};
+  const v8 zero = {0};
   int64_t s = 0;
-  for (; s + LANES <= S; s += LANES)
-    for (int l = 0; l < LANES; l++) {
-      const float g = passed(dy, y, s + l);
-      a[l] += g;
-      b[l] += g * xh[s + l];
+  for (; s + 16 <= S; s += 16) {
+    v8 g0 = load8(dy + s), g1 = load8(dy + s + 8);
+    if (y) {  // all-ones lanes where y > 0 keep g, zero lanes clear it
+      g0 = (v8)((mask8)g0 & (load8(y + s) > zero));
+      g1 = (v8)((mask8)g1 & (load8(y + s + 8) > zero));
     }
-  for (int l = 0; s < S; s++, l++) {
-    const float g = passed(dy, y, s);
-    a[l] += g;
-    b[l] += g * xh[s];
+    a0 += g0;
+    a1 += g1;
+    b0 += g0 * load8(xh + s);
+    b1 += g1 * load8(xh + s + 8);
   }
-  *sum_dy += lane_total(a);
-  *sum_dy_xhat += lane_total(b);
+  double rest_dy = 0.0, rest_dyx = 0.0;
+  for (; s < S; s++) {
+    const float g = y && y[s] <= 0.0f ? 0.0f : dy[s];
+    rest_dy += g;
+    rest_dyx += (double)g * xh[s];
+  }
+  *sum_dy += lanes_total(a0, a1) + rest_dy;
+  *sum_dy_xhat += lanes_total(b0, b1) + rest_dyx;
 }
 
 // Per channel: batch mean and biased variance, then y = gamma * xhat + beta.
@@ -151,7 +171,7 @@ static void bn_backward_channels(void *ctx, int64_t c0, int64_t c1, int tid) {
       float *restrict dx = j->dx + (n * C + c) * S;
       if (y) {
         for (int64_t s = 0; s < S; s++)
-          dx[s] = a * ((float)M * passed(dy, y, s) - mean_dy - xh[s] * mean_dyx);
+          dx[s] = a * ((float)M * (y[s] > 0.0f ? dy[s] : 0.0f) - mean_dy - xh[s] * mean_dyx);
       } else {
         for (int64_t s = 0; s < S; s++) dx[s] = a * ((float)M * dy[s] - mean_dy - xh[s] * mean_dyx);
       }
