@@ -84,7 +84,7 @@ public final class Tensor {
 
   /// A new tensor with the same values and no autograd history.
   public func copy() -> Tensor {
-    let t = Tensor(zeros: shape)
+    let t = Tensor(uninitialized: shape)
     t.data.update(from: data, count: count)
     return t
   }

@@ -50,6 +50,14 @@ import Testing
     expectSame(fused, separate)
   }
 
+  @Test func linearWithReLU() throws {
+    let x = leaf([5, 7]), weight = leaf([9, 7]), bias = leaf([9])
+    let weights = Tensor.uniform([5, 9], low: -1, high: 1, rng: rng)
+    let fused = try run([x, weight, bias], weights: weights) { try linear(x, weight: weight, bias: bias, relu: true) }
+    let separate = try run([x, weight, bias], weights: weights) { relu(try linear(x, weight: weight, bias: bias)) }
+    expectSame(fused, separate)
+  }
+
   @Test(arguments: [true, false]) func batchNormWithReLU(_ training: Bool) throws {
     let x = leaf([4, 3, 5, 5]), gamma = leaf([3]), beta = leaf([3])
     let weights = Tensor.uniform([4, 3, 5, 5], low: -1, high: 1, rng: rng)

@@ -57,7 +57,7 @@ void atl_sgemm(int trans_a, int trans_b, int64_t M, int64_t N, int64_t K, float 
 // x (B,I), w (O,I), b (O) -> y (B,O)
 void atl_dense_forward(const float *x, const float *w, const float *b, float *y, int64_t batch,
                        int64_t in_features, int64_t out_features);
-// dy (B,O) -> dx (B,I) (nullable), dw (O,I) and db (O) accumulated (+=, nullable)
+// dy (B,O) -> dx (B,I), dw (O,I) and db (O), each overwritten and nullable
 void atl_dense_backward(const float *x, const float *w, const float *dy, float *dx, float *dw,
                         float *db, int64_t batch, int64_t in_features, int64_t out_features);
 

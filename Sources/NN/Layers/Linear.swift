@@ -1,7 +1,7 @@
 import Tensor
 
 /// A fully connected layer over flat features; `dense N` in the language.
-public final class Linear: Layer, Regularized {
+public final class Linear: Layer, Regularized, FusesReLU {
   public let kind = "dense"
   public var name = "dense"
   public var hasExplicitName = false
@@ -40,6 +40,10 @@ public final class Linear: Layer, Regularized {
   }
 
   public func forward(_ x: Tensor, training: Bool) throws -> Tensor {
+    try forward(x, training: training, relu: false)
+  }
+
+  public func forward(_ x: Tensor, training: Bool, relu: Bool) throws -> Tensor {
     guard let weight else { throw LayerError(layer: name, "is used before it was built") }
     guard x.rank == 2, x.shape[1] == weight.shape[1] else {
       throw LayerError(
@@ -47,7 +51,7 @@ public final class Linear: Layer, Regularized {
         "expects \(weight.shape[1]) inputs but got \(describe(shape: Array(x.shape.dropFirst())))",
         hint: x.rank > 2 ? "add flatten?" : nil)
     }
-    return try linear(x, weight: weight, bias: bias)
+    return try linear(x, weight: weight, bias: bias, relu: relu)
   }
 
   public var parameters: [NamedParameter] {
