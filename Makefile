@@ -30,9 +30,9 @@ test: setup
 demo: build
 	$(ATELIER) run notebooks/quickstart.atl
 
-## bench: one LeNet-5 epoch in Atelier and in PyTorch, side by side
+## bench: the conv nets trained and run in Atelier and in PyTorch, side by side (bench/BENCHMARKS.md)
 bench: build
-	bench/lenet
+	bench/convnets
 
 ## format: Swift by swift format (.swift-format), C by clang-format (.clang-format)
 format:

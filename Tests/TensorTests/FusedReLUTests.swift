@@ -5,13 +5,10 @@ import Testing
 /// A ReLU fused into the conv or batch norm before it gives the values and the
 /// gradients of the two ops run one after the other.
 @Suite struct FusedReLUTests {
-  let rng = RandomSource(seed: 11)
+  let base = GradientCheckTests()
+  var rng: RandomSource { base.rng }
 
-  func leaf(_ shape: [Int]) -> Tensor {
-    let t = Tensor.uniform(shape, low: -1, high: 1, rng: rng)
-    t.requiresGrad = true
-    return t
-  }
+  func leaf(_ shape: [Int]) -> Tensor { base.leaf(shape) }
 
   /// Output and the gradients of `inputs` for the loss sum(output * weights).
   func run(_ inputs: [Tensor], weights: Tensor, _ body: () throws -> Tensor) throws -> (Tensor, [Tensor]) {
