@@ -24,7 +24,7 @@ static size_t cached_size[MAX_CACHED];
 static int cached_count;
 static size_t cached_bytes;
 // Above this much idle memory, freed blocks go back to the system at once.
-static const size_t cache_limit = (size_t)2 << 30;
+static const size_t cache_limit = (size_t)512 << 20;
 
 // Rounds up to 1/8 steps between powers of two: at most 12.5% more than asked.
 static size_t size_class(size_t bytes) {
@@ -32,6 +32,14 @@ static size_t size_class(size_t bytes) {
   while (power < bytes) power <<= 1;
   const size_t step = power / 16 > 4096 ? power / 16 : 4096;
   return (bytes + step - 1) / step * step;
+}
+
+static void release_blocks(void) {
+  pthread_mutex_lock(&cache_lock);
+  for (int i = 0; i < cached_count; i++) munmap(cached[i], cached_size[i]);
+  cached_count = 0;
+  cached_bytes = 0;
+  pthread_mutex_unlock(&cache_lock);
 }
 
 static void *large_block(size_t bytes) {
@@ -48,7 +56,12 @@ static void *large_block(size_t bytes) {
   }
   pthread_mutex_unlock(&cache_lock);
   void *block = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (block == MAP_FAILED) return NULL;
+  if (block == MAP_FAILED) {
+    // Idle cached blocks may be what stands in the way: give them back and try once more.
+    release_blocks();
+    block = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (block == MAP_FAILED) return NULL;
+  }
   *(size_t *)block = total;
   return (char *)block + HEADER;
 }
@@ -69,11 +82,7 @@ static void free_large(void *p) {
 
 void atl_release_cached_memory(void) {
   atl_conv_release_scratch();
-  pthread_mutex_lock(&cache_lock);
-  for (int i = 0; i < cached_count; i++) munmap(cached[i], cached_size[i]);
-  cached_count = 0;
-  cached_bytes = 0;
-  pthread_mutex_unlock(&cache_lock);
+  release_blocks();
 }
 
 // Small blocks come from malloc with the same 64-byte header, so that free can
