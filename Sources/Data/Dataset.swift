@@ -40,7 +40,8 @@ public final class Dataset {
     throws
   {
     guard sampleShape.count == 3, bytes.count == labels.count * sampleShape.reduce(1, *) else {
-      throw TensorError("a dataset needs \(labels.count) images of \(describe(shape: sampleShape)) but got \(bytes.count) bytes")
+      throw TensorError(
+        "a dataset needs \(labels.count) images of \(describe(shape: sampleShape)) but got \(bytes.count) bytes")
     }
     self.pixels = .bytes(bytes, scale: scale)
     self.sampleShape = sampleShape

@@ -54,7 +54,8 @@ import Testing
 
   /// The engine a case runs on: oneDNN must take every shape here, or the test says so.
   func engine(_ requested: Int32, _ s: inout atl_conv_shape, bias: Bool) -> Int32 {
-    let chosen = requested == Int32(ATL_CONV_DNNL) && atl_conv_dnnl_supports(&s, bias ? 1 : 0) != 0
+    let chosen =
+      requested == Int32(ATL_CONV_DNNL) && atl_conv_dnnl_supports(&s, bias ? 1 : 0) != 0
       ? requested : Int32(ATL_CONV_IM2COL)
     #expect(chosen == requested, "oneDNN refused \(s)")
     return chosen

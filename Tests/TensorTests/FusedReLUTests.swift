@@ -59,7 +59,8 @@ import Testing
     let x = leaf([4, 3, 5, 5]), gamma = leaf([3]), beta = leaf([3])
     let weights = Tensor.uniform([4, 3, 5, 5], low: -1, high: 1, rng: rng)
     let fused = try run([x, gamma, beta], weights: weights) {
-      try batchNorm(x, gamma: gamma, beta: beta, running: RunningStatistics(channels: 3), training: training, relu: true)
+      try batchNorm(
+        x, gamma: gamma, beta: beta, running: RunningStatistics(channels: 3), training: training, relu: true)
     }
     let separate = try run([x, gamma, beta], weights: weights) {
       relu(try batchNorm(x, gamma: gamma, beta: beta, running: RunningStatistics(channels: 3), training: training))
