@@ -38,8 +38,7 @@ public func features(_ model: Sequential, _ data: Dataset, at layer: String, n: 
   }
   defer { releaseCachedMemory() }
   let count = min(n ?? data.count, data.count)
-  let first = count == data.count ? data : try data.subset(Array(0..<count))
-  let points = try first.mapBatches(size: batchSize) { batch in
+  let points = try data.mapBatches(size: batchSize, count: count) { batch in
     try model.activations(batch, at: layer).reshaped([batch.shape[0], -1])
   }
   return try Embedding(points: points, labels: Array(data.labels.prefix(count)), classes: data.classes, source: layer)

@@ -3,6 +3,7 @@
 #include <math.h>
 
 #include "ckernel.h"
+#include "lanes.h"
 
 #define ELEMENTWISE_GRAIN 32768
 
@@ -100,15 +101,11 @@ void atl_argmax_rows(const float *x, int64_t rows, int64_t cols, int32_t *out) {
 
 // x * 0 is 0 for every finite x and NaN for NaN and ±Inf, so one vector sum of
 // those products says whether all were finite, without a branch per element.
-typedef float v8 __attribute__((vector_size(32)));
-
 int atl_all_finite(const float *x, int64_t n) {
   v8 acc = {0};
   int64_t i = 0;
   for (; i + 8 <= n; i += 8) {
-    v8 v;
-    __builtin_memcpy(&v, x + i, sizeof v);
-    acc += v * 0.0f;
+    acc += load8(x + i) * 0.0f;
   }
   float rest = 0.0f;
   for (; i < n; i++) rest += x[i] * 0.0f;

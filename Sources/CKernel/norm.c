@@ -1,9 +1,9 @@
 // Batch normalisation over (N, C, S): S = H*W after a conv, S = 1 after a dense
 // layer (then C is the feature count). Statistics per channel, as PyTorch.
 #include <math.h>
-#include <stdint.h>
 
 #include "ckernel.h"
+#include "lanes.h"
 
 typedef struct {
   const float *x, *gamma, *beta, *dy, *xhat, *inv_std;
@@ -17,14 +17,6 @@ typedef struct {
 // reassociating anything a compiler would have to prove safe; planes are added up
 // in double. The lanes are written as vector types because the auto-vectoriser
 // leaves lane arrays in scalar registers.
-typedef float v8 __attribute__((vector_size(32)));
-typedef int32_t mask8 __attribute__((vector_size(32)));  // a v8 comparison's result
-
-static inline v8 load8(const float *p) {
-  v8 v;
-  __builtin_memcpy(&v, p, sizeof v);
-  return v;
-}
 
 static double lanes_total(v8 a, v8 b) {
   double total = 0.0;
@@ -118,15 +110,18 @@ static void bn_apply_channels(void *ctx, int64_t c0, int64_t c1, int tid) {
       const float *restrict p = j->x + (n * C + c) * S;
       float *restrict q = j->y + (n * C + c) * S;
       float *restrict h = j->xhat ? (float *)j->xhat + (n * C + c) * S : NULL;
-      const float floor = j->relu ? 0.0f : -INFINITY;
       if (h) {
         for (int64_t s = 0; s < S; s++) {
           h[s] = (p[s] - mu) * inv;
-          q[s] = fmaxf(g * h[s] + b, floor);
+          q[s] = g * h[s] + b;
         }
       } else {
-        for (int64_t s = 0; s < S; s++) q[s] = fmaxf(g * ((p[s] - mu) * inv) + b, floor);
+        for (int64_t s = 0; s < S; s++) q[s] = g * ((p[s] - mu) * inv) + b;
       }
+      // A separate pass over the plane just written (still in cache): fmaxf with a
+      // floor of -inf in the loops above would turn a NaN into -inf.
+      if (j->relu)
+        for (int64_t s = 0; s < S; s++) q[s] = fmaxf(q[s], 0.0f);
     }
   }
 }

@@ -84,19 +84,11 @@ public final class Dataset {
   /// Images start..<end as floats.
   public func rows(_ start: Int, _ end: Int) -> Tensor { gather(Array(start..<end)).images }
 
-  /// `body` applied to consecutive batches of images (no tape), its results stacked
-  /// along the first dimension: memory for one batch of work, not for the whole set.
-  public func mapBatches(size: Int, _ body: (Tensor) throws -> Tensor) throws -> Tensor {
-    var parts: [Tensor] = []
-    try Tape.withoutRecording {
-      var start = 0
-      while start < count {
-        let end = Swift.min(start + Swift.max(size, 1), count)
-        parts.append(try body(rows(start, end)))
-        start = end
-      }
-    }
-    return parts.isEmpty ? Tensor(zeros: [0, 0]) : try Tensor.concatenate(parts)
+  /// `body` applied to consecutive batches of the first `count` images (all by
+  /// default), no tape, its results stacked along the first dimension: memory for one
+  /// batch of work, not for the whole set.
+  public func mapBatches(size: Int, count: Int? = nil, _ body: (Tensor) throws -> Tensor) throws -> Tensor {
+    try mapInBatches(count: Swift.min(count ?? self.count, self.count), batchSize: size, rows: rows, body)
   }
 
   public func subset(_ indices: [Int], name: String? = nil) throws -> Dataset {

@@ -67,4 +67,14 @@ import Testing
     }
     expectSame(fused, separate)
   }
+
+  /// Without a ReLU, a NaN stays a NaN (the divergence guard looks for it).
+  @Test func batchNormWithoutReLUKeepsNaN() throws {
+    let x = try Tensor([1, .nan, 3, 4], shape: [1, 1, 2, 2])
+    let y = try batchNorm(
+      x, gamma: Tensor.full([1], 1), beta: Tensor(zeros: [1]), running: RunningStatistics(channels: 1),
+      training: false)
+    #expect(y[flat: 1].isNaN)
+    #expect(y[flat: 0] == 1 / (1 + 1e-5 as Float).squareRoot())
+  }
 }

@@ -18,15 +18,23 @@ extension Tensor {
   /// `body` applied to the first `count` rows, `batchSize` at a time and without a tape,
   /// the results joined: how a model is run over a whole dataset.
   public func mapRows(count: Int, batchSize: Int, _ body: (Tensor) throws -> Tensor) throws -> Tensor {
-    var parts: [Tensor] = []
-    try Tape.withoutRecording {
-      var start = 0
-      while start < count {
-        let end = Swift.min(start + batchSize, count)
-        parts.append(try body(try rows(start, end)))
-        start = end
-      }
-    }
-    return parts.isEmpty ? Tensor(zeros: [0, 0]) : try Tensor.concatenate(parts)
+    try mapInBatches(count: count, batchSize: batchSize, rows: rows, body)
   }
+}
+
+/// `body` applied to rows [start, end) of a source, `batchSize` rows at a time over the
+/// first `count`, without a tape, the results joined along the first dimension.
+public func mapInBatches(
+  count: Int, batchSize: Int, rows: (Int, Int) throws -> Tensor, _ body: (Tensor) throws -> Tensor
+) throws -> Tensor {
+  var parts: [Tensor] = []
+  try Tape.withoutRecording {
+    var start = 0
+    while start < count {
+      let end = Swift.min(start + Swift.max(batchSize, 1), count)
+      parts.append(try body(try rows(start, end)))
+      start = end
+    }
+  }
+  return parts.isEmpty ? Tensor(zeros: [0, 0]) : try Tensor.concatenate(parts)
 }
