@@ -101,9 +101,10 @@ public final class Dataset {
       var kept = [UInt8](repeating: 0, count: indices.count * length)
       kept.withUnsafeMutableBufferPointer { to in
         bytes.withUnsafeBufferPointer { from in
+          // Empty images (a file may declare 0 rows) leave both buffers without an address.
+          guard let to = to.baseAddress, let from = from.baseAddress else { return }
           for (i, index) in indices.enumerated() {
-            UnsafeMutableRawPointer(to.baseAddress! + i * length).copyMemory(
-              from: from.baseAddress! + index * length, byteCount: length)
+            UnsafeMutableRawPointer(to + i * length).copyMemory(from: from + index * length, byteCount: length)
           }
         }
       }
