@@ -1,7 +1,7 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-let optimise: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
+let optimise: [SwiftSetting] = [.unsafeFlags(["-wmo"], .when(configuration: .release))]
 
 let package = Package(
   name: "Atelier",
@@ -29,11 +29,11 @@ let package = Package(
     .target(name: "Data", dependencies: ["Tensor", "CZlib"], swiftSettings: optimise),
     .target(name: "NN", dependencies: ["Tensor", "Data"], swiftSettings: optimise),
     .target(name: "Analysis", dependencies: ["Tensor", "NN", "Data"], swiftSettings: optimise),
-    .target(name: "Plot", dependencies: ["Tensor"], swiftSettings: optimise),
+    .target(name: "Plot", dependencies: ["Tensor", "Data"], swiftSettings: optimise),
     .target(name: "Lang", dependencies: ["Tensor", "NN", "Data", "Analysis", "Plot"], swiftSettings: optimise),
     .executableTarget(
       name: "atelier",
-      dependencies: ["Lang", "CReadline", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      dependencies: ["Lang", "Data", "CReadline", .product(name: "ArgumentParser", package: "swift-argument-parser")],
       swiftSettings: optimise
     ),
     .testTarget(name: "CKernelTests", dependencies: ["CKernel", "Tensor"]),

@@ -1,8 +1,9 @@
 import CZlib
 import Foundation
+import Tensor
 
 /// A problem reading a data file, always naming the file.
-public struct DataError: Error, CustomStringConvertible {
+public struct DataError: UserError {
   public let path: String
   public let problem: String
   public let hint: String?
@@ -14,6 +15,7 @@ public struct DataError: Error, CustomStringConvertible {
   }
 
   public var description: String { "\(path): \(problem)" }
+  public var userMessage: String { description }
 }
 
 /// An IDX array (the MNIST file format) of unsigned bytes.
@@ -28,40 +30,39 @@ public enum IDXReader {
   static let unsignedByteType: UInt8 = 0x08
 
   public static func read(path: String) throws -> IDXArray {
-    let raw = try inflate(path: path)
-    return try parse(raw, path: path)
-  }
-
-  static func inflate(path: String) throws -> [UInt8] {
-    guard FileManager.default.fileExists(atPath: path) else {
-      throw DataError(path: path, problem: "no such file")
+    let stream = try GzipReader(path: path)
+    let prefix = try stream.read(4)
+    try checkPrefix(prefix, path: path)
+    let rank = Int(prefix[3])
+    let sizes = try stream.read(4 * rank)
+    guard sizes.count == 4 * rank else { throw DataError(path: path, problem: "is truncated inside its header") }
+    let dimensions = (0..<rank).map { d in
+      sizes[4 * d..<4 * d + 4].reduce(0) { $0 << 8 | Int($1) }
     }
-    guard let file = gzopen(path, "rb") else {
-      throw DataError(path: path, problem: "cannot be opened (\(String(cString: strerror(errno))))")
+    let shape = dimensions.map(String.init).joined(separator: "x")
+    // The header decides how much is read: a few bytes must not make us inflate gigabytes.
+    let expected: Int
+    do {
+      expected = try MemoryBudget.check(shape: dimensions, bytesPerElement: 1, for: "the \(shape) array in \(path)")
+    } catch let error as MemoryLimitError {
+      throw DataError(path: path, problem: "declares a \(shape) array: \(error.userMessage)", hint: error.hint)
     }
-    defer { gzclose(file) }
-    var out: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 1 << 20)
-    while true {
-      let got = chunk.withUnsafeMutableBytes { gzread(file, $0.baseAddress, UInt32($0.count)) }
-      if got < 0 {
-        var code: Int32 = 0
-        let message = gzerror(file, &code).map { String(cString: $0) } ?? "unknown zlib error"
-        throw DataError(path: path, problem: "is not a valid gzip stream (\(message))")
-      }
-      if got == 0 { break }
-      out.append(contentsOf: chunk[0..<Int(got)])
-    }
-    // zlib reports a stream cut short only through gzerror once reading stops.
-    var code: Int32 = 0
-    if let message = gzerror(file, &code), code != Z_OK {
+    let payload = try stream.read(expected)
+    guard payload.count == expected else {
       throw DataError(
-        path: path, problem: "is truncated or corrupted (\(String(cString: message)))")
+        path: path,
+        problem: "is truncated: header says \(shape) (\(expected) bytes) but only \(payload.count) follow")
     }
-    return out
+    let extra = try stream.countRemaining(upTo: 1 << 20)
+    guard extra == 0 else {
+      let count = extra >= 1 << 20 ? "more than \(1 << 20)" : String(extra)
+      throw DataError(path: path, problem: "has \(count) bytes past the \(shape) array its header declares")
+    }
+    try stream.checkIntact()
+    return IDXArray(dimensions: dimensions, bytes: payload)
   }
 
-  static func parse(_ raw: [UInt8], path: String) throws -> IDXArray {
+  static func checkPrefix(_ raw: [UInt8], path: String) throws {
     guard raw.count >= 4 else {
       throw DataError(path: path, problem: "is too short to be an IDX file (\(raw.count) bytes)")
     }
@@ -81,26 +82,65 @@ public enum IDXReader {
     guard rank >= 1, rank <= 4 else {
       throw DataError(path: path, problem: "declares rank \(rank); expected 1 to 4 dimensions")
     }
-    let headerLength = 4 + 4 * rank
-    guard raw.count >= headerLength else {
-      throw DataError(path: path, problem: "is truncated inside its header")
+  }
+}
+
+/// A gzipped or plain file read in pieces of a known size, reporting zlib's errors
+/// against the file's name.
+final class GzipReader {
+  let path: String
+  private let file: gzFile
+
+  init(path: String) throws {
+    guard FileManager.default.fileExists(atPath: path) else {
+      throw DataError(path: path, problem: "no such file")
     }
-    var dimensions: [Int] = []
-    for d in 0..<rank {
-      let o = 4 + 4 * d
-      let size = Int(raw[o]) << 24 | Int(raw[o + 1]) << 16 | Int(raw[o + 2]) << 8 | Int(raw[o + 3])
-      dimensions.append(size)
+    guard let file = gzopen(path, "rb") else {
+      throw DataError(path: path, problem: "cannot be opened (\(String(cString: strerror(errno))))")
     }
-    let expected = dimensions.reduce(1) { $0.multipliedReportingOverflow(by: $1).partialValue }
-    let actual = raw.count - headerLength
-    guard expected == actual else {
-      let shape = dimensions.map(String.init).joined(separator: "x")
-      throw DataError(
-        path: path,
-        problem: actual < expected
-          ? "is truncated: header says \(shape) (\(expected) bytes) but only \(actual) follow"
-          : "has \(actual - expected) bytes past the \(shape) array its header declares")
+    self.path = path
+    self.file = file
+  }
+
+  deinit { gzclose(file) }
+
+  /// Up to `count` bytes; fewer only at the end of the stream.
+  func read(_ count: Int) throws -> [UInt8] {
+    var out = [UInt8](repeating: 0, count: count)
+    var filled = 0
+    while filled < count {
+      let want = UInt32(min(count - filled, 1 << 30))
+      let got = out.withUnsafeMutableBytes { gzread(file, $0.baseAddress! + filled, want) }
+      if got < 0 { throw corrupted("is not a valid gzip stream") }
+      if got == 0 { break }
+      filled += Int(got)
     }
-    return IDXArray(dimensions: dimensions, bytes: Array(raw[headerLength...]))
+    out.removeLast(count - filled)
+    return out
+  }
+
+  /// How many bytes are left, counting no further than `limit`.
+  func countRemaining(upTo limit: Int) throws -> Int {
+    var total = 0
+    while total < limit {
+      let piece = try read(min(64 << 10, limit - total))
+      if piece.isEmpty { break }
+      total += piece.count
+    }
+    return total
+  }
+
+  /// zlib reports a stream cut short only through gzerror once reading stops.
+  func checkIntact() throws {
+    var code: Int32 = 0
+    if let message = gzerror(file, &code), code != Z_OK {
+      throw DataError(path: path, problem: "is truncated or corrupted (\(String(cString: message)))")
+    }
+  }
+
+  private func corrupted(_ what: String) -> DataError {
+    var code: Int32 = 0
+    let message = gzerror(file, &code).map { String(cString: $0) } ?? "unknown zlib error"
+    return DataError(path: path, problem: "\(what) (\(message))")
   }
 }

@@ -31,7 +31,7 @@ public final class Interpreter {
   /// through a custom training loop; cleared around every top-level statement.
   let tape = Tape()
   /// Models switched to training mode by `train_mode` (dropout on, batch statistics).
-  var trainingModels: Set<ObjectIdentifier> = []
+  var trainingModels = IdentityMap<AnyObject, Bool>()
   static let maxCallDepth = 200
   private var loadedFiles: Set<String> = []
 
@@ -290,14 +290,8 @@ public final class Interpreter {
       return try builtin.run(arguments, CallContext(interpreter: self, location: location))
     } catch let error as AtelierError {
       throw error.location == nil ? AtelierError(error.message, at: location, hint: error.hint) : error
-    } catch let error as LayerError {
-      throw AtelierError(error.description, at: location, hint: error.hint)
-    } catch let error as TensorError {
-      throw AtelierError(error.message, at: location, hint: error.hint)
-    } catch let error as DataError {
-      throw AtelierError(error.description, at: location, hint: error.hint)
-    } catch let error as TrainingError {
-      throw AtelierError(error.message, at: location, hint: error.hint)
+    } catch let error as UserError {
+      throw AtelierError(error.userMessage, at: location, hint: error.hint)
     } catch {
       throw AtelierError("\(error)", at: location)
     }
@@ -314,16 +308,14 @@ public final class Interpreter {
       if let model = layer as? Sequential, !model.isBuilt {
         try model.build(inputShape: Array(x.shape.dropFirst()), rng: rng)
       }
-      let training = trainingModels.contains(ObjectIdentifier(layer))
+      let training = trainingModels[layer] ?? false
       if let vae = layer as? VAE {
         let (reconstruction, mu, logvar) = try vae.run(x, training: training)
         return .record(Record([("recon", .tensor(reconstruction)), ("mu", .tensor(mu)), ("logvar", .tensor(logvar))]))
       }
       return .tensor(try layer.forward(x, training: training))
-    } catch let error as LayerError {
-      throw AtelierError(error.description, at: location, hint: error.hint)
-    } catch let error as TensorError {
-      throw AtelierError(error.message, at: location, hint: error.hint)
+    } catch let error as UserError {
+      throw AtelierError(error.userMessage, at: location, hint: error.hint)
     }
   }
 }

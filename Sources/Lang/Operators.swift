@@ -79,8 +79,8 @@ enum Operators {
     guard let x = tensor(a), let y = tensor(b) else { return nil }
     do {
       return .tensor(try elementwise(kind, x, y))
-    } catch let error as TensorError {
-      throw AtelierError(error.message, at: location, hint: error.hint)
+    } catch let error as UserError {
+      throw AtelierError(error.userMessage, at: location, hint: error.hint)
     }
   }
 }

@@ -60,7 +60,7 @@ extension Layer {
 }
 
 /// A shape problem found while building a model, naming the layer.
-public struct LayerError: Error, CustomStringConvertible {
+public struct LayerError: UserError {
   public let layer: String
   public let message: String
   public let hint: String?
@@ -72,6 +72,7 @@ public struct LayerError: Error, CustomStringConvertible {
   }
 
   public var description: String { "\(layer): \(message)" }
+  public var userMessage: String { description }
 }
 
 /// How a conv or dense layer's weights start: PyTorch's default, or Keras' glorot_uniform

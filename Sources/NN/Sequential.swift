@@ -50,9 +50,14 @@ public final class Sequential: Container {
     }
     var shape = inputShape
     var shapes: [[Int]] = []
+    var parameterBytes = 0
     for layer in layers {
       shape = try layer.build(inputShape: shape, rng: rng)
       shapes.append(shape)
+      // Each parameter is bounded when made; the model as a whole must fit in memory too.
+      parameterBytes += layer.parameterCount * 4
+      try MemoryBudget.check(bytes: parameterBytes, for: "\(name)'s parameters (up to \(layer.name))")
+      try MemoryBudget.check(shape: shape, for: "\(layer.name)'s output of one sample")
     }
     self.inputShape = inputShape
     self.outputShapes = shapes

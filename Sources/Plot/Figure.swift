@@ -1,3 +1,4 @@
+import Data
 import Foundation
 
 /// What a figure shows, independent of where it goes.
@@ -55,17 +56,18 @@ public struct Figure {
     guard let terminal = Figure.fileTerminal(ext, size) else {
       throw PlotError("plot: cannot write .\(ext) files", hint: "use a .png, .svg or .pdf name")
     }
+    try Script.checkPath(url.path)
     try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
     let stem = url.deletingPathExtension().path
     let script = try Script.write(self, dataStem: stem)
     let full =
-      "set terminal \(terminal)\nset output '\(Script.escape(url.lastPathComponent))'\n" + script + "unset output\n"
+      "set terminal \(terminal)\nset output \(Script.quoted(url.lastPathComponent))\n" + script + "unset output\n"
     let gp = stem + ".gp"
-    try full.write(toFile: gp, atomically: true, encoding: .utf8)
+    try AtomicFile.write(full, to: gp)
     // gnuplot runs in the figure's folder so that the script's relative names resolve.
     try Gnuplot.run(
       script:
-        "cd '\(Script.escape(url.deletingLastPathComponent().path))'\nload '\(Script.escape(URL(fileURLWithPath: gp).lastPathComponent))'\n",
+        "cd \(Script.quoted(url.deletingLastPathComponent().path))\nload \(Script.quoted(URL(fileURLWithPath: gp).lastPathComponent))\n",
       executable: gnuplot)
   }
 
@@ -76,7 +78,7 @@ public struct Figure {
     defer { try? FileManager.default.removeItem(at: folder) }
     let script = try Script.write(self, dataStem: folder.appendingPathComponent("figure").path)
     let output = try Gnuplot.run(
-      script: "cd '\(Script.escape(folder.path))'\nset terminal dumb size \(columns),\(rows)\n" + script)
+      script: "cd \(Script.quoted(folder.path))\nset terminal dumb size \(columns),\(rows)\n" + script)
     return output.stdout
   }
 
@@ -100,10 +102,13 @@ public struct Figure {
     guard let terminal = choice else { return try text() }
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("atelier-plot-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let isWindow = ["qt", "wxt", "x11"].contains { terminal.hasPrefix($0) }
+    // A window that stays open may read its data again (zoom, replot); other terminals are done with it.
+    defer { if !isWindow { try? FileManager.default.removeItem(at: folder) } }
     let script = try Script.write(self, dataStem: folder.appendingPathComponent("figure").path)
-    let persist = ["qt", "wxt", "x11"].contains { terminal.hasPrefix($0) } ? " persist" : ""
+    let persist = isWindow ? " persist" : ""
     let output = try Gnuplot.run(
-      script: "cd '\(Script.escape(folder.path))'\nset terminal \(terminal)\(persist)\n" + script)
+      script: "cd \(Script.quoted(folder.path))\nset terminal \(terminal)\(persist)\n" + script)
     return output.stdout
   }
 

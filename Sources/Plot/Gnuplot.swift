@@ -1,10 +1,12 @@
 import Foundation
+import Tensor
 
 /// A problem drawing a figure, with how to fix it.
-public struct PlotError: Error, CustomStringConvertible {
+public struct PlotError: UserError {
   public let message: String
   public let hint: String?
   public var description: String { message }
+  public var userMessage: String { message }
 
   public init(_ message: String, hint: String? = nil) {
     self.message = message

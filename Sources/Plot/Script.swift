@@ -1,11 +1,19 @@
+import Data
 import Foundation
 
 /// gnuplot scripts for each kind of chart. Data go to binary float32 files
 /// (`stem.dat`, `stem-1.dat`, …) that the script reads with `binary format=…`.
 enum Script {
+  /// Text inside a single-quoted gnuplot string. gnuplot ends a command at a line
+  /// break even inside quotes, so a title with a newline could run the rest as a
+  /// command (`system(...)`): control characters become spaces, quotes are doubled.
   static func escape(_ text: String) -> String {
-    text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "''")
+    String(text.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : Character($0) })
+      .replacingOccurrences(of: "'", with: "''")
   }
+
+  /// A file name as a gnuplot string.
+  static func quoted(_ name: String) -> String { "'" + escape(name) + "'" }
 
   /// A string for enhanced-text terminals: `_`, `^`, `@`, `&`, braces print as themselves.
   static func label(_ text: String) -> String {
@@ -14,12 +22,21 @@ enum Script {
       if "_^@&{}".contains(c) { out += "\\\\" }
       out.append(c)
     }
-    return "'" + out.replacingOccurrences(of: "'", with: "''") + "'"
+    return quoted(out)
+  }
+
+  /// Refuses a path gnuplot could not be given safely.
+  static func checkPath(_ path: String) throws {
+    if path.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+      throw PlotError(
+        "plot: the file name \(String(reflecting: path)) holds a line break or control character",
+        hint: "choose a name of printable characters")
+    }
   }
 
   static func writeFloats(_ values: [Float], to path: String) throws {
     let data = values.withUnsafeBufferPointer { Data(buffer: $0) }
-    try data.write(to: URL(fileURLWithPath: path))
+    try AtomicFile.write(data, to: path)
   }
 
   static let palette = [
@@ -61,7 +78,7 @@ enum Script {
         s += "set xlabel 'epoch'\nset ylabel \(label(panel.yLabel))\nset key \(corner) box opaque\n"
         s += epochs <= 12 ? "set xtics 1\n" : "set xtics autofreq\n"
         let plots = panel.series.enumerated().map { i, series in
-          "'\(file)' binary format='\(format)' using 1:\(i + 2) with linespoints lw 2 pt 7 ps 0.6 lc rgb '\(colour(i))' title \(label(series.name))"
+          "\(quoted(file)) binary format='\(format)' using 1:\(i + 2) with linespoints lw 2 pt 7 ps 0.6 lc rgb '\(colour(i))' title \(label(series.name))"
         }
         s += "plot " + plots.joined(separator: ", \\\n     ") + "\n"
       }
@@ -76,7 +93,7 @@ enum Script {
       s += "set key outside right top box opaque spacing 1.2 title 'class'\nset size ratio -1\n"
       // Small points for the data; the key gets larger samples of the same colours.
       let plots = classes.enumerated().map { k, cls in
-        "'\(file)' binary format='%float32%float32%float32' using ($3==\(k) ? $1 : NaN):2 with points pt 7 ps 0.45 lc rgb '\(colour(k))' notitle, "
+        "\(quoted(file)) binary format='%float32%float32%float32' using ($3==\(k) ? $1 : NaN):2 with points pt 7 ps 0.45 lc rgb '\(colour(k))' notitle, "
           + "NaN with points pt 7 ps 1.6 lc rgb '\(colour(k))' title \(label(cls))"
       }
       s += "plot " + plots.joined(separator: ", \\\n     ") + "\n"
@@ -98,7 +115,7 @@ enum Script {
         "set size ratio -1\nset palette defined (0 '#f7fbff', 0.5 '#6baed6', 1 '#08306b')\nset cbrange [\(lo):\(hi)]\n"
       let format = integers ? "%d" : "%.2f"
       let textColour = "($3 > \((lo + hi) / 2) ? 0xffffff : 0x222222)"
-      s += "plot '\(file)' binary format='%float32%float32%float32' using 1:2:3 with image, \\\n"
+      s += "plot \(quoted(file)) binary format='%float32%float32%float32' using 1:2:3 with image, \\\n"
       s +=
         "     '' binary format='%float32%float32%float32' using 1:2:(sprintf('\(format)', $3)):\(textColour) with labels font ',9' tc rgb variable\n"
     case .images(let pixels, let count, let height, let width, let captions, let columns):
@@ -129,7 +146,7 @@ enum Script {
           y = Double(r * (height + band) + height) + Double(band) / 2
         s += "set label \(i + 1) \(label(caption)) at \(x),\(y) center front font ',9'\n"
       }
-      s += "plot '\(name).dat' binary format='%float32%float32%float32' using 1:2:3 with image\n"
+      s += "plot \(quoted(name + ".dat")) binary format='%float32%float32%float32' using 1:2:3 with image\n"
     }
     return s
   }

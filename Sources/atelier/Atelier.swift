@@ -1,5 +1,6 @@
 import ArgumentParser
 import CKernel
+import Data
 import Foundation
 import Lang
 
@@ -97,9 +98,7 @@ struct RunCommand: ParsableCommand {
     if let report {
       let markdown = Report.markdown(
         notebook: file, records: records, reportPath: report, seconds: Date().timeIntervalSince(start))
-      try FileManager.default.createDirectory(
-        at: URL(fileURLWithPath: report).deletingLastPathComponent(), withIntermediateDirectories: true)
-      try markdown.write(toFile: report, atomically: true, encoding: .utf8)
+      try AtomicFile.write(markdown, to: report)
     }
     if failed { throw ExitCode(1) }
   }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CKernel
 import CReadline
+import Data
 import Foundation
 import Lang
 
@@ -152,7 +153,7 @@ final class REPLSession {
       }
       let text = "# Saved from an Atelier session.\n" + successfulEntries.joined(separator: "\n") + "\n"
       do {
-        try text.write(toFile: argument, atomically: true, encoding: .utf8)
+        try AtomicFile.write(text, to: argument)
         print("saved \(successfulEntries.count) entries to \(argument)")
       } catch {
         print("cannot write \(argument): \(error.localizedDescription)")

@@ -120,7 +120,7 @@ let lossBuiltins: [Builtin] = [
     summary: "Calls of the model train: dropout on, batch statistics."
   ) { args, context in
     guard case .layer(let layer) = args["model"] else { return .none }
-    context.interpreter.trainingModels.insert(ObjectIdentifier(layer))
+    context.interpreter.trainingModels[layer] = true
     return .none
   },
   Builtin(
@@ -128,7 +128,7 @@ let lossBuiltins: [Builtin] = [
     summary: "Calls of the model evaluate (the default)."
   ) { args, context in
     guard case .layer(let layer) = args["model"] else { return .none }
-    context.interpreter.trainingModels.remove(ObjectIdentifier(layer))
+    context.interpreter.trainingModels[layer] = nil
     return .none
   },
   Builtin(

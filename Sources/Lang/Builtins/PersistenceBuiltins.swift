@@ -1,3 +1,4 @@
+import Data
 import Foundation
 import NN
 
@@ -15,13 +16,7 @@ let persistenceBuiltins: [Builtin] = [
     let path = try args.string("path")
     if path.lowercased().hasSuffix(".csv") {
       let text = try CSV.text(for: args["value"])
-      let url = URL(fileURLWithPath: path)
-      do {
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try text.write(to: url, atomically: true, encoding: .utf8)
-      } catch {
-        throw AtelierError("save: cannot write \(path) (\(error.localizedDescription))")
-      }
+      try AtomicFile.write(text, to: path)
       return .none
     }
     guard case .layer(let model) = args["value"] else {
@@ -40,14 +35,19 @@ let persistenceBuiltins: [Builtin] = [
   Builtin(
     "load", family: "persistence", parameters: [Parameter("path", type: "string")],
     summary: "A model saved with save or by fit's checkpoints."
-  ) { args, _ in
-    .layer(try Checkpoint.load(from: try args.string("path")).model)
+  ) { args, context in
+    let path = try args.string("path")
+    let saved = try Checkpoint.load(from: path)
+    warnOfNonFiniteValues(saved.nonFinite, in: path, context)
+    return .layer(saved.model)
   },
   Builtin(
     "checkpoint", family: "persistence", parameters: [Parameter("path", type: "string")],
     summary: "Everything in a saved model file: {model, opt, history, epoch}."
-  ) { args, _ in
-    let saved = try Checkpoint.load(from: try args.string("path"))
+  ) { args, context in
+    let path = try args.string("path")
+    let saved = try Checkpoint.load(from: path)
+    warnOfNonFiniteValues(saved.nonFinite, in: path, context)
     return .record(
       Record([
         ("model", .layer(saved.model)), ("opt", saved.optimizer.map { .optimizer($0) } ?? .none),
@@ -73,7 +73,7 @@ let persistenceBuiltins: [Builtin] = [
       "Loads safetensors weights by name into a built model; every missing, extra or misshapen tensor is reported.",
     help:
       "Names are PyTorch's (conv1.weight, layer1.0.bn1.running_mean); F32, F16, BF16, F64 and integer tensors are read. A torchvision ResNet-18 saved with safetensors loads into resnet18(small: false): import_weights(net, \"resnet18.safetensors\", skip: [\"fc\"])."
-  ) { args, _ in
+  ) { args, context in
     guard case .layer(let model) = args["model"] else { return .none }
     let skip = try args.list("skip").map { item -> String in
       guard case .string(let name) = item else {
@@ -81,7 +81,17 @@ let persistenceBuiltins: [Builtin] = [
       }
       return name
     }
-    try WeightExchange.importWeights(into: model, from: try args.string("path"), skipping: skip)
+    let path = try args.string("path")
+    let nonFinite = try WeightExchange.importWeights(into: model, from: path, skipping: skip)
+    warnOfNonFiniteValues(nonFinite, in: path, context)
     return .none
   },
 ]
+
+/// Weights that are NaN or infinite load (a diverged run is worth inspecting), but never silently.
+private func warnOfNonFiniteValues(_ names: [String], in path: String, _ context: CallContext) {
+  guard !names.isEmpty else { return }
+  let shown = names.prefix(4).joined(separator: ", ") + (names.count > 4 ? " and \(names.count - 4) more" : "")
+  context.interpreter.write(
+    "warning: \(path) holds NaN or infinite values in \(shown): the run that saved it diverged?\n")
+}

@@ -1,3 +1,4 @@
+import CKernel
 import Data
 import Foundation
 import Tensor
@@ -13,6 +14,8 @@ public struct Checkpoint {
   public var epoch: Int
   /// The batch shuffler's state, then each stochastic layer's, in layer order.
   public var generators: [[UInt64]]
+  /// Weights and buffers that hold NaN or infinite values as read (a run that diverged).
+  public var nonFinite: [String] = []
 
   public init(model: Layer, optimizer: Optimizer?, history: History?, epoch: Int, generators: [[UInt64]]) {
     self.model = model
@@ -54,7 +57,7 @@ public struct Checkpoint {
         hint: "for weights exported from PyTorch use import_weights(net, \"file.safetensors\")")
     }
     let model = try LayerCodec.decode(try object(architecture, path) as? [String: Any] ?? [:])
-    try assign(file.tensors, prefix: "model.", to: model, path: path)
+    let nonFinite = try assign(file.tensors, prefix: "model.", to: model, path: path)
     var optimizer: Optimizer?
     if let text = file.metadata["optimizer"], let spec = try object(text, path) as? [String: Any] {
       let restored = try OptimizerCodec.decode(spec)
@@ -64,7 +67,7 @@ public struct Checkpoint {
         for (key, value) in file.tensors where key.hasPrefix(prefix) {
           parts[String(key.dropFirst(prefix.count))] = value
         }
-        if !parts.isEmpty { restored.restore(parts, of: tensor) }
+        if !parts.isEmpty { try restored.restore(parts, of: tensor) }
       }
       optimizer = restored
     }
@@ -74,9 +77,11 @@ public struct Checkpoint {
     let generators = ((try file.metadata["generators"].map { try object($0, path) }) as? [[String]] ?? []).map {
       $0.compactMap { UInt64($0) }
     }
-    return Checkpoint(
+    var checkpoint = Checkpoint(
       model: model, optimizer: optimizer, history: history, epoch: Int(file.metadata["epoch"] ?? "0") ?? 0,
       generators: generators)
+    checkpoint.nonFinite = nonFinite
+    return checkpoint
   }
 
   /// Every parameter and buffer of a model with its PyTorch-style path.
@@ -88,9 +93,11 @@ public struct Checkpoint {
   /// Copies tensors named `prefix + path` into a model's parameters and buffers,
   /// reporting every missing, extra or wrongly shaped tensor at once.
   /// Layers named in `skipping` (a new classifier head, say) keep their weights.
+  /// Returns the names of the tensors copied in that hold NaN or infinite values.
+  @discardableResult
   public static func assign(
     _ tensors: [String: Tensor], prefix: String, to model: Layer, path: String, skipping: [String] = []
-  ) throws {
+  ) throws -> [String] {
     func skipped(_ name: String) -> Bool { skipping.contains { name.hasPrefix($0 + ".") } }
     let state = namedState(of: model).filter { !skipped($0.0) }
     var missing: [String] = [], misshapen: [String] = []
@@ -130,6 +137,7 @@ public struct Checkpoint {
     }
     // Only a file that matches throughout is copied in, so a failed import leaves the model as it was.
     for (source, target) in copies { target.data.update(from: source.data, count: target.count) }
+    return state.filter { _, t in atl_all_finite(t.data, Int64(t.count)) == 0 }.map(\.0)
   }
 
   static func json(_ value: Any) throws -> String {
@@ -150,9 +158,11 @@ public enum WeightExchange {
     try SafeTensors.write(Checkpoint.namedState(of: model).map { (name: $0.0, tensor: $0.1) }, to: path)
   }
 
-  public static func importWeights(into model: Layer, from path: String, skipping: [String] = []) throws {
+  /// Returns the names of the imported tensors that hold NaN or infinite values.
+  @discardableResult
+  public static func importWeights(into model: Layer, from path: String, skipping: [String] = []) throws -> [String] {
     let file = try SafeTensors.read(path)
-    try Checkpoint.assign(file.tensors, prefix: "", to: model, path: path, skipping: skipping)
+    return try Checkpoint.assign(file.tensors, prefix: "", to: model, path: path, skipping: skipping)
   }
 }
 

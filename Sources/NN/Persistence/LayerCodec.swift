@@ -55,55 +55,97 @@ public enum LayerCodec {
     return spec
   }
 
-  public static func decode(_ spec: [String: Any]) throws -> Layer {
+  /// Layers nest (residual blocks, a VAE's halves) a few levels deep; a file nesting
+  /// deeper is not one Atelier wrote.
+  static let maxDepth = 32
+
+  /// The most a size setting read from a file may be: larger than any layer of a real
+  /// model, small enough that sums and products of a few of them cannot overflow.
+  static let maxSetting = 1 << 20
+
+  /// Rebuilds a layer from its JSON description, checking every setting against the
+  /// same bounds the builtins keep, so that a tampered file is an error, not a model
+  /// with negative shapes or terabytes of weights.
+  public static func decode(_ spec: [String: Any], depth: Int = 0) throws -> Layer {
+    guard depth <= maxDepth else {
+      throw LayerError(layer: "load", "layers nest more than \(maxDepth) levels deep")
+    }
     guard let kind = spec["kind"] as? String else { throw LayerError(layer: "load", "a layer without a kind") }
-    func int(_ key: String, _ fallback: Int? = nil) throws -> Int {
-      if let v = spec[key] as? Int { return v }
-      if let v = spec[key] as? Double { return Int(v) }
+    func whole(_ value: Any?, _ key: String, in range: ClosedRange<Int>) throws -> Int? {
+      guard let value else { return nil }
+      let number: Double
+      if let v = value as? Int {
+        number = Double(v)
+      } else if let v = value as? Double {
+        number = v
+      } else {
+        throw LayerError(layer: "load", "layer \(kind) has '\(key)' that is not a number")
+      }
+      guard number.rounded() == number, number >= Double(range.lowerBound), number <= Double(range.upperBound) else {
+        throw LayerError(
+          layer: "load", "layer \(kind) has '\(key)' = \(value); it must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+      }
+      return Int(number)
+    }
+    func int(_ key: String, _ fallback: Int? = nil, minimum: Int = 1) throws -> Int {
+      if let v = try whole(spec[key], key, in: minimum...maxSetting) { return v }
       if let fallback { return fallback }
       throw LayerError(layer: "load", "layer \(kind) lacks '\(key)'")
     }
-    func float(_ key: String, _ fallback: Float) -> Float { (spec[key] as? Double).map(Float.init) ?? fallback }
+    func ints(_ key: String, minimum: Int) throws -> [Int]? {
+      guard let value = spec[key] else { return nil }
+      guard let items = value as? [Any], items.count <= 8 else {
+        throw LayerError(layer: "load", "layer \(kind) has '\(key)' that is not a short list of numbers")
+      }
+      return try items.map { try whole($0, key, in: minimum...maxSetting) ?? 0 }
+    }
+    func float(_ key: String, _ fallback: Float) throws -> Float {
+      guard let value = spec[key] else { return fallback }
+      guard let v = value as? Double, v.isFinite, abs(v) < 1e6 else {
+        throw LayerError(layer: "load", "layer \(kind) has '\(key)' that is not a finite number")
+      }
+      return Float(v)
+    }
     func layers(_ key: String) throws -> [Layer] {
-      try ((spec[key] as? [[String: Any]]) ?? []).map(decode)
+      try ((spec[key] as? [[String: Any]]) ?? []).map { try decode($0, depth: depth + 1) }
     }
     let layer: Layer
     switch kind {
     case "model":
       let model = try Sequential(try layers("layers"))
-      if let input = spec["input"] as? [Int] { try model.build(inputShape: input, rng: RandomSource(seed: 0)) }
+      if let input = try ints("input", minimum: 1) { try model.build(inputShape: input, rng: RandomSource(seed: 0)) }
       layer = model
     case "conv":
       let conv = try Conv2d(
         filters: try int("filters"), kernel: try int("kernel"), stride: try int("stride", 1),
-        padding: try int("pad", 0),
+        padding: try int("pad", 0, minimum: 0),
         bias: spec["bias"] as? Bool ?? true, same: spec["same"] as? Bool ?? false)
-      conv.l1 = float("l1", 0)
-      conv.l2 = float("l2", 0)
+      conv.l1 = try float("l1", 0)
+      conv.l2 = try float("l2", 0)
       conv.initializer = Initializer(rawValue: spec["init"] as? String ?? "pytorch") ?? .pytorch
       layer = conv
     case "deconv":
       layer = try ConvTranspose2d(
         filters: try int("filters"), kernel: try int("kernel"), stride: try int("stride", 1),
-        padding: try int("pad", 0),
-        outputPadding: try int("output_pad", 0))
+        padding: try int("pad", 0, minimum: 0),
+        outputPadding: try int("output_pad", 0, minimum: 0))
     case "dense":
       let dense = try Linear(units: try int("units"), bias: spec["bias"] as? Bool ?? true)
-      dense.l1 = float("l1", 0)
-      dense.l2 = float("l2", 0)
+      dense.l1 = try float("l1", 0)
+      dense.l2 = try float("l2", 0)
       dense.initializer = Initializer(rawValue: spec["init"] as? String ?? "pytorch") ?? .pytorch
       layer = dense
     case "maxpool":
-      layer = try MaxPool2d(kernel: try int("kernel"), stride: try int("stride"), padding: try int("pad", 0))
+      layer = try MaxPool2d(kernel: try int("kernel"), stride: try int("stride"), padding: try int("pad", 0, minimum: 0))
     case "avgpool":
-      layer = try AvgPool2d(kernel: try int("kernel"), stride: try int("stride"), padding: try int("pad", 0))
+      layer = try AvgPool2d(kernel: try int("kernel"), stride: try int("stride"), padding: try int("pad", 0, minimum: 0))
     case "globalavgpool": layer = GlobalAvgPool()
-    case "bn": layer = BatchNorm(momentum: float("momentum", 0.1), epsilon: float("eps", 1e-5))
-    case "dropout": layer = try Dropout(float("p", 0.5))
+    case "bn": layer = BatchNorm(momentum: try float("momentum", 0.1), epsilon: try float("eps", 1e-5))
+    case "dropout": layer = try Dropout(try float("p", 0.5))
     case "flatten": layer = Flatten()
-    case "reshape": layer = Reshape((spec["shape"] as? [Int]) ?? [-1])
+    case "reshape": layer = Reshape(try ints("shape", minimum: -1) ?? [-1])
     case "pad":
-      let p = (spec["pad"] as? [Int]) ?? [0, 0, 0, 0]
+      let p = try ints("pad", minimum: 0) ?? [0, 0, 0, 0]
       guard p.count == 4 else { throw LayerError(layer: "load", "pad needs 4 amounts") }
       layer = try ZeroPad(top: p[0], left: p[1], bottom: p[2], right: p[3])
     case "resize": layer = try Resize(height: try int("height"), width: try int("width"))
@@ -118,14 +160,15 @@ public enum LayerCodec {
         activation: (spec["act"] as? String).flatMap(Activation.Function.init).map { Activation($0) })
     case "vae":
       guard let e = spec["encoder"] as? [String: Any], let d = spec["decoder"] as? [String: Any],
-        let encoder = try decode(e) as? Sequential, let decoder = try decode(d) as? Sequential
+        let encoder = try decode(e, depth: depth + 1) as? Sequential,
+        let decoder = try decode(d, depth: depth + 1) as? Sequential
       else { throw LayerError(layer: "load", "a vae needs an encoder and a decoder model") }
       layer = try VAE(encoder: encoder, decoder: decoder, latent: try int("latent"))
     default:
       guard let function = Activation.Function(rawValue: kind) else {
         throw LayerError(layer: "load", "unknown layer kind '\(kind)'")
       }
-      layer = Activation(function, alpha: (spec["alpha"] as? Double).map(Float.init))
+      layer = Activation(function, alpha: spec["alpha"] == nil ? nil : try float("alpha", 0))
     }
     if let name = spec["name"] as? String { layer.name = name }
     layer.hasExplicitName = spec["explicit"] as? Bool ?? false

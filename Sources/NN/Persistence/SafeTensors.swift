@@ -26,26 +26,7 @@ public enum SafeTensors {
     for (_, tensor) in tensors {
       data.append(UnsafeBufferPointer(start: tensor.data, count: tensor.count))
     }
-    try writeAtomically(data, to: path)
-  }
-
-  /// Writes through a temporary file and a rename, so a crash never leaves half a file.
-  static func writeAtomically(_ data: Data, to path: String) throws {
-    let url = URL(fileURLWithPath: path)
-    let folder = url.deletingLastPathComponent()
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    let temporary = folder.appendingPathComponent(
-      ".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
-    do {
-      try data.write(to: temporary)
-      if rename(temporary.path, url.path) != 0 {
-        throw DataError(path: path, problem: "cannot be written (\(String(cString: strerror(errno))))")
-      }
-    } catch {
-      try? FileManager.default.removeItem(at: temporary)
-      if error is DataError { throw error }
-      throw DataError(path: path, problem: "cannot be written (\(error.localizedDescription))")
-    }
+    try AtomicFile.write(data, to: path)
   }
 
   public struct File {
@@ -55,6 +36,9 @@ public enum SafeTensors {
   }
 
   public static func read(_ path: String) throws -> File {
+    if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int {
+      try MemoryBudget.check(bytes: size, for: "reading \(path)")
+    }
     guard let data = FileManager.default.contents(atPath: path) else {
       throw DataError(
         path: path, problem: FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file")
@@ -86,14 +70,15 @@ public enum SafeTensors {
           path: path, problem: "holds '\(name)' as \(dtype), which Atelier cannot read",
           hint: "save F32, F16, BF16, F64, I64 or I32 tensors")
       }
-      let count = shape.reduce(1, *)
-      guard shape.allSatisfy({ $0 >= 0 }), offsets[1] - offsets[0] == count * width, offsets[0] >= 0,
-        body + offsets[1] <= data.count
+      // Every number here comes from the file: no product or sum may overflow before it is checked.
+      guard shape.count <= 8, let count = MemoryBudget.elementCount(shape),
+        case (let bytes, false) = count.multipliedReportingOverflow(by: width),
+        offsets[0] >= 0, offsets[0] <= offsets[1], offsets[1] <= data.count - body, offsets[1] - offsets[0] == bytes
       else {
         throw DataError(
           path: path, problem: "has tensor '\(name)' whose byte range does not fit its shape or the file (truncated?)")
       }
-      let tensor = Tensor(zeros: shape)
+      let tensor = Tensor(uninitialized: shape)
       data.withUnsafeBytes { raw in
         if let base = raw.baseAddress { widen(base + body + offsets[0], dtype: dtype, count: count, into: tensor.data) }
       }

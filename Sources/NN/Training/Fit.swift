@@ -56,7 +56,7 @@ public enum TrainingEvent {
   case stoppedEarly(epoch: Int, bestEpoch: Int, monitor: String)
 }
 
-public struct TrainingError: Error, CustomStringConvertible {
+public struct TrainingError: UserError {
   public let message: String
   public let hint: String?
 
@@ -66,6 +66,7 @@ public struct TrainingError: Error, CustomStringConvertible {
   }
 
   public var description: String { message }
+  public var userMessage: String { message }
 }
 
 public struct Evaluation {
@@ -102,7 +103,7 @@ public func fit(
     if let restored = saved.optimizer {
       for ((_, mine), (_, theirs)) in zip(model.namedState, Checkpoint.namedState(of: saved.model))
       where mine.requiresGrad {
-        restored.restore(restored.state(of: theirs), of: mine)
+        try restored.restore(restored.state(of: theirs), of: mine)
       }
       optimizer = restored
     }

@@ -8,7 +8,8 @@ public protocol Optimizer: AnyObject {
   func step(_ parameters: [Tensor])
   /// Per-parameter state tensors by name (`m`, `v`, `velocity`) and the step count, for checkpoints.
   func state(of parameter: Tensor) -> [String: Tensor]
-  func restore(_ state: [String: Tensor], of parameter: Tensor)
+  /// Throws when a saved state does not fit the parameter (a file from another model, or tampered).
+  func restore(_ state: [String: Tensor], of parameter: Tensor) throws
 }
 
 extension Optimizer {
@@ -17,13 +18,29 @@ extension Optimizer {
   }
 }
 
+/// The saved state tensor `name` of a parameter, refused unless it has the parameter's shape
+/// and finite values: an update writes as many values as the parameter has.
+func savedState(_ state: [String: Tensor], _ name: String, of parameter: Tensor) throws -> Tensor? {
+  guard let saved = state[name] else { return nil }
+  guard saved.shape == parameter.shape else {
+    throw TrainingError(
+      message: "saved optimizer state '\(name)' is \(describe(shape: saved.shape)) but its parameter is "
+        + describe(shape: parameter.shape),
+      hint: "the file was saved from another model, or it was altered")
+  }
+  guard atl_all_finite(saved.data, Int64(saved.count)) != 0 else {
+    throw TrainingError(message: "saved optimizer state '\(name)' holds NaN or infinite values", hint: nil)
+  }
+  return saved.copy()
+}
+
 /// Stochastic gradient descent with momentum, Nesterov and weight decay (PyTorch's semantics).
 public final class SGD: Optimizer {
   public var learningRate: Float
   public let momentum: Float
   public let weightDecay: Float
   public let nesterov: Bool
-  private var velocity: [ObjectIdentifier: Tensor] = [:]
+  private var velocity = IdentityMap<Tensor, Tensor>()
 
   public init(learningRate: Float, momentum: Float = 0, weightDecay: Float = 0, nesterov: Bool = false) {
     self.learningRate = learningRate
@@ -38,20 +55,19 @@ public final class SGD: Optimizer {
   }
 
   public func state(of parameter: Tensor) -> [String: Tensor] {
-    velocity[ObjectIdentifier(parameter)].map { ["velocity": $0] } ?? [:]
+    velocity[parameter].map { ["velocity": $0] } ?? [:]
   }
 
-  public func restore(_ state: [String: Tensor], of parameter: Tensor) {
-    if let v = state["velocity"] { velocity[ObjectIdentifier(parameter)] = v }
+  public func restore(_ state: [String: Tensor], of parameter: Tensor) throws {
+    if let v = try savedState(state, "velocity", of: parameter) { velocity[parameter] = v }
   }
 
   public func step(_ parameters: [Tensor]) {
     for p in parameters {
       guard let g = p.grad else { continue }
-      let key = ObjectIdentifier(p)
-      let first = velocity[key] == nil
-      let v = velocity[key] ?? Tensor(zeros: p.shape)
-      velocity[key] = v
+      let first = velocity[p] == nil
+      let v = velocity[p] ?? Tensor(zeros: p.shape)
+      velocity[p] = v
       atl_sgd_update(
         p.data, g.data, v.data, Int64(p.count), learningRate, momentum, weightDecay, nesterov ? 1 : 0,
         first ? 1 : 0)
@@ -68,7 +84,7 @@ public final class Adam: Optimizer {
   public let epsilon: Float
   public let weightDecay: Float
   public let decoupled: Bool
-  private var moments: [ObjectIdentifier: (m: Tensor, v: Tensor, t: Int64)] = [:]
+  private var moments = IdentityMap<Tensor, (m: Tensor, v: Tensor, t: Int64)>()
 
   public init(
     learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, weightDecay: Float = 0,
@@ -88,22 +104,27 @@ public final class Adam: Optimizer {
   }
 
   public func state(of parameter: Tensor) -> [String: Tensor] {
-    guard let s = moments[ObjectIdentifier(parameter)] else { return [:] }
+    guard let s = moments[parameter] else { return [:] }
     return ["m": s.m, "v": s.v, "t": Tensor.scalar(Float(s.t))]
   }
 
-  public func restore(_ state: [String: Tensor], of parameter: Tensor) {
-    guard let m = state["m"], let v = state["v"], let t = state["t"] else { return }
-    moments[ObjectIdentifier(parameter)] = (m, v, Int64(t.scalarValue))
+  public func restore(_ state: [String: Tensor], of parameter: Tensor) throws {
+    guard let m = try savedState(state, "m", of: parameter), let v = try savedState(state, "v", of: parameter),
+      let t = state["t"]
+    else { return }
+    // Float holds whole numbers exactly up to 2^24 steps; beyond that the count is not one Adam wrote.
+    guard t.count == 1, t.scalarValue >= 0, t.scalarValue <= 16_777_216 else {
+      throw TrainingError(message: "saved Adam step count must be a whole number from 0 to 2^24", hint: nil)
+    }
+    moments[parameter] = (m, v, Int64(t.scalarValue))
   }
 
   public func step(_ parameters: [Tensor]) {
     for p in parameters {
       guard let g = p.grad else { continue }
-      let key = ObjectIdentifier(p)
-      var state = moments[key] ?? (Tensor(zeros: p.shape), Tensor(zeros: p.shape), 0)
+      var state = moments[p] ?? (Tensor(zeros: p.shape), Tensor(zeros: p.shape), 0)
       state.t += 1
-      moments[key] = state
+      moments[p] = state
       let update = decoupled ? atl_adamw_update : atl_adam_update
       update(
         p.data, g.data, state.m.data, state.v.data, Int64(p.count), learningRate, beta1, beta2, epsilon, weightDecay,
@@ -118,7 +139,7 @@ public final class RMSprop: Optimizer {
   public let alpha: Float
   public let epsilon: Float
   public let weightDecay: Float
-  private var squares: [ObjectIdentifier: Tensor] = [:]
+  private var squares = IdentityMap<Tensor, Tensor>()
 
   public init(learningRate: Float = 1e-2, alpha: Float = 0.99, epsilon: Float = 1e-8, weightDecay: Float = 0) {
     self.learningRate = learningRate
@@ -130,18 +151,18 @@ public final class RMSprop: Optimizer {
   public var summary: String { "rmsprop(lr: \(learningRate))" }
 
   public func state(of parameter: Tensor) -> [String: Tensor] {
-    squares[ObjectIdentifier(parameter)].map { ["square_avg": $0] } ?? [:]
+    squares[parameter].map { ["square_avg": $0] } ?? [:]
   }
 
-  public func restore(_ state: [String: Tensor], of parameter: Tensor) {
-    if let v = state["square_avg"] { squares[ObjectIdentifier(parameter)] = v }
+  public func restore(_ state: [String: Tensor], of parameter: Tensor) throws {
+    if let v = try savedState(state, "square_avg", of: parameter) { squares[parameter] = v }
   }
 
   public func step(_ parameters: [Tensor]) {
     for p in parameters {
       guard let g = p.grad else { continue }
-      let v = squares[ObjectIdentifier(p)] ?? Tensor(zeros: p.shape)
-      squares[ObjectIdentifier(p)] = v
+      let v = squares[p] ?? Tensor(zeros: p.shape)
+      squares[p] = v
       atl_rmsprop_update(p.data, g.data, v.data, Int64(p.count), learningRate, alpha, epsilon, weightDecay)
     }
   }
