@@ -16,6 +16,8 @@ public struct PCA {
     }
     let (n, d) = (x.shape[0], x.shape[1])
     guard k >= 1, k <= d else { throw TensorError("pca: k must be between 1 and \(d), got \(k)") }
+    // The covariance is d × d doubles (and LAPACK's workspace as much again).
+    try MemoryBudget.check(shape: [2, d, d], bytesPerElement: 8, for: "pca: the \(d) × \(d) covariance")
     var mean = [Double](repeating: 0, count: d), values = [Double](repeating: 0, count: d)
     var vectors = [Double](repeating: 0, count: d * d)
     let status = atl_pca(x.data, Int64(n), Int64(d), &mean, &values, &vectors)

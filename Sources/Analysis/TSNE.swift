@@ -9,12 +9,20 @@ public struct TSNEOptions {
   public var exaggeration = 12.0
   /// nil: openTSNE's "auto", max(200, n / 12)
   public var learningRate: Double?
+  /// Seeds the random initialisation (`.random`); PCA's is the same for every seed.
   public var seed: UInt64 = 1
+  public var initialization = Initialization.pca
   /// Reduce to this many dimensions by PCA first (openTSNE and the studies use 50).
   public var pcaDimensions = 50
   public var theta = 0.5
 
   public init() {}
+
+  /// Where points start: the first two principal components, or openTSNE's random
+  /// normal start; both scaled to a standard deviation of 1e-4 on the first axis.
+  public enum Initialization: String, CaseIterable {
+    case pca, random
+  }
 }
 
 /// t-SNE to two dimensions with openTSNE's defaults: PCA initialisation scaled to a
@@ -34,9 +42,14 @@ public func tsne(
   if embedding.dimensions > options.pcaDimensions {
     input = try PCA(fitting: input, components: options.pcaDimensions).transform(input)
   }
-  let initial = try PCA(fitting: input, components: min(2, input.shape[1]))
-  var y = try initial.transform(input)
-  if y.shape[1] < 2 { y = try elementwise(.add, Tensor(zeros: [n, 2]), y) }
+  var y: Tensor
+  switch options.initialization {
+  case .pca:
+    y = try PCA(fitting: input, components: min(2, input.shape[1])).transform(input)
+    if y.shape[1] < 2 { y = try elementwise(.add, Tensor(zeros: [n, 2]), y) }
+  case .random:
+    y = Tensor.normal([n, 2], rng: RandomSource(seed: options.seed))
+  }
   // PCA initialisation rescaled so that the first axis has standard deviation 1e-4.
   let first = (0..<n).map { Double(y[flat: 2 * $0]) }
   let mean = first.reduce(0, +) / Double(n)

@@ -28,6 +28,7 @@ public final class Dataset {
         "a dataset needs images (N, C, H, W) and N labels; got \(describe(shape: images.shape)) and \(labels.count) labels"
       )
     }
+    try Dataset.checkLabels(labels, classes)
     self.pixels = .floats(images)
     self.sampleShape = Array(images.shape.dropFirst())
     self.labels = labels
@@ -43,11 +44,20 @@ public final class Dataset {
       throw TensorError(
         "a dataset needs \(labels.count) images of \(describe(shape: sampleShape)) but got \(bytes.count) bytes")
     }
+    try Dataset.checkLabels(labels, classes)
     self.pixels = .bytes(bytes, scale: scale)
     self.sampleShape = sampleShape
     self.labels = labels
     self.classes = classes
     self.name = name
+  }
+
+  /// Every label names one of the classes: plots, reports and confusion matrices index by it.
+  static func checkLabels(_ labels: [Int32], _ classes: [String]) throws {
+    guard !classes.isEmpty else { throw TensorError("a dataset needs at least one class name") }
+    if let bad = labels.first(where: { $0 < 0 || Int($0) >= classes.count }) {
+      throw TensorError("label \(bad) is not one of the \(classes.count) classes \(classes.prefix(10))")
+    }
   }
 
   public var count: Int { labels.count }
@@ -147,7 +157,7 @@ public final class Dataset {
       throw DataError(path: imagePath, problem: "holds \(dims[3])-channel images; only grey images are read")
     }
     let labelValues = labels.bytes.map { Int32($0) }
-    if let bad = labelValues.first(where: { Int($0) >= classes.count }), !classes.isEmpty {
+    if let bad = labelValues.first(where: { Int($0) >= classes.count }) {
       throw DataError(path: labelPath, problem: "holds label \(bad) but only \(classes.count) classes are named")
     }
     return try Dataset(

@@ -7,6 +7,7 @@ extension Interpreter {
   public func evaluate(_ expr: Expr) throws -> Value { try evaluate(expr, in: globalScope) }
 
   func evaluate(_ expr: Expr, in scope: Environment) throws -> Value {
+    try StackGuard.check(at: expr.location)
     switch expr.kind {
     case .number(let n): return .number(n)
     case .string(let s): return .string(s)

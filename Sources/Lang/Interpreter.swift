@@ -192,6 +192,42 @@ public final class Interpreter {
 
   /// Runs another notebook's statements in this session, once per file.
   func use(_ path: String, at location: SourceLocation) throws {
+    let found = try locateUsedFile(path, at: location)
+    let canonical = URL(fileURLWithPath: found).standardizedFileURL.path
+    guard loadedFiles.insert(canonical).inserted else { return }
+    try run(try readUsedFile(found, at: location), showValues: false)
+  }
+
+  /// Parses a notebook and reports undefined names and bad builtin calls, running
+  /// nothing: the files it `use`s are read for the names they define, not run.
+  /// Returns the number of top-level statements.
+  public func checkWithoutRunning(_ file: SourceFile) throws -> Int {
+    let program = try Parser.parseTopLevel(file).map(\.statement)
+    var known = Set(globalScope.visibleNames)
+    var seen: Set<String> = []
+    func addNames(usedBy statements: [Stmt]) throws {
+      for case .use(let path, let location) in statements {
+        let found = try locateUsedFile(path, at: location)
+        guard seen.insert(URL(fileURLWithPath: found).standardizedFileURL.path).inserted else { continue }
+        let used = try Parser.parseTopLevel(try readUsedFile(found, at: location)).map(\.statement)
+        known.formUnion(Resolver.definedNames(in: used))
+        try addNames(usedBy: used)
+      }
+    }
+    try addNames(usedBy: program)
+    var resolver = Resolver(known: known)
+    try resolver.check(program)
+    return program.count
+  }
+
+  private func readUsedFile(_ found: String, at location: SourceLocation) throws -> SourceFile {
+    guard let text = try? String(contentsOfFile: found, encoding: .utf8) else {
+      throw AtelierError("use: \(found) is not readable UTF-8 text", at: location)
+    }
+    return SourceFile(name: found, text: text)
+  }
+
+  private func locateUsedFile(_ path: String, at location: SourceLocation) throws -> String {
     let here = URL(fileURLWithPath: location.file.name).deletingLastPathComponent().path
     let folders = [here] + libraryPaths
     let candidates = folders.flatMap { folder in
@@ -204,12 +240,7 @@ public final class Interpreter {
         "use: cannot find \"\(path)\"", at: location,
         hint: "looked in " + folders.map { $0.isEmpty ? "." : $0 }.joined(separator: ", "))
     }
-    let canonical = URL(fileURLWithPath: found).standardizedFileURL.path
-    guard loadedFiles.insert(canonical).inserted else { return }
-    guard let text = try? String(contentsOfFile: found, encoding: .utf8) else {
-      throw AtelierError("use: \(found) is not readable UTF-8 text", at: location)
-    }
-    try run(SourceFile(name: found, text: text), showValues: false)
+    return found
   }
 
   // MARK: calls

@@ -8,6 +8,8 @@ import Tensor
 public enum Printer {
   /// Compact one-line form, used inside lists and records.
   public static func inline(_ value: Value) -> String {
+    // A list nested deeper than the stack allows is shown cut off rather than not at all.
+    if StackGuard.isLow { return "…" }
     switch value {
     case .string(let s): return "\"\(s)\""
     case .list(let items): return list(items)
@@ -41,6 +43,7 @@ public enum Printer {
 
   /// The full form: what the REPL shows for an expression and what `print` writes.
   public static func show(_ value: Value) -> String {
+    if StackGuard.isLow { return "…" }
     switch value {
     case .none: return "none"
     case .bool(let b): return b ? "true" : "false"
@@ -140,6 +143,11 @@ public enum Printer {
     let parts = rest.split(separator: ".", omittingEmptySubsequences: false)
     let width = parts.first.flatMap { Int($0) } ?? 0
     let precision = parts.count > 1 ? Int(parts[1]) : nil
+    // A spec is a few characters; the text it asks for must stay a line, not gigabytes.
+    guard width <= 10_000, (precision ?? 0) <= 400, (precision ?? 0) >= 0 else {
+      throw AtelierError(
+        "the format '\(spec)' asks for too wide a field (width up to 10000, precision up to 400)", at: location)
+    }
     var text: String
     switch (value, kind) {
     case (.number(let n), "f"): text = String(format: "%.\(precision ?? 6)f", n)

@@ -95,6 +95,7 @@ struct Resolver {
   private func isDefined(_ name: String) -> Bool { scopes.contains { $0.contains(name) } }
 
   private mutating func expression(_ expr: Expr) throws {
+    try StackGuard.check(at: expr.location)
     switch expr.kind {
     case .number, .string, .bool, .none: break
     case .template(let segments):

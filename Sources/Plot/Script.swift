@@ -1,5 +1,6 @@
 import Data
 import Foundation
+import Tensor
 
 /// gnuplot scripts for each kind of chart. Data go to binary float32 files
 /// (`stem.dat`, `stem-1.dat`, …) that the script reads with `binary format=…`.
@@ -124,6 +125,8 @@ enum Script {
       // A band under each row holds the captions.
       let gap = 2, band = max(6, height / 3)
       let gridW = columns * (width + gap), gridH = rows * (height + band)
+      // The grid, then three floats per cell for gnuplot.
+      try MemoryBudget.check(shape: [4, gridW, gridH], for: "plot: an image grid of \(gridW) × \(gridH) pixels")
       var grid = [Float](repeating: 0, count: gridW * gridH)
       for i in 0..<count {
         let (r, c) = (i / columns, i % columns)

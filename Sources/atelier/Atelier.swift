@@ -15,8 +15,22 @@ struct Atelier: ParsableCommand {
 
   static func main() {
     restartForOpenBLASCoreIfNeeded()
-    main(nil)
+    runWithLargeStack {
+      main(nil)
+      Foundation.exit(0)
+    }
   }
+}
+
+/// Runs the command on a thread with a large stack. Values people build can nest
+/// deeply (a list of lists made in a loop); releasing one recurses once per level,
+/// below any check the language can make. Only the pages touched are ever committed.
+func runWithLargeStack(_ body: @escaping () -> Void) {
+  let thread = Thread(block: body)
+  thread.stackSize = 1 << 30
+  thread.start()
+  // The body ends the process (exit); the main thread only waits.
+  while true { sleep(3600) }
 }
 
 let atelierVersion = "0.11.0"
@@ -106,15 +120,15 @@ struct RunCommand: ParsableCommand {
 
 struct CheckCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "check", abstract: "Parse and check a notebook without running it.")
+    commandName: "check",
+    abstract: "Check a notebook without running it: syntax, undefined names, builtin arguments.")
 
   @ArgumentParser.Argument(help: "The notebook (.atl) to check.") var file: String
 
   func run() throws {
     do {
-      let source = try readSource(file)
-      let statements = try Parser.parse(source)
-      print("\(file): \(statements.count) statements, no syntax errors")
+      let count = try makeInterpreter().checkWithoutRunning(try readSource(file))
+      print("\(file): \(count) statements, no errors found")
     } catch {
       printError(error)
       throw ExitCode(1)

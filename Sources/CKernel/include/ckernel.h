@@ -301,9 +301,14 @@ void atl_augment_images(const float *in, float *out, int64_t N, int C, int H, in
 
 // ---- interrupts (interrupt.c): SIGINT sets a flag long work polls ----
 void atl_install_interrupt_handler(void);
+
 int atl_interrupt_pending(void);
 void atl_interrupt_clear(void);
 void atl_interrupt_raise(void);
+
+// ---- stack (stack.c) ----
+// Bytes of stack left below the caller's frame on the calling thread.
+int64_t atl_stack_remaining(void);
 
 // ---- per-thread slot for the autograd tape that is recording (thread_tape.c) ----
 void *atl_thread_tape(void);

@@ -18,6 +18,9 @@ func requireEmbedding(_ value: Value, _ builtin: String) throws -> Embedding {
   }
 }
 
+/// The most classes a confusion matrix or report is drawn for.
+let maxClasses = 10_000
+
 /// Predicted labels and true labels from (model, dataset) or (predictions, labels).
 private func predictionsAndTruth(_ args: Arguments, _ builtin: String) throws -> (
   predicted: [Int32], truth: [Int32], classes: [String]
@@ -26,10 +29,20 @@ private func predictionsAndTruth(_ args: Arguments, _ builtin: String) throws ->
   case (.layer(let model), .dataset(let data)):
     return (try predict(model, on: data).labels, data.labels, data.classes)
   case (.list, .list):
-    let predicted = try numbers(args["a"], builtin).map { Int32($0) },
-      truth = try numbers(args["b"], builtin).map { Int32($0) }
+    // Labels size the table: each must be a class index a table of that many rows can hold.
+    func classIndices(_ value: Value) throws -> [Int32] {
+      try numbers(value, builtin).map { n in
+        guard n.rounded() == n, n >= 0, n < Double(maxClasses) else {
+          throw AtelierError(
+            "\(builtin): labels are class indices, whole numbers from 0 to \(maxClasses - 1), not \(Printer.show(.number(n)))")
+        }
+        return Int32(n)
+      }
+    }
+    let predicted = try classIndices(args["a"]), truth = try classIndices(args["b"])
     let count = Int(max(predicted.max() ?? 0, truth.max() ?? 0)) + 1
     let classes = args.has("classes") ? try args.list("classes").map(Printer.show) : (0..<count).map(String.init)
+    guard classes.count <= maxClasses else { throw AtelierError("\(builtin): at most \(maxClasses) classes") }
     return (predicted, truth, classes)
   default:
     throw AtelierError("\(builtin): give a model and a dataset, or a list of predictions and a list of labels")
@@ -50,7 +63,7 @@ let analysisBuiltins: [Builtin] = [
       try features(
         try requireModel(args["model"], "features"), try requireDataset(args["data"], "features", "data"),
         at: try args.string("at"),
-        n: try args.optionalInt("n")))
+        n: try args.optionalInt("n", in: 1...Arguments.maxCount)))
   },
   Builtin(
     "pca", family: "analysis",
@@ -61,7 +74,7 @@ let analysisBuiltins: [Builtin] = [
     summary: "Principal components (LAPACK on the covariance); the result keeps the explained-variance ratios."
   ) { args, _ in
     .embedding(
-      try pca(try requireEmbedding(args["data"], "pca"), components: try args.int("k"), whiten: try args.bool("whiten"))
+      try pca(try requireEmbedding(args["data"], "pca"), components: try args.int("k", in: 1...100_000), whiten: try args.bool("whiten"))
     )
   },
   Builtin(
@@ -72,17 +85,18 @@ let analysisBuiltins: [Builtin] = [
       Parameter("iters", default: .number(1000), "all iterations, the exaggerated ones included"),
       Parameter("lr", default: .string("auto"), type: "any", "\"auto\" is max(200, n/12)"),
       Parameter("exaggeration", default: .number(12)),
-      Parameter("init", default: .string("pca")), Parameter("seed", default: .number(1)),
+      Parameter("init", default: .string("pca"), "\"pca\" or \"random\""),
+      Parameter("seed", default: .number(1), "seeds init: \"random\""),
     ],
     summary: "t-SNE to 2-D (Barnes-Hut, exact neighbours, openTSNE's defaults); the result keeps its KL divergence."
   ) { args, context in
-    guard try args.int("dims") == 2 else { throw AtelierError("tsne: only 2 dimensions are supported") }
-    guard try args.string("init") == "pca" else { throw AtelierError("tsne: init must be \"pca\"") }
+    guard try args.int("dims", in: 1...3) == 2 else { throw AtelierError("tsne: only 2 dimensions are supported") }
     var options = TSNEOptions()
+    options.initialization = try args.choice("init", of: TSNEOptions.Initialization.self)
     options.perplexity = try args.number("perplexity")
-    options.iterations = try args.int("iters")
+    options.iterations = try args.int("iters", in: 1...1_000_000)
     options.exaggeration = try args.number("exaggeration")
-    options.seed = UInt64(bitPattern: Int64(try args.int("seed")))
+    options.seed = UInt64(bitPattern: Int64(try args.int("seed", in: Arguments.seeds)))
     if case .number(let lr) = args["lr"] { options.learningRate = lr }
     let interpreter = context.interpreter
     let result = try tsne(try requireEmbedding(args["data"], "tsne"), options: options) { iteration, kl in
@@ -146,6 +160,6 @@ let analysisBuiltins: [Builtin] = [
       try classCorrelation(
         try requireModel(args["model"], "correlation"), try requireDataset(args["data"], "correlation", "data"),
         at: try args.string("at"),
-        perClass: try args.int("per_class")))
+        perClass: try args.int("per_class", in: 1...1_000_000)))
   },
 ]

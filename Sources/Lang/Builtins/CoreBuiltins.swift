@@ -23,7 +23,7 @@ let coreBuiltins: [Builtin] = [
     "seed", family: "core", parameters: [Parameter("value", type: "number", "any whole number")],
     summary: "Resets the generator that initialises new models' weights."
   ) { args, context in
-    let value = try args.int("value")
+    let value = try args.int("value", in: Arguments.seeds)
     context.interpreter.rng = RandomSource(seed: UInt64(bitPattern: Int64(value)))
     return .none
   },

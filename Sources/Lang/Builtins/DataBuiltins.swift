@@ -1,7 +1,7 @@
 import Data
 import Foundation
 
-private func seed(_ args: Arguments) throws -> UInt64 { UInt64(bitPattern: Int64(try args.int("seed"))) }
+private func seed(_ args: Arguments) throws -> UInt64 { UInt64(bitPattern: Int64(try args.int("seed", in: Arguments.seeds))) }
 
 let dataBuiltins: [Builtin] = [
   Builtin(
@@ -67,7 +67,7 @@ let dataBuiltins: [Builtin] = [
   ) { args, _ in
     let data = try requireDataset(args["data"], "kfold", "data")
     return .list(
-      try data.folds(try args.int("k"), stratify: try args.bool("stratify"), seed: try seed(args)).map {
+      try data.folds(try args.int("k", in: 2...1_000_000), stratify: try args.bool("stratify"), seed: try seed(args)).map {
         .list([.dataset($0.train), .dataset($0.validation)])
       })
   },
@@ -81,7 +81,7 @@ let dataBuiltins: [Builtin] = [
     let data = try requireDataset(args["data"], "subset", "data")
     let indices: [Int]
     switch args["pick"] {
-    case .number: indices = Array(0..<min(try args.int("pick"), data.count))
+    case .number: indices = Array(0..<min(try args.int("pick", in: 0...Arguments.maxCount), data.count))
     case .list: indices = try wholeNumbers(args["pick"], "subset", "pick")
     default: throw AtelierError("subset: pick must be a count or a list of indices")
     }
@@ -134,6 +134,6 @@ let dataBuiltins: [Builtin] = [
   ) { args, _ in
     .dataset(
       try requireDataset(args["data"], "augment", "data").augmented(
-        flip: try args.bool("flip"), pad: try args.int("crop"), seed: try seed(args)))
+        flip: try args.bool("flip"), pad: try args.int("crop", in: 0...1024), seed: try seed(args)))
   },
 ]

@@ -73,10 +73,10 @@ let layerBuiltins: [Builtin] = [
     switch args["pad"] {
     case .string("same"): same = true
     case .string("valid"): padding = 0
-    default: padding = try args.int("pad")
+    default: padding = try args.int("pad", in: 0...1024)
     }
     let conv = try Conv2d(
-      filters: try args.int("filters"), kernel: try args.int("kernel"), stride: try args.int("stride"),
+      filters: try args.int("filters", in: 1...65536), kernel: try args.int("kernel", in: 1...1024), stride: try args.int("stride", in: 1...1024),
       padding: padding,
       bias: try args.bool("bias"), same: same)
     try configureWeights(conv, args)
@@ -94,9 +94,9 @@ let layerBuiltins: [Builtin] = [
   ) { args, _ in
     .layer(
       try ConvTranspose2d(
-        filters: try args.int("filters"), kernel: try args.int("kernel"), stride: try args.int("stride"),
-        padding: try args.int("pad"),
-        outputPadding: try args.int("output_pad")))
+        filters: try args.int("filters", in: 1...65536), kernel: try args.int("kernel", in: 1...1024), stride: try args.int("stride", in: 1...1024),
+        padding: try args.int("pad", in: 0...1024),
+        outputPadding: try args.int("output_pad", in: 0...1024)))
   },
   Builtin(
     "maxpool", family: "layers",
@@ -109,7 +109,7 @@ let layerBuiltins: [Builtin] = [
   ) { args, _ in
     .layer(
       try MaxPool2d(
-        kernel: try args.int("kernel"), stride: try args.optionalInt("stride"), padding: try args.int("pad")))
+        kernel: try args.int("kernel", in: 1...1024), stride: try args.optionalInt("stride", in: 1...1024), padding: try args.int("pad", in: 0...1024)))
   },
   Builtin(
     "avgpool", family: "layers",
@@ -121,7 +121,7 @@ let layerBuiltins: [Builtin] = [
   ) { args, _ in
     .layer(
       try AvgPool2d(
-        kernel: try args.int("kernel"), stride: try args.optionalInt("stride"), padding: try args.int("pad")))
+        kernel: try args.int("kernel", in: 1...1024), stride: try args.optionalInt("stride", in: 1...1024), padding: try args.int("pad", in: 0...1024)))
   },
   simpleLayer("globalavgpool", "The mean of each channel: (C, H, W) -> (C).") { GlobalAvgPool() },
   Builtin(
@@ -134,7 +134,7 @@ let layerBuiltins: [Builtin] = [
     ],
     summary: "Fully connected layer over flat features: dense 120."
   ) { args, _ in
-    let dense = try Linear(units: try args.int("units"), bias: try args.bool("bias"))
+    let dense = try Linear(units: try args.int("units", in: 1...1_000_000), bias: try args.bool("bias"))
     try configureWeights(dense, args)
     return .layer(dense)
   },
@@ -278,7 +278,7 @@ let layerBuiltins: [Builtin] = [
     guard case .layer(let e) = args["encoder"], let encoder = e as? Sequential, case .layer(let d) = args["decoder"],
       let decoder = d as? Sequential
     else { throw AtelierError("vae: encoder and decoder must be models") }
-    let vae = try VAE(encoder: encoder, decoder: decoder, latent: try args.int("latent"))
+    let vae = try VAE(encoder: encoder, decoder: decoder, latent: try args.int("latent", in: 1...65536))
     if args.has("input") {
       _ = try vae.build(inputShape: try wholeNumbers(args["input"], "vae", "input"), rng: context.interpreter.rng)
     }

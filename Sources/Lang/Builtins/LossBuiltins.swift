@@ -141,12 +141,12 @@ let lossBuiltins: [Builtin] = [
     summary: "Mini-batches {images, labels} for a loop: for b in batches(data.train, 128) { … }."
   ) { args, _ in
     let data = try requireDataset(args["data"], "batches", "data")
-    let size = try args.int("size")
+    let size = try args.int("size", in: 1...1_000_000)
     guard size >= 1 else { throw AtelierError("batches: size must be at least 1") }
     return .batches(
       Batches(
         data, size: size, shuffle: try args.bool("shuffle"),
-        rng: RandomSource(seed: UInt64(bitPattern: Int64(try args.int("seed"))))))
+        rng: RandomSource(seed: UInt64(bitPattern: Int64(try args.int("seed", in: Arguments.seeds))))))
   },
   Builtin(
     "encode", family: "losses", parameters: [Parameter("vae", type: "layer"), Parameter("images", type: "tensor")],

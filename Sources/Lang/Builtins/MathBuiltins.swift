@@ -47,7 +47,7 @@ let mathBuiltins: [Builtin] = [
     "round", family: "math", parameters: [Parameter("x"), Parameter("digits", default: .number(0))],
     summary: "Rounds to a number of decimal digits."
   ) { args, _ in
-    let scale = pow(10, Double(try args.int("digits")))
+    let scale = pow(10, Double(try args.int("digits", in: -15...15)))
     return .number((try args.number("x") * scale).rounded() / scale)
   },
   extremum("min", { $0.min() }),
@@ -94,7 +94,7 @@ let mathBuiltins: [Builtin] = [
     .tensor(
       Tensor.normal(
         try shapeArgument(args["shape"], "randn"),
-        rng: RandomSource(seed: UInt64(bitPattern: Int64(try args.int("seed"))))))
+        rng: RandomSource(seed: UInt64(bitPattern: Int64(try args.int("seed", in: Arguments.seeds))))))
   },
 ]
 

@@ -53,15 +53,37 @@ public struct Arguments {
     return n
   }
 
-  public func int(_ name: String) throws -> Int {
+  /// Seeds: any whole number a double holds exactly.
+  public static let seeds = -(1 << 53)...(1 << 53)
+  /// Counts of items (images, points): any that could be held in memory.
+  public static let maxCount = 1 << 40
+
+  /// A whole number within `range`: counts and sizes reach loops and allocations, so
+  /// one outside its range is an error naming the bounds, never a trap or a wrap.
+  public func int(_ name: String, in range: ClosedRange<Int>) throws -> Int {
     let n = try number(name)
-    guard n.rounded() == n, abs(n) < 1e15 else {
-      throw AtelierError("\(builtin): \(name) must be a whole number, not \(n)")
+    guard n.rounded() == n, n >= Double(range.lowerBound), n <= Double(range.upperBound) else {
+      let shown = n.rounded() == n && abs(n) < 1e15 ? String(Int(n)) : String(n)
+      throw AtelierError(
+        "\(builtin): \(name) must be a whole number from \(range.lowerBound) to \(range.upperBound), not \(shown)")
     }
     return Int(n)
   }
 
-  public func optionalInt(_ name: String) throws -> Int? { has(name) ? try int(name) : nil }
+  public func optionalInt(_ name: String, in range: ClosedRange<Int>) throws -> Int? {
+    has(name) ? try int(name, in: range) : nil
+  }
+
+  /// One of an option set's values, spelt as the enum's raw value; a misspelling names the closest.
+  public func choice<Option: RawRepresentable & CaseIterable>(_ name: String, of _: Option.Type) throws -> Option
+  where Option.RawValue == String {
+    let text = try string(name)
+    if let option = Option(rawValue: text) { return option }
+    let names = Option.allCases.map(\.rawValue)
+    throw AtelierError(
+      "\(builtin): \(name) must be one of " + names.map { "\"\($0)\"" }.joined(separator: ", ") + ", not \"\(text)\"",
+      hint: suggestion(for: text, among: names).map { "did you mean \"\($0)\"?" })
+  }
 
   public func bool(_ name: String) throws -> Bool {
     guard case .bool(let b) = self[name] else { throw mismatch(name, "true or false") }

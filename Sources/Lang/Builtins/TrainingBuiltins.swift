@@ -25,8 +25,8 @@ private func optimizerParameters(_ extra: [Parameter] = []) -> [Parameter] {
 private func schedule(_ args: Arguments) throws -> LearningRateSchedule {
   switch args["schedule"] {
   case .none: return .constant
-  case .string("cosine"): return .cosine(epochs: try args.int("epochs"), minimum: try args.number("min_lr"))
-  case .string("step"): return .step(every: try args.int("step_every"), gamma: try args.number("gamma"))
+  case .string("cosine"): return .cosine(epochs: try args.int("epochs", in: 1...1_000_000), minimum: try args.number("min_lr"))
+  case .string("step"): return .step(every: try args.int("step_every", in: 1...1_000_000), gamma: try args.number("gamma"))
   default: throw AtelierError("fit: schedule must be \"cosine\" or \"step\"")
   }
 }
@@ -129,26 +129,25 @@ let trainingBuiltins: [Builtin] = [
     var optimizer: Optimizer = Adam()
     if case .optimizer(let o) = args["opt"] { optimizer = o }
     var options = FitOptions(
-      epochs: try args.int("epochs"), batchSize: try args.int("batch"),
-      seed: UInt64(bitPattern: Int64(try args.int("seed"))),
+      epochs: try args.int("epochs", in: 0...1_000_000), batchSize: try args.int("batch", in: 1...1_000_000),
+      seed: UInt64(bitPattern: Int64(try args.int("seed", in: Arguments.seeds))),
       validation: args.has("val") ? try requireDataset(args["val"], "fit", "val") : nil)
     options.labelSmoothing = Float(try args.number("smoothing"))
     options.clipNorm = args.has("clip") ? Float(try args.number("clip")) : nil
     options.schedule = try schedule(args)
-    options.warmupEpochs = try args.int("warmup")
+    options.warmupEpochs = try args.int("warmup", in: 0...1_000_000)
     if args.has("monitor") { options.monitor = try args.string("monitor") }
     if args.has("patience") {
       options.earlyStopping = EarlyStopping(
-        patience: try args.int("patience"),
+        patience: try args.int("patience", in: 0...1_000_000),
         monitor: options.monitor ?? (options.validation != nil ? "val_loss" : "loss"),
         restoreBest: try args.bool("restore_best"))
     }
     if args.has("checkpoint") {
-      options.checkpoint = CheckpointPolicy(path: try args.string("checkpoint"), every: try args.int("every"))
+      options.checkpoint = CheckpointPolicy(path: try args.string("checkpoint"), every: try args.int("every", in: 1...1_000_000))
     }
     if args.has("resume") { options.resume = try args.string("resume") }
-    let flip = try args.bool("flip"), crop = try args.int("crop")
-    guard crop >= 0 else { throw AtelierError("fit: crop must be ≥ 0") }
+    let flip = try args.bool("flip"), crop = try args.int("crop", in: 0...1024)
     if flip || crop > 0 { options.augmentation = (flip, crop) }
     let display = ConsoleProgress(isTerminal: context.interpreter.isTerminal, write: context.interpreter.write)
     let history = try fit(

@@ -35,6 +35,8 @@ public final class ConsoleProgress {
       write((isTerminal ? "\r\u{1B}[2K" : "") + line + "\n")
     case let .stoppedEarly(epoch, bestEpoch, monitor):
       write("stopped early after epoch \(epoch): \(monitor) was best at epoch \(bestEpoch)\n")
+    case let .checkpointFailed(_, reason):
+      write((isTerminal ? "\r\u{1B}[2K" : "") + "warning: checkpoint not saved: \(reason); training goes on\n")
     case let .interrupted(epoch, batch):
       write(
         (isTerminal ? "\r\u{1B}[2K" : "") + "interrupted at epoch \(epoch), batch \(batch); weights and history kept\n")

@@ -54,6 +54,7 @@ public enum TrainingEvent {
   case epochFinished(EpochRecord, epochs: Int)
   case interrupted(epoch: Int, batch: Int)
   case stoppedEarly(epoch: Int, bestEpoch: Int, monitor: String)
+  case checkpointFailed(path: String, reason: String)
 }
 
 public struct TrainingError: UserError {
@@ -118,14 +119,29 @@ public func fit(
   // The schedule starts from the rate the run was given, also when resuming.
   let baseRate = Double(initialOptimizer.learningRate)
   let monitor = options.earlyStopping?.monitor ?? options.monitor ?? (options.validation != nil ? "val_loss" : "loss")
+  // A metric that is never recorded would silently turn early stopping and best-epoch saving off.
+  let monitors = ["loss", "acc", "val_loss", "val_acc"]
+  guard monitors.contains(monitor) else {
+    throw TrainingError(
+      message: "fit: monitor must be one of \(monitors.joined(separator: ", ")), not \"\(monitor)\"", hint: nil)
+  }
+  guard options.validation != nil || !monitor.hasPrefix("val_") else {
+    throw TrainingError(message: "fit: monitor \"\(monitor)\" needs validation data", hint: "pass val: a dataset")
+  }
   var best: (value: Double, epoch: Int, weights: [Tensor])?
   var firstLoss: Double?
   atl_interrupt_clear()
 
-  func save(_ path: String, epoch: Int) throws {
+  // A checkpoint that cannot be written (a full disk) is reported; training, its weights
+  // and its history go on, and the next checkpoint tries again.
+  func save(_ path: String, epoch: Int) {
     let generators = [shuffler.words] + stochastic.map(\.rng.words)
-    try Checkpoint(model: model, optimizer: optimizer, history: history, epoch: epoch, generators: generators).save(
-      to: path)
+    do {
+      try Checkpoint(model: model, optimizer: optimizer, history: history, epoch: epoch, generators: generators).save(
+        to: path)
+    } catch {
+      progress(.checkpointFailed(path: path, reason: (error as? UserError)?.userMessage ?? "\(error)"))
+    }
   }
 
   var epoch = firstEpoch
@@ -210,10 +226,10 @@ public func fit(
     }
     if let policy = options.checkpoint {
       if epoch % max(policy.every, 1) == 0 || epoch == options.epochs {
-        try save(policy.path, epoch: epoch)
-        try save(policy.epochPath(epoch), epoch: epoch)
+        save(policy.path, epoch: epoch)
+        save(policy.epochPath(epoch), epoch: epoch)
       }
-      if improved { try save(policy.bestPath, epoch: epoch) }
+      if improved { save(policy.bestPath, epoch: epoch) }
     }
     if let stopping = options.earlyStopping, let b = best, epoch - b.epoch >= stopping.patience {
       if stopping.restoreBest {
