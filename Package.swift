@@ -36,6 +36,8 @@ let package = Package(
       dependencies: ["Lang", "Data", "CReadline", .product(name: "ArgumentParser", package: "swift-argument-parser")],
       swiftSettings: optimise
     ),
+    .executableTarget(
+      name: "atelier-fuzz", dependencies: ["Lang", "NN", "Data", "Tensor", "CKernel"], swiftSettings: optimise),
     .testTarget(name: "CKernelTests", dependencies: ["CKernel", "Tensor"]),
     .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
     .testTarget(name: "DataTests", dependencies: ["Data", "Tensor"]),
