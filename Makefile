@@ -3,7 +3,7 @@ SWIFT ?= swift
 APT_PACKAGES := libopenblas-dev liblapacke-dev libdnnl-dev libreadline-dev zlib1g-dev gnuplot-nox dataset-fashion-mnist
 ATELIER := .build/release/atelier
 
-.PHONY: setup build test demo bench format docs clean
+.PHONY: setup build test fuzz demo bench format docs clean
 
 ## setup: install the Debian packages Atelier needs that are missing
 setup:
@@ -26,6 +26,16 @@ build: setup
 ## on two cores running them side by side saves nothing, and each kernel call already uses both
 test: setup
 	$(SWIFT) test --no-parallel
+	$(MAKE) fuzz
+
+## fuzz: the fuzzers against the release build, as people run it: programs, files
+## someone might send, and the parallel loop with more threads than cores
+FUZZ_ENV := ATELIER_MEMORY_LIMIT=2G
+fuzz: setup
+	$(SWIFT) build -c release --product atelier-fuzz
+	ATELIER_THREADS=8 $(FUZZ_ENV) .build/release/atelier-fuzz pool 100000
+	$(FUZZ_ENV) .build/release/atelier-fuzz language 10000
+	$(FUZZ_ENV) .build/release/atelier-fuzz files 3000
 
 ## demo: train LeNet-5 for two epochs on the real Fashion-MNIST
 demo: build

@@ -12,7 +12,9 @@ extension Parser {
 
   private mutating func parsePipeline() throws -> Expr {
     var left = try parseBinary(level: 0)
+    var links = 0
     while isSymbol("|") {
+      try countLink(&links)
       let location = here
       position += 1
       let stage = try parseBinary(level: 0)
@@ -43,7 +45,9 @@ extension Parser {
       return Expr(kind: .unary("not", try parseBinary(level: 2)), location: location)
     }
     var left = try parseBinary(level: level + 1)
+    var links = 0
     while let op = binaryOperator(), Parser.binaryLevels[level].contains(op) {
+      try countLink(&links)
       let location = here
       position += 1
       let right = try parseBinary(level: level + 1)
@@ -51,6 +55,15 @@ extension Parser {
       if level == 2 || level == 3 { break }  // comparisons and ranges do not chain
     }
     return left
+  }
+
+  /// Chains (`a + b + …`, `x.a.b…`, `v | f | g…`) parse in a loop but build a tree as
+  /// deep as they are long, which every later pass walks (and frees) recursively.
+  private func countLink(_ links: inout Int) throws {
+    links += 1
+    guard links <= Parser.maxChain else {
+      throw error("this nests too deeply: a chain of more than \(Parser.maxChain) operations; split it into steps")
+    }
   }
 
   private func binaryOperator() -> String? {
@@ -91,7 +104,9 @@ extension Parser {
 
   private mutating func parsePostfix() throws -> Expr {
     var expr = try parsePrimary()
+    var links = 0
     while true {
+      try countLink(&links)
       if isSymbol("("), !current.spaceBefore || isCallable(expr) {
         position += 1
         let args = try parseArguments(closing: ")")

@@ -10,6 +10,7 @@ public struct Parser {
   /// While parsing an `if`/`while`/`for` header, `name {` opens the body, not a block call.
   var headerMode = false
   static let maxDepth = 160
+  static let maxChain = 2_000
 
   public init(file: SourceFile) throws {
     var lexer = Lexer(file: file)

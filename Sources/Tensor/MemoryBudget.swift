@@ -8,7 +8,7 @@ import Foundation
 /// size instead of a machine that swaps or a process the kernel kills.
 public enum MemoryBudget {
   /// Bytes: `ATELIER_MEMORY_LIMIT` (`512M`, `8G`, or bytes), else three quarters of physical memory.
-  public static let limit: Int = {
+  nonisolated(unsafe) public static var limit: Int = {
     if let text = ProcessInfo.processInfo.environment["ATELIER_MEMORY_LIMIT"], let bytes = parse(text) {
       return bytes
     }

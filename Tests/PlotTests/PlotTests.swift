@@ -90,3 +90,38 @@ func folder() -> String {
     #expect(throws: PlotError.self) { try Figure(chart: charts[0].1, title: "x").save(to: "\(folder())/f.bmp") }
   }
 }
+
+/// Text a notebook controls (titles, labels, class names, file names) reaches gnuplot
+/// only inside its quotes.
+@Suite struct PlotInjectionTests {
+  @Test func titlesAndNamesCannotRunCommands() throws {
+    let dir = folder()
+    let witness = dir + "/pwned"
+    let evil = "x\nsystem(\"touch \(witness)\")\n#'\r\u{0}"
+    let chart = Chart.scatter(
+      points: [0, 0, 1, 1, 2, 0], labels: [0, 1, 1], classes: ["a\nsystem(\"touch \(witness)\")", "b'"],
+      xLabel: evil, yLabel: "y")
+    try Figure(chart: chart, title: evil).save(to: "\(dir)/it's.png")
+    #expect(pngSize("\(dir)/it's.png") != nil)
+    // Drawn again from the script beside it: still nothing runs.
+    try Gnuplot.run(script: "cd \(Script.quoted(dir))\nload \(Script.quoted("it's.gp"))\n")
+    #expect(!FileManager.default.fileExists(atPath: witness))
+    #expect(throws: PlotError.self) { try Figure(chart: chart, title: "t").save(to: "\(dir)/a\nb.png") }
+  }
+
+  @Test func terminalPlotsLeaveNoTemporaryFolders() throws {
+    func plotFolders() -> Set<String> {
+      Set(
+        ((try? FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory())) ?? []).filter {
+          $0.hasPrefix("atelier-plot-")
+        })
+    }
+    let before = plotFolders()
+    let chart = Chart.scatter(points: [0, 0, 1, 1], labels: [0, 1], classes: ["a", "b"], xLabel: "x", yLabel: "y")
+    _ = try Figure(chart: chart, title: "t").text()
+    setenv("GNUTERM", "dumb", 1)
+    defer { unsetenv("GNUTERM") }
+    _ = try Figure(chart: chart, title: "t").show()
+    #expect(plotFolders() == before)
+  }
+}

@@ -105,9 +105,7 @@ func shapeArgument(_ value: Value, _ builtin: String) throws -> [Int] {
     throw AtelierError("\(builtin): a shape is a list of positive whole numbers such as [2, 3]")
   }
   let shape = dims.map { Int($0) }
-  guard shape.reduce(1.0, { $0 * Double($1) }) <= 1e8 else {
-    throw AtelierError("\(builtin): \(describe(shape: shape)) is too large (more than 10⁸ elements)")
-  }
+  try checkAllocation(shape, builtin)
   return shape
 }
 
