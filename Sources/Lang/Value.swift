@@ -23,6 +23,14 @@ public struct Record {
   public var names: [String] { fields.map(\.name) }
 }
 
+/// The types of values, as the language names them; builtin parameters declare theirs.
+public enum ValueType: String, CaseIterable {
+  case none, bool, number, string, list, record, tensor, dataset, layer, model, optimizer, history, function
+  case batches, embedding, confusion, correlation
+  /// A parameter that takes several types (documented in its help).
+  case any
+}
+
 /// Every value a program can hold.
 public enum Value {
   case none
@@ -46,25 +54,27 @@ public enum Value {
   case matrix(ClassMatrix)
 
   /// The type name used in error messages and `:vars`.
-  public var typeName: String {
+  public var type: ValueType {
     switch self {
-    case .none: return "none"
-    case .bool: return "bool"
-    case .number: return "number"
-    case .string: return "string"
-    case .list: return "list"
-    case .record: return "record"
-    case .tensor: return "tensor"
-    case .dataset: return "dataset"
-    case .layer(let l): return l is Sequential ? "model" : "layer"
-    case .optimizer: return "optimizer"
-    case .history: return "history"
-    case .builtin, .function: return "function"
-    case .batches: return "batches"
-    case .embedding: return "embedding"
-    case .matrix(let m): return m.kind == .confusion ? "confusion" : "correlation"
+    case .none: return .none
+    case .bool: return .bool
+    case .number: return .number
+    case .string: return .string
+    case .list: return .list
+    case .record: return .record
+    case .tensor: return .tensor
+    case .dataset: return .dataset
+    case .layer(let l): return l is Sequential ? .model : .layer
+    case .optimizer: return .optimizer
+    case .history: return .history
+    case .builtin, .function: return .function
+    case .batches: return .batches
+    case .embedding: return .embedding
+    case .matrix(let m): return m.kind == .confusion ? .confusion : .correlation
     }
   }
+
+  public var typeName: String { type.rawValue }
 
   public var isNone: Bool { if case .none = self { return true } else { return false } }
 

@@ -53,9 +53,9 @@ let analysisBuiltins: [Builtin] = [
   Builtin(
     "features", family: "analysis",
     parameters: [
-      Parameter("model", type: "model"), Parameter("data", type: "dataset"),
-      Parameter("at", type: "string", "a layer name, e.g. \"fc2\""),
-      Parameter("n", default: .none, type: "number", "only the first n images"),
+      Parameter("model", type: .model), Parameter("data", type: .dataset),
+      Parameter("at", type: .string, "a layer name, e.g. \"fc2\""),
+      Parameter("n", default: .none, type: .number, "only the first n images"),
     ],
     summary: "A layer's activations for each image, as an embedding coloured by class."
   ) { args, _ in
@@ -68,7 +68,7 @@ let analysisBuiltins: [Builtin] = [
   Builtin(
     "pca", family: "analysis",
     parameters: [
-      Parameter("data", type: "any", "an embedding, a dataset or a tensor"), Parameter("k", default: .number(2)),
+      Parameter("data", type: .any, "an embedding, a dataset or a tensor"), Parameter("k", default: .number(2)),
       Parameter("whiten", default: .bool(false)),
     ],
     summary: "Principal components (LAPACK on the covariance); the result keeps the explained-variance ratios."
@@ -80,10 +80,10 @@ let analysisBuiltins: [Builtin] = [
   Builtin(
     "tsne", family: "analysis",
     parameters: [
-      Parameter("data", type: "any", "an embedding, a dataset or a tensor"), Parameter("dims", default: .number(2)),
+      Parameter("data", type: .any, "an embedding, a dataset or a tensor"), Parameter("dims", default: .number(2)),
       Parameter("perplexity", default: .number(30)),
       Parameter("iters", default: .number(1000), "all iterations, the exaggerated ones included"),
-      Parameter("lr", default: .string("auto"), type: "any", "\"auto\" is max(200, n/12)"),
+      Parameter("lr", default: .string("auto"), type: .any, "\"auto\" is max(200, n/12)"),
       Parameter("exaggeration", default: .number(12)),
       Parameter("init", default: .string("pca"), "\"pca\" or \"random\""),
       Parameter("seed", default: .number(1), "seeds init: \"random\""),
@@ -112,10 +112,10 @@ let analysisBuiltins: [Builtin] = [
   Builtin(
     "confusion", family: "analysis",
     parameters: [
-      Parameter("a", type: "any", "a model, or a list of predictions"),
-      Parameter("b", type: "any", "a dataset, or a list of true labels"),
+      Parameter("a", type: .any, "a model, or a list of predictions"),
+      Parameter("b", type: .any, "a dataset, or a list of true labels"),
       Parameter("normalize", default: .bool(false), "rows as rates"),
-      Parameter("classes", default: .none, type: "list"),
+      Parameter("classes", default: .none, type: .list),
     ],
     summary: "Confusion matrix (rows true, columns predicted) with totals and per-class recall."
   ) { args, _ in
@@ -125,9 +125,9 @@ let analysisBuiltins: [Builtin] = [
   Builtin(
     "report", family: "analysis",
     parameters: [
-      Parameter("a", type: "any", "a model, or a list of predictions"),
-      Parameter("b", type: "any", "a dataset, or a list of true labels"),
-      Parameter("classes", default: .none, type: "list"),
+      Parameter("a", type: .any, "a model, or a list of predictions"),
+      Parameter("b", type: .any, "a dataset, or a list of true labels"),
+      Parameter("classes", default: .none, type: .list),
     ],
     summary:
       "Precision, recall, F1 and support per class, accuracy and averages (scikit-learn's classification_report)."
@@ -151,7 +151,7 @@ let analysisBuiltins: [Builtin] = [
   Builtin(
     "correlation", family: "analysis",
     parameters: [
-      Parameter("model", type: "model"), Parameter("data", type: "dataset"), Parameter("at", type: "string"),
+      Parameter("model", type: .model), Parameter("data", type: .dataset), Parameter("at", type: .string),
       Parameter("per_class", default: .number(100)),
     ],
     summary: "10x10 matrix: the mean correlation between activations of class i and class j images."

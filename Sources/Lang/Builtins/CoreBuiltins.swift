@@ -12,7 +12,7 @@ let coreBuiltins: [Builtin] = [
     return .none
   },
   Builtin(
-    "summary", family: "core", parameters: [Parameter("model", type: "model", "the model to describe")],
+    "summary", family: "core", parameters: [Parameter("model", type: .model, "the model to describe")],
     summary: "Shows a model's layers with output shapes and parameter counts."
   ) { args, context in
     let model = try requireModel(args["model"], "summary")
@@ -20,7 +20,7 @@ let coreBuiltins: [Builtin] = [
     return .none
   },
   Builtin(
-    "seed", family: "core", parameters: [Parameter("value", type: "number", "any whole number")],
+    "seed", family: "core", parameters: [Parameter("value", type: .number, "any whole number")],
     summary: "Resets the generator that initialises new models' weights."
   ) { args, context in
     let value = try args.int("value", in: Arguments.seeds)
@@ -54,7 +54,7 @@ let coreBuiltins: [Builtin] = [
     return .none
   },
   Builtin(
-    "setting", family: "core", parameters: [Parameter("name", type: "string"), Parameter("default")],
+    "setting", family: "core", parameters: [Parameter("name", type: .string), Parameter("default")],
     summary: "A value given with `atelier run --set name=value`, else the default.",
     help: "quick = setting(\"quick\", false)   # atelier run nb.atl --set quick=true"
   ) { args, context in

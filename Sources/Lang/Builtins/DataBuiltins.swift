@@ -8,7 +8,7 @@ let dataBuiltins: [Builtin] = [
     "fashion_mnist", family: "data",
     parameters: [
       Parameter(
-        "dir", default: .none, type: "string",
+        "dir", default: .none, type: .string,
         "folder of the four IDX files; default $ATELIER_DATA or the Debian package's")
     ],
     summary: "Loads Fashion-MNIST as {train, test, classes}, pixels scaled to [0, 1]."
@@ -24,8 +24,8 @@ let dataBuiltins: [Builtin] = [
   Builtin(
     "idx", family: "data",
     parameters: [
-      Parameter("dir", type: "string", "a folder with train-/t10k- images and labels IDX files (gzipped or not)"),
-      Parameter("classes", default: .none, type: "list"),
+      Parameter("dir", type: .string, "a folder with train-/t10k- images and labels IDX files (gzipped or not)"),
+      Parameter("classes", default: .none, type: .list),
     ],
     summary: "Loads any IDX data set laid out like MNIST as {train, test, classes}."
   ) { args, context in
@@ -45,8 +45,8 @@ let dataBuiltins: [Builtin] = [
   Builtin(
     "split", family: "data",
     parameters: [
-      Parameter("data", type: "dataset"),
-      Parameter("held", type: "number", "a fraction (0.1) or a count (5000) to hold out"),
+      Parameter("data", type: .dataset),
+      Parameter("held", type: .number, "a fraction (0.1) or a count (5000) to hold out"),
       Parameter("stratify", default: .bool(true), "keep each class's share in both parts"),
       Parameter("seed", default: .number(1)),
     ],
@@ -60,7 +60,7 @@ let dataBuiltins: [Builtin] = [
   Builtin(
     "kfold", family: "data",
     parameters: [
-      Parameter("data", type: "dataset"), Parameter("k", default: .number(5)),
+      Parameter("data", type: .dataset), Parameter("k", default: .number(5)),
       Parameter("stratify", default: .bool(true)), Parameter("seed", default: .number(1)),
     ],
     summary: "k folds as [train, validation] pairs: for tr, va in kfold(data.train, 5) { … }."
@@ -74,7 +74,7 @@ let dataBuiltins: [Builtin] = [
   Builtin(
     "subset", family: "data",
     parameters: [
-      Parameter("data", type: "dataset"), Parameter("pick", type: "any", "a count (the first n) or a list of indices"),
+      Parameter("data", type: .dataset), Parameter("pick", type: .any, "a count (the first n) or a list of indices"),
     ],
     summary: "Part of a dataset: subset(data.train, 1000) or subset(data.test, [3, 7])."
   ) { args, _ in
@@ -91,7 +91,7 @@ let dataBuiltins: [Builtin] = [
     return .dataset(try data.subset(indices))
   },
   Builtin(
-    "concat", family: "data", parameters: [Parameter("a", type: "dataset"), Parameter("b", type: "dataset")],
+    "concat", family: "data", parameters: [Parameter("a", type: .dataset), Parameter("b", type: .dataset)],
     summary: "Two datasets one after the other."
   ) { args, _ in
     .dataset(
@@ -102,8 +102,8 @@ let dataBuiltins: [Builtin] = [
   Builtin(
     "normalize", family: "data",
     parameters: [
-      Parameter("data", type: "dataset"), Parameter("mean", default: .none, type: "any"),
-      Parameter("std", default: .none, type: "any"),
+      Parameter("data", type: .dataset), Parameter("mean", default: .none, type: .any),
+      Parameter("std", default: .none, type: .any),
     ],
     summary: "(x - mean) / std per channel; computed from the data unless given.",
     help:
@@ -116,7 +116,7 @@ let dataBuiltins: [Builtin] = [
     return .dataset(try data.normalized(mean: mean, std: std))
   },
   Builtin(
-    "stats", family: "data", parameters: [Parameter("data", type: "dataset")],
+    "stats", family: "data", parameters: [Parameter("data", type: .dataset)],
     summary: "Per-channel {mean, std} of a dataset's images."
   ) { args, _ in
     let (mean, std) = try requireDataset(args["data"], "stats", "data").channelStatistics()
@@ -126,7 +126,7 @@ let dataBuiltins: [Builtin] = [
   Builtin(
     "augment", family: "data",
     parameters: [
-      Parameter("data", type: "dataset"), Parameter("flip", default: .bool(true), "random horizontal flips"),
+      Parameter("data", type: .dataset), Parameter("flip", default: .bool(true), "random horizontal flips"),
       Parameter("crop", default: .number(0), "random crops from a border of this many zero pixels"),
       Parameter("seed", default: .number(1)),
     ],

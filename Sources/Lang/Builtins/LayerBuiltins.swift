@@ -56,11 +56,11 @@ let layerBuiltins: [Builtin] = [
   Builtin(
     "conv", family: "layers",
     parameters: [
-      Parameter("filters", type: "number", "number of output channels"),
-      Parameter("kernel", type: "number", "kernel size (square)"),
+      Parameter("filters", type: .number, "number of output channels"),
+      Parameter("kernel", type: .number, "kernel size (square)"),
       Parameter("stride", default: .number(1)),
       Parameter(
-        "pad", default: .number(0), type: "any",
+        "pad", default: .number(0), type: .any,
         "zero padding on each side, or \"same\" (Keras: even kernels pad more at the bottom and right)"),
       Parameter("bias", default: .bool(true)),
       Parameter("l1", default: .number(0), "L1 weight penalty added to the loss"),
@@ -85,7 +85,7 @@ let layerBuiltins: [Builtin] = [
   Builtin(
     "deconv", family: "layers",
     parameters: [
-      Parameter("filters", type: "number"), Parameter("kernel", type: "number"),
+      Parameter("filters", type: .number), Parameter("kernel", type: .number),
       Parameter("stride", default: .number(1)),
       Parameter("pad", default: .number(0)),
       Parameter("output_pad", default: .number(0), "extra rows and columns at the end"),
@@ -101,8 +101,8 @@ let layerBuiltins: [Builtin] = [
   Builtin(
     "maxpool", family: "layers",
     parameters: [
-      Parameter("kernel", type: "number", "window size (square)"),
-      Parameter("stride", default: .none, type: "number", "defaults to the kernel size"),
+      Parameter("kernel", type: .number, "window size (square)"),
+      Parameter("stride", default: .none, type: .number, "defaults to the kernel size"),
       Parameter("pad", default: .number(0)),
     ],
     summary: "Max pooling: maxpool 2, or maxpool 3, stride: 2."
@@ -114,7 +114,7 @@ let layerBuiltins: [Builtin] = [
   Builtin(
     "avgpool", family: "layers",
     parameters: [
-      Parameter("kernel", type: "number"), Parameter("stride", default: .none, type: "number"),
+      Parameter("kernel", type: .number), Parameter("stride", default: .none, type: .number),
       Parameter("pad", default: .number(0)),
     ],
     summary: "Average pooling (padding counts in the mean, as PyTorch): avgpool 4, stride: 2, pad: 2."
@@ -127,7 +127,7 @@ let layerBuiltins: [Builtin] = [
   Builtin(
     "dense", family: "layers",
     parameters: [
-      Parameter("units", type: "number", "number of outputs"), Parameter("bias", default: .bool(true)),
+      Parameter("units", type: .number, "number of outputs"), Parameter("bias", default: .bool(true)),
       Parameter("l1", default: .number(0)),
       Parameter("l2", default: .number(0), "L2 weight penalty (Keras' kernel_regularizer)"),
       Parameter("init", default: .string("pytorch"), "\"pytorch\" (default) or \"glorot\" (Keras)"),
@@ -146,7 +146,7 @@ let layerBuiltins: [Builtin] = [
     .layer(BatchNorm(momentum: Float(try args.number("momentum")), epsilon: Float(try args.number("eps"))))
   },
   Builtin(
-    "dropout", family: "layers", parameters: [Parameter("p", type: "number", "the fraction dropped while training")],
+    "dropout", family: "layers", parameters: [Parameter("p", type: .number, "the fraction dropped while training")],
     summary: "Dropout: zeroes a fraction p of values while training."
   ) { args, _ in
     .layer(try Dropout(Float(try args.number("p"))))
@@ -164,14 +164,14 @@ let layerBuiltins: [Builtin] = [
   simpleLayer("flatten", "Flattens each sample to one feature vector.") { Flatten() },
   Builtin(
     "reshape", family: "layers",
-    parameters: [Parameter("shape", type: "list", "per-sample shape; one entry may be -1")],
+    parameters: [Parameter("shape", type: .list, "per-sample shape; one entry may be -1")],
     summary: "Reshapes each sample: reshape [64, 7, 7]."
   ) { args, _ in
     .layer(Reshape(try wholeNumbers(args["shape"], "reshape", "shape")))
   },
   Builtin(
     "pad", family: "layers",
-    parameters: [Parameter("amount", type: "any", "pixels on every side, or [top, left, bottom, right]")],
+    parameters: [Parameter("amount", type: .any, "pixels on every side, or [top, left, bottom, right]")],
     summary: "Zero padding around each image: pad 2 turns 28x28 into 32x32."
   ) { args, _ in
     let p = try wholeNumbers(args["amount"], "pad", "amount")
@@ -182,7 +182,7 @@ let layerBuiltins: [Builtin] = [
         : try ZeroPad(top: p[0], left: p[1], bottom: p[2], right: p[3]))
   },
   Builtin(
-    "resize", family: "layers", parameters: [Parameter("size", type: "any", "a side length, or [height, width]")],
+    "resize", family: "layers", parameters: [Parameter("size", type: .any, "a side length, or [height, width]")],
     summary: "Bilinear resize of each image: resize 32, or resize [224, 224]."
   ) { args, _ in
     let size = try wholeNumbers(args["size"], "resize", "size")
@@ -190,7 +190,7 @@ let layerBuiltins: [Builtin] = [
     return .layer(try Resize(height: size[0], width: size.count == 2 ? size[1] : size[0]))
   },
   Builtin(
-    "named", family: "layers", parameters: [Parameter("layer", type: "layer"), Parameter("name", type: "string")],
+    "named", family: "layers", parameters: [Parameter("layer", type: .layer), Parameter("name", type: .string)],
     summary: "The layer, named as `as` names it in a block: named(dense(10), \"fc\").",
     help:
       "For layers made in code rather than in a { … } block; the name is the layer's path in summaries, features(at:) and weight files."
@@ -206,8 +206,8 @@ let layerBuiltins: [Builtin] = [
   Builtin(
     "grey_to_rgb", family: "layers",
     parameters: [
-      Parameter("mean", default: .list(GreyToRGB.imagenetMean.map { .number(Double($0)) }), type: "list"),
-      Parameter("std", default: .list(GreyToRGB.imagenetStd.map { .number(Double($0)) }), type: "list"),
+      Parameter("mean", default: .list(GreyToRGB.imagenetMean.map { .number(Double($0)) }), type: .list),
+      Parameter("std", default: .list(GreyToRGB.imagenetStd.map { .number(Double($0)) }), type: .list),
     ],
     summary: "Copies grey images to 3 channels and normalises each: (x - mean[c]) / std[c], ImageNet's by default.",
     help: "The input of an ImageNet-trained net: model { resize 224; grey_to_rgb; … } as resnet18(small: false) does."
@@ -220,8 +220,8 @@ let layerBuiltins: [Builtin] = [
   Builtin(
     "residual", family: "layers",
     parameters: [
-      Parameter("layers", default: .none, type: "list"),
-      Parameter("act", default: .string("none"), type: "string", "an activation applied after the sum, e.g. \"relu\""),
+      Parameter("layers", default: .none, type: .list),
+      Parameter("act", default: .string("none"), type: .string, "an activation applied after the sum, e.g. \"relu\""),
     ],
     acceptsBlock: true,
     summary:
@@ -244,9 +244,9 @@ let layerBuiltins: [Builtin] = [
   Builtin(
     "model", family: "layers",
     parameters: [
-      Parameter("layers", default: .none, type: "list", "a list of layers, instead of a block"),
+      Parameter("layers", default: .none, type: .list, "a list of layers, instead of a block"),
       Parameter(
-        "input", default: .none, type: "list",
+        "input", default: .none, type: .list,
         "per-sample input shape, e.g. [1, 28, 28]; else inferred at the first fit"),
     ],
     acceptsBlock: true,
@@ -267,9 +267,9 @@ let layerBuiltins: [Builtin] = [
   Builtin(
     "vae", family: "layers",
     parameters: [
-      Parameter("encoder", type: "model", "images -> flat features"),
-      Parameter("decoder", type: "model", "latent code -> images"),
-      Parameter("latent", type: "number", "size of the latent code"), Parameter("input", default: .none, type: "list"),
+      Parameter("encoder", type: .model, "images -> flat features"),
+      Parameter("decoder", type: .model, "latent code -> images"),
+      Parameter("latent", type: .number, "size of the latent code"), Parameter("input", default: .none, type: .list),
     ],
     summary: "A variational autoencoder; calling it gives {recon, mu, logvar}.",
     help:

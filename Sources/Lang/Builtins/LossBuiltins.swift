@@ -36,7 +36,7 @@ let lossBuiltins: [Builtin] = [
   Builtin(
     "cross_entropy", family: "losses",
     parameters: [
-      Parameter("logits", type: "tensor"), Parameter("labels", type: "list"),
+      Parameter("logits", type: .tensor), Parameter("labels", type: .list),
       Parameter("smoothing", default: .number(0)),
     ],
     summary: "Mean softmax cross-entropy of logits against class labels."
@@ -49,7 +49,7 @@ let lossBuiltins: [Builtin] = [
   Builtin(
     "bce", family: "losses",
     parameters: [
-      Parameter("prediction", type: "tensor"), Parameter("target", type: "tensor"),
+      Parameter("prediction", type: .tensor), Parameter("target", type: .tensor),
       Parameter("logits", default: .bool(false), "the prediction is logits, not probabilities"),
       Parameter("reduction", default: .string("mean"), "\"mean\" or \"sum\""),
     ],
@@ -63,7 +63,7 @@ let lossBuiltins: [Builtin] = [
   Builtin(
     "mse", family: "losses",
     parameters: [
-      Parameter("prediction", type: "tensor"), Parameter("target", type: "tensor"),
+      Parameter("prediction", type: .tensor), Parameter("target", type: .tensor),
       Parameter("reduction", default: .string("mean")),
     ],
     summary: "Mean squared error."
@@ -76,7 +76,7 @@ let lossBuiltins: [Builtin] = [
   Builtin(
     "kl", family: "losses",
     parameters: [
-      Parameter("mu", type: "tensor"), Parameter("logvar", type: "tensor"),
+      Parameter("mu", type: .tensor), Parameter("logvar", type: .tensor),
       Parameter("reduction", default: .string("mean"), "mean over the batch, or sum"),
     ],
     summary: "KL divergence of N(mu, exp(logvar)) from N(0, I), summed over the latent code."
@@ -87,7 +87,7 @@ let lossBuiltins: [Builtin] = [
         reduction: try reduction(args)))
   },
   Builtin(
-    "step", family: "losses", parameters: [Parameter("opt", type: "optimizer"), Parameter("loss", type: "tensor")],
+    "step", family: "losses", parameters: [Parameter("opt", type: .optimizer), Parameter("loss", type: .tensor)],
     summary: "Back-propagates the loss, updates the weights it depends on, and clears their gradients.",
     help:
       "Compute the loss and call step in the same statement (e.g. inside one for loop): the graph is cleared between statements."
@@ -109,14 +109,14 @@ let lossBuiltins: [Builtin] = [
     return .number(Double(loss.scalarValue))
   },
   Builtin(
-    "params", family: "losses", parameters: [Parameter("model", type: "layer")],
+    "params", family: "losses", parameters: [Parameter("model", type: .layer)],
     summary: "A model's parameters as {name: tensor}."
   ) { args, _ in
     guard case .layer(let layer) = args["model"] else { return .none }
     return .record(Record(layer.parameters.map { ($0.name, .tensor($0.tensor)) }))
   },
   Builtin(
-    "train_mode", family: "losses", parameters: [Parameter("model", type: "layer")],
+    "train_mode", family: "losses", parameters: [Parameter("model", type: .layer)],
     summary: "Calls of the model train: dropout on, batch statistics."
   ) { args, context in
     guard case .layer(let layer) = args["model"] else { return .none }
@@ -124,7 +124,7 @@ let lossBuiltins: [Builtin] = [
     return .none
   },
   Builtin(
-    "eval_mode", family: "losses", parameters: [Parameter("model", type: "layer")],
+    "eval_mode", family: "losses", parameters: [Parameter("model", type: .layer)],
     summary: "Calls of the model evaluate (the default)."
   ) { args, context in
     guard case .layer(let layer) = args["model"] else { return .none }
@@ -134,7 +134,7 @@ let lossBuiltins: [Builtin] = [
   Builtin(
     "batches", family: "losses",
     parameters: [
-      Parameter("data", type: "dataset"), Parameter("size", default: .number(128)),
+      Parameter("data", type: .dataset), Parameter("size", default: .number(128)),
       Parameter("shuffle", default: .bool(true)),
       Parameter("seed", default: .number(1)),
     ],
@@ -149,7 +149,7 @@ let lossBuiltins: [Builtin] = [
         rng: RandomSource(seed: UInt64(bitPattern: Int64(try args.int("seed", in: Arguments.seeds))))))
   },
   Builtin(
-    "encode", family: "losses", parameters: [Parameter("vae", type: "layer"), Parameter("images", type: "tensor")],
+    "encode", family: "losses", parameters: [Parameter("vae", type: .layer), Parameter("images", type: .tensor)],
     summary: "A VAE's latent means and log-variances: {mu, logvar}."
   ) { args, _ in
     let vae = try requireVAE(args["vae"], "encode")
@@ -159,7 +159,7 @@ let lossBuiltins: [Builtin] = [
     return .record(Record([("mu", .tensor(mu)), ("logvar", .tensor(logvar))]))
   },
   Builtin(
-    "decode", family: "losses", parameters: [Parameter("vae", type: "layer"), Parameter("z", type: "tensor")],
+    "decode", family: "losses", parameters: [Parameter("vae", type: .layer), Parameter("z", type: .tensor)],
     summary: "Images a VAE's decoder makes from latent codes."
   ) { args, _ in
     let vae = try requireVAE(args["vae"], "decode")

@@ -77,7 +77,7 @@ let mathBuiltins: [Builtin] = [
   },
   Builtin(
     "cat", family: "math",
-    parameters: [Parameter("tensors", type: "list", "tensors with the same shape after the first dimension")],
+    parameters: [Parameter("tensors", type: .list, "tensors with the same shape after the first dimension")],
     summary: "Tensors joined along the first dimension: cat([originals, reconstructions])."
   ) { args, _ in
     let parts = try args.list("tensors").map { try requireTensor($0, "cat", "tensors") }

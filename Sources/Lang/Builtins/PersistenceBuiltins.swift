@@ -7,8 +7,8 @@ let persistenceBuiltins: [Builtin] = [
     "save", family: "persistence",
     parameters: [
       Parameter("value", "a model, or for .csv any analysis value, history, tensor or table"),
-      Parameter("path", type: "string", "a .atlm file for a model, or a .csv file"),
-      Parameter("opt", default: .none, type: "optimizer"), Parameter("history", default: .none, type: "history"),
+      Parameter("path", type: .string, "a .atlm file for a model, or a .csv file"),
+      Parameter("opt", default: .none, type: .optimizer), Parameter("history", default: .none, type: .history),
     ],
     summary:
       "Saves a model (architecture, weights, optional optimizer state and history) or, to .csv, the data of a value."
@@ -33,7 +33,7 @@ let persistenceBuiltins: [Builtin] = [
     return .none
   },
   Builtin(
-    "load", family: "persistence", parameters: [Parameter("path", type: "string")],
+    "load", family: "persistence", parameters: [Parameter("path", type: .string)],
     summary: "A model saved with save or by fit's checkpoints."
   ) { args, context in
     let path = try args.string("path")
@@ -42,7 +42,7 @@ let persistenceBuiltins: [Builtin] = [
     return .layer(saved.model)
   },
   Builtin(
-    "checkpoint", family: "persistence", parameters: [Parameter("path", type: "string")],
+    "checkpoint", family: "persistence", parameters: [Parameter("path", type: .string)],
     summary: "Everything in a saved model file: {model, opt, history, epoch}."
   ) { args, context in
     let path = try args.string("path")
@@ -56,7 +56,7 @@ let persistenceBuiltins: [Builtin] = [
   },
   Builtin(
     "export", family: "persistence",
-    parameters: [Parameter("model", type: "layer"), Parameter("path", type: "string")],
+    parameters: [Parameter("model", type: .layer), Parameter("path", type: .string)],
     summary: "Writes the weights as safetensors with PyTorch's names (conv1.weight, bn1.running_mean)."
   ) { args, _ in
     guard case .layer(let model) = args["model"] else { return .none }
@@ -66,8 +66,8 @@ let persistenceBuiltins: [Builtin] = [
   Builtin(
     "import_weights", family: "persistence",
     parameters: [
-      Parameter("model", type: "layer"), Parameter("path", type: "string"),
-      Parameter("skip", default: .list([]), type: "list", "layers to leave as they are, e.g. a new head: [\"fc\"]"),
+      Parameter("model", type: .layer), Parameter("path", type: .string),
+      Parameter("skip", default: .list([]), type: .list, "layers to leave as they are, e.g. a new head: [\"fc\"]"),
     ],
     summary:
       "Loads safetensors weights by name into a built model; every missing, extra or misshapen tensor is reported.",

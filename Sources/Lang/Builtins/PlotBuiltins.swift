@@ -109,11 +109,11 @@ let plotBuiltins: [Builtin] = [
     parameters: [
       Parameter("value", "a history, list of histories, embedding, confusion, correlation, images or numbers"),
       Parameter(
-        "to", default: .none, type: "string",
+        "to", default: .none, type: .string,
         "a .png, .svg or .pdf file (a .gp script and .dat data are written beside it)"),
-      Parameter("title", default: .none, type: "string"),
-      Parameter("size", default: .none, type: "list", "[width, height] in pixels"),
-      Parameter("labels", default: .none, type: "list", "names of compared runs, or captions of images"),
+      Parameter("title", default: .none, type: .string),
+      Parameter("size", default: .none, type: .list, "[width, height] in pixels"),
+      Parameter("labels", default: .none, type: .list, "names of compared runs, or captions of images"),
     ],
     summary: "Draws a value through gnuplot: to a file, under the notebook's output folder, or as text in the terminal."
   ) { args, context in

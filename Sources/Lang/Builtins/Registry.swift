@@ -2,12 +2,12 @@
 public struct Parameter {
   public let name: String
   public let defaultValue: Value?
-  /// The type name a value must have (`Value.typeName`), or nil for any.
-  public let type: String?
+  /// The type a value must have, or nil for any.
+  public let type: ValueType?
   public let help: String
 
-  /// A required parameter, optionally of one type (`type: "dataset"`).
-  public init(_ name: String, type: String? = nil, _ help: String = "") {
+  /// A required parameter, optionally of one type (`type: .dataset`).
+  public init(_ name: String, type: ValueType? = nil, _ help: String = "") {
     self.name = name
     self.defaultValue = nil
     self.type = type
@@ -16,19 +16,18 @@ public struct Parameter {
 
   /// An optional parameter; `default: .none` means "not given". The type is the default's
   /// unless given.
-  public init(_ name: String, default defaultValue: Value, type: String? = nil, _ help: String = "") {
+  public init(_ name: String, default defaultValue: Value, type: ValueType? = nil, _ help: String = "") {
     self.name = name
     self.defaultValue = defaultValue
-    self.type = type ?? (defaultValue.isNone ? nil : defaultValue.typeName)
-    // "any" documents a parameter that takes several types.
+    self.type = type ?? (defaultValue.isNone ? nil : defaultValue.type)
     self.help = help
   }
 
   /// Whether `value` may be passed for this parameter.
   func accepts(_ value: Value) -> Bool {
-    guard let type, type != "any" else { return true }
+    guard let type, type != .any else { return true }
     if value.isNone, defaultValue != nil { return true }
-    return value.typeName == type || (type == "layer" && value.typeName == "model")
+    return value.type == type || (type == .layer && value.type == .model)
   }
 }
 
@@ -170,9 +169,9 @@ public final class Builtin {
     }
     for p in parameters {
       if let value = values[p.name], !p.accepts(value), let type = p.type {
-        let article = "aeiou".contains(type.first ?? "x") ? "an" : "a"
+        let article = "aeiou".contains(type.rawValue.first ?? "x") ? "an" : "a"
         throw AtelierError(
-          "\(name): \(p.name) must be \(article) \(type), not \(value.isNone ? "none" : "a \(value.typeName)")",
+          "\(name): \(p.name) must be \(article) \(type.rawValue), not \(value.isNone ? "none" : "a \(value.typeName)")",
           hint: "usage: \(signature)")
       }
     }

@@ -66,7 +66,7 @@ let trainingBuiltins: [Builtin] = [
   Builtin(
     "sgd", family: "training",
     parameters: [
-      Parameter("lr", type: "number"), Parameter("momentum", default: .number(0)),
+      Parameter("lr", type: .number), Parameter("momentum", default: .number(0)),
       Parameter("nesterov", default: .bool(false)),
     ]
       + optimizerParameters(),
@@ -95,27 +95,27 @@ let trainingBuiltins: [Builtin] = [
   Builtin(
     "fit", family: "training",
     parameters: [
-      Parameter("model", type: "model"), Parameter("data", type: "dataset", "a dataset such as data.train"),
+      Parameter("model", type: .model), Parameter("data", type: .dataset, "a dataset such as data.train"),
       Parameter("epochs", default: .number(1)), Parameter("batch", default: .number(128)),
-      Parameter("opt", default: .none, type: "optimizer", "an optimizer; default adam()"),
-      Parameter("val", default: .none, type: "dataset", "a dataset evaluated after each epoch"),
+      Parameter("opt", default: .none, type: .optimizer, "an optimizer; default adam()"),
+      Parameter("val", default: .none, type: .dataset, "a dataset evaluated after each epoch"),
       Parameter("seed", default: .number(1), "seeds the shuffling of batches"),
       Parameter("smoothing", default: .number(0), "label smoothing of the cross-entropy"),
-      Parameter("clip", default: .none, type: "number", "clip the global gradient norm to this"),
+      Parameter("clip", default: .none, type: .number, "clip the global gradient norm to this"),
       Parameter(
-        "schedule", default: .none, type: "string",
+        "schedule", default: .none, type: .string,
         "\"cosine\" (to min_lr over the epochs) or \"step\" (times gamma every step_every epochs)"),
       Parameter("min_lr", default: .number(0)), Parameter("step_every", default: .number(10)),
       Parameter("gamma", default: .number(0.1)),
       Parameter("warmup", default: .number(0), "epochs of linear learning-rate warm-up"),
-      Parameter("patience", default: .none, type: "number", "stop after this many epochs without improvement"),
-      Parameter("monitor", default: .none, type: "string", "val_loss (default with val), val_acc, loss or acc"),
+      Parameter("patience", default: .none, type: .number, "stop after this many epochs without improvement"),
+      Parameter("monitor", default: .none, type: .string, "val_loss (default with val), val_acc, loss or acc"),
       Parameter("restore_best", default: .bool(true), "with patience: end with the best epoch's weights"),
       Parameter(
-        "checkpoint", default: .none, type: "string",
+        "checkpoint", default: .none, type: .string,
         "save to this .atlm every `every` epochs, plus -epochN and -best copies"),
       Parameter("every", default: .number(1)),
-      Parameter("resume", default: .none, type: "string", "continue the run saved in this checkpoint"),
+      Parameter("resume", default: .none, type: .string, "continue the run saved in this checkpoint"),
       Parameter("flip", default: .bool(false), "augment: random horizontal flips, drawn afresh each epoch"),
       Parameter(
         "crop", default: .number(0), "augment: random crops from a border of this many zero pixels, each epoch"),
@@ -157,7 +157,7 @@ let trainingBuiltins: [Builtin] = [
   },
   Builtin(
     "evaluate", family: "training",
-    parameters: [Parameter("model", type: "model"), Parameter("data", type: "dataset")],
+    parameters: [Parameter("model", type: .model), Parameter("data", type: .dataset)],
     summary: "Loss, accuracy and per-class accuracy of a model on a dataset."
   ) { args, _ in
     let model = try requireModel(args["model"], "evaluate")
@@ -169,7 +169,7 @@ let trainingBuiltins: [Builtin] = [
   },
   Builtin(
     "predict", family: "training",
-    parameters: [Parameter("model", type: "layer"), Parameter("data", type: "any", "a dataset or a tensor of images")],
+    parameters: [Parameter("model", type: .layer), Parameter("data", type: .any, "a dataset or a tensor of images")],
     summary: "Class probabilities and predicted labels: {probs, labels}."
   ) { args, _ in
     guard case .layer(let model) = args["model"] else { throw AtelierError("predict: expected a model") }
