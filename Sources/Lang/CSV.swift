@@ -35,7 +35,8 @@ enum CSV {
         ])
       }
     case .tensor(let t):
-      let cols = t.rank >= 2 ? t.shape.dropFirst().reduce(1, *) : max(t.count, 1)
+      // A tensor with no columns (shape [n, 0]) has no values and so no rows.
+      let cols = max(t.rank >= 2 ? t.shape.dropFirst().reduce(1, *) : t.count, 1)
       let values = t.toArray()
       for r in 0..<(values.count / cols) { rows.append((0..<cols).map { String(values[r * cols + $0]) }) }
     case .list(let items):

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import Lang
+import Tensor
 
 /// Inputs that used to crash the release build, corrupt memory, hang, or be ignored
 /// silently: each must now be a clear language error, or work, and leave the session intact.
@@ -103,5 +104,10 @@ import Testing
     #expect(result.error == nil)
     #expect(result.output.contains("checkpoint not saved"))
     #expect(result.output.hasSuffix("2\n"))
+  }
+
+  @Test func aTensorWithoutColumnsSavesAsAnEmptyTable() throws {
+    #expect(try CSV.text(for: .tensor(Tensor(zeros: [3, 0]))).split(separator: "\n").isEmpty)
+    #expect(try CSV.text(for: .tensor(Tensor(zeros: [2, 2]))).split(separator: "\n").count == 2)
   }
 }
