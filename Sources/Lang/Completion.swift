@@ -45,7 +45,9 @@ public enum Help {
     let described = b.parameters.filter { !$0.help.isEmpty }
     if !described.isEmpty {
       text +=
-        "\n" + described.map { "  \($0.name)\($0.type.map { " (\($0.rawValue))" } ?? ""): \($0.help)" }.joined(separator: "\n")
+        "\n"
+        + described.map { "  \($0.name)\($0.type.map { " (\($0.rawValue))" } ?? ""): \($0.help)" }.joined(
+          separator: "\n")
     }
     if !b.help.isEmpty { text += "\n  \(b.help)" }
     return text

@@ -10,7 +10,8 @@ public enum LanguageDocs {
         if !described.isEmpty {
           text +=
             "\n"
-            + described.map { "- `\($0.name)`\($0.type.map { " (\($0.rawValue))" } ?? ""): \($0.help)" }.joined(separator: "\n")
+            + described.map { "- `\($0.name)`\($0.type.map { " (\($0.rawValue))" } ?? ""): \($0.help)" }.joined(
+              separator: "\n")
             + "\n"
         }
         if !b.help.isEmpty { text += "\n\(b.help)\n" }

@@ -152,7 +152,8 @@ struct Seeds {
     let images = test.gather(Array(0..<24)).images.toArray().map { UInt8(min(255, max(0, ($0 * 255).rounded()))) }
     let imageFile: [UInt8] = [0, 0, 8, 3, 0, 0, 0, 24, 0, 0, 0, 28, 0, 0, 0, 28] + images
     labels = folder + "/labels"
-    FileManager.default.createFile(atPath: labels, contents: Data([0, 0, 8, 1, 0, 0, 0, 24] + test.labels.prefix(24).map { UInt8($0) }))
+    FileManager.default.createFile(
+      atPath: labels, contents: Data([0, 0, 8, 1, 0, 0, 0, 24] + test.labels.prefix(24).map { UInt8($0) }))
     let gzipped = try [UInt8](Data(contentsOf: URL(fileURLWithPath: fixtures + "/t10k-images-idx3-ubyte.gz")))
     idx = [imageFile, Array(imageFile.prefix(16 + 784 * 24)), gzipped]
     // Weights of LeNet-5 as safetensors, and a checkpoint with Adam's state and a history.

@@ -163,7 +163,9 @@ struct LanguageFuzzer {
       for _ in 0..<g.below(builtin.parameters.count + 2) { parts.append(g.pick(Self.argumentPool)) }
       for _ in 0..<g.below(3) where !builtin.parameters.isEmpty {
         let name = g.pick(builtin.parameters).name
-        if !parts.contains(where: { $0.hasPrefix(name + ":") }) { parts.append("\(name): \(g.pick(Self.argumentPool))") }
+        if !parts.contains(where: { $0.hasPrefix(name + ":") }) {
+          parts.append("\(name): \(g.pick(Self.argumentPool))")
+        }
       }
       return "r = \(builtin.name)(\(parts.joined(separator: ", ")))\nprint r"
     }

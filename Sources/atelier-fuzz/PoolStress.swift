@@ -15,10 +15,12 @@ enum PoolStress {
     var failures: [String] = []
     for job in 0..<jobs {
       let n = job % largest + 1
-      atl_parallel_for(Int64(n), 1, { context, begin, end, _ in
-        let counters = context!.assumingMemoryBound(to: Int64.self)
-        for i in Int(begin)..<Int(end) { counters[i] += 1 }
-      }, counters)
+      atl_parallel_for(
+        Int64(n), 1,
+        { context, begin, end, _ in
+          let counters = context!.assumingMemoryBound(to: Int64.self)
+          for i in Int(begin)..<Int(end) { counters[i] += 1 }
+        }, counters)
       for i in 0..<largest where counters[i] != (i < n ? 1 : 0) {
         failures.append("job \(job) of \(n) pieces on \(threads) threads: index \(i) ran \(counters[i]) times")
       }

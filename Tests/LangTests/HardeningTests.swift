@@ -1,8 +1,8 @@
 import Foundation
+import Tensor
 import Testing
 
 @testable import Lang
-import Tensor
 
 /// Inputs that used to crash the release build, corrupt memory, hang, or be ignored
 /// silently: each must now be a clear language error, or work, and leave the session intact.
@@ -80,7 +80,8 @@ import Tensor
 
   @Test func nonFiniteWeightsLoadWithAWarning() throws {
     let s = try session()
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("nan-\(UUID().uuidString).safetensors").path
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("nan-\(UUID().uuidString).safetensors")
+      .path
     let source = """
       n2 = lenet5()
       p = n2(randn([1, 1, 28, 28]))
@@ -100,7 +101,8 @@ import Tensor
   @Test func aFailedCheckpointWriteKeepsTrainingAndHistory() throws {
     let s = try session()
     let result = run(
-      "h = fit(net, small, epochs: 2, batch: 20, checkpoint: \"/proc/atelier-none/run.atlm\")\nprint len(h.loss)", in: s)
+      "h = fit(net, small, epochs: 2, batch: 20, checkpoint: \"/proc/atelier-none/run.atlm\")\nprint len(h.loss)", in: s
+    )
     #expect(result.error == nil)
     #expect(result.output.contains("checkpoint not saved"))
     #expect(result.output.hasSuffix("2\n"))

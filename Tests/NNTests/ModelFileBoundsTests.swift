@@ -9,8 +9,9 @@ import Testing
 /// or read past its buffers.
 @Suite struct ModelFileBoundsTests {
   @Test func layerSettingsOutsideTheirBoundsAreRefused() throws {
-    for (key, value) in [("pad", 4.6e18 as Any), ("kernel", -3 as Any), ("filters", 1e300 as Any), ("stride", 2.5 as Any)]
-    {
+    for (key, value) in [
+      ("pad", 4.6e18 as Any), ("kernel", -3 as Any), ("filters", 1e300 as Any), ("stride", 2.5 as Any),
+    ] {
       var spec: [String: Any] = ["kind": "conv", "filters": 6, "kernel": 5]
       spec[key] = value
       #expect(throws: LayerError.self, "\(key) = \(value)") { try LayerCodec.decode(spec) }

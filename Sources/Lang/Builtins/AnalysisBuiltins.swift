@@ -34,7 +34,8 @@ private func predictionsAndTruth(_ args: Arguments, _ builtin: String) throws ->
       try numbers(value, builtin).map { n in
         guard n.rounded() == n, n >= 0, n < Double(maxClasses) else {
           throw AtelierError(
-            "\(builtin): labels are class indices, whole numbers from 0 to \(maxClasses - 1), not \(Printer.show(.number(n)))")
+            "\(builtin): labels are class indices, whole numbers from 0 to \(maxClasses - 1), not \(Printer.show(.number(n)))"
+          )
         }
         return Int32(n)
       }
@@ -74,7 +75,9 @@ let analysisBuiltins: [Builtin] = [
     summary: "Principal components (LAPACK on the covariance); the result keeps the explained-variance ratios."
   ) { args, _ in
     .embedding(
-      try pca(try requireEmbedding(args["data"], "pca"), components: try args.int("k", in: 1...100_000), whiten: try args.bool("whiten"))
+      try pca(
+        try requireEmbedding(args["data"], "pca"), components: try args.int("k", in: 1...100_000),
+        whiten: try args.bool("whiten"))
     )
   },
   Builtin(

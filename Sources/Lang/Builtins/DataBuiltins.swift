@@ -1,7 +1,9 @@
 import Data
 import Foundation
 
-private func seed(_ args: Arguments) throws -> UInt64 { UInt64(bitPattern: Int64(try args.int("seed", in: Arguments.seeds))) }
+private func seed(_ args: Arguments) throws -> UInt64 {
+  UInt64(bitPattern: Int64(try args.int("seed", in: Arguments.seeds)))
+}
 
 let dataBuiltins: [Builtin] = [
   Builtin(
@@ -67,9 +69,10 @@ let dataBuiltins: [Builtin] = [
   ) { args, _ in
     let data = try requireDataset(args["data"], "kfold", "data")
     return .list(
-      try data.folds(try args.int("k", in: 2...1_000_000), stratify: try args.bool("stratify"), seed: try seed(args)).map {
-        .list([.dataset($0.train), .dataset($0.validation)])
-      })
+      try data.folds(try args.int("k", in: 2...1_000_000), stratify: try args.bool("stratify"), seed: try seed(args))
+        .map {
+          .list([.dataset($0.train), .dataset($0.validation)])
+        })
   },
   Builtin(
     "subset", family: "data",

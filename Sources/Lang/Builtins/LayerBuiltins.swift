@@ -76,7 +76,8 @@ let layerBuiltins: [Builtin] = [
     default: padding = try args.int("pad", in: 0...1024)
     }
     let conv = try Conv2d(
-      filters: try args.int("filters", in: 1...65536), kernel: try args.int("kernel", in: 1...1024), stride: try args.int("stride", in: 1...1024),
+      filters: try args.int("filters", in: 1...65536), kernel: try args.int("kernel", in: 1...1024),
+      stride: try args.int("stride", in: 1...1024),
       padding: padding,
       bias: try args.bool("bias"), same: same)
     try configureWeights(conv, args)
@@ -94,7 +95,8 @@ let layerBuiltins: [Builtin] = [
   ) { args, _ in
     .layer(
       try ConvTranspose2d(
-        filters: try args.int("filters", in: 1...65536), kernel: try args.int("kernel", in: 1...1024), stride: try args.int("stride", in: 1...1024),
+        filters: try args.int("filters", in: 1...65536), kernel: try args.int("kernel", in: 1...1024),
+        stride: try args.int("stride", in: 1...1024),
         padding: try args.int("pad", in: 0...1024),
         outputPadding: try args.int("output_pad", in: 0...1024)))
   },
@@ -109,7 +111,8 @@ let layerBuiltins: [Builtin] = [
   ) { args, _ in
     .layer(
       try MaxPool2d(
-        kernel: try args.int("kernel", in: 1...1024), stride: try args.optionalInt("stride", in: 1...1024), padding: try args.int("pad", in: 0...1024)))
+        kernel: try args.int("kernel", in: 1...1024), stride: try args.optionalInt("stride", in: 1...1024),
+        padding: try args.int("pad", in: 0...1024)))
   },
   Builtin(
     "avgpool", family: "layers",
@@ -121,7 +124,8 @@ let layerBuiltins: [Builtin] = [
   ) { args, _ in
     .layer(
       try AvgPool2d(
-        kernel: try args.int("kernel", in: 1...1024), stride: try args.optionalInt("stride", in: 1...1024), padding: try args.int("pad", in: 0...1024)))
+        kernel: try args.int("kernel", in: 1...1024), stride: try args.optionalInt("stride", in: 1...1024),
+        padding: try args.int("pad", in: 0...1024)))
   },
   simpleLayer("globalavgpool", "The mean of each channel: (C, H, W) -> (C).") { GlobalAvgPool() },
   Builtin(

@@ -25,8 +25,10 @@ private func optimizerParameters(_ extra: [Parameter] = []) -> [Parameter] {
 private func schedule(_ args: Arguments) throws -> LearningRateSchedule {
   switch args["schedule"] {
   case .none: return .constant
-  case .string("cosine"): return .cosine(epochs: try args.int("epochs", in: 1...1_000_000), minimum: try args.number("min_lr"))
-  case .string("step"): return .step(every: try args.int("step_every", in: 1...1_000_000), gamma: try args.number("gamma"))
+  case .string("cosine"):
+    return .cosine(epochs: try args.int("epochs", in: 1...1_000_000), minimum: try args.number("min_lr"))
+  case .string("step"):
+    return .step(every: try args.int("step_every", in: 1...1_000_000), gamma: try args.number("gamma"))
   default: throw AtelierError("fit: schedule must be \"cosine\" or \"step\"")
   }
 }
@@ -144,7 +146,8 @@ let trainingBuiltins: [Builtin] = [
         restoreBest: try args.bool("restore_best"))
     }
     if args.has("checkpoint") {
-      options.checkpoint = CheckpointPolicy(path: try args.string("checkpoint"), every: try args.int("every", in: 1...1_000_000))
+      options.checkpoint = CheckpointPolicy(
+        path: try args.string("checkpoint"), every: try args.int("every", in: 1...1_000_000))
     }
     if args.has("resume") { options.resume = try args.string("resume") }
     let flip = try args.bool("flip"), crop = try args.int("crop", in: 0...1024)

@@ -83,7 +83,9 @@ public enum LayerCodec {
       }
       guard number.rounded() == number, number >= Double(range.lowerBound), number <= Double(range.upperBound) else {
         throw LayerError(
-          layer: "load", "layer \(kind) has '\(key)' = \(value); it must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+          layer: "load",
+          "layer \(kind) has '\(key)' = \(value); it must be a whole number from \(range.lowerBound) to \(range.upperBound)"
+        )
       }
       return Int(number)
     }
@@ -136,9 +138,11 @@ public enum LayerCodec {
       dense.initializer = Initializer(rawValue: spec["init"] as? String ?? "pytorch") ?? .pytorch
       layer = dense
     case "maxpool":
-      layer = try MaxPool2d(kernel: try int("kernel"), stride: try int("stride"), padding: try int("pad", 0, minimum: 0))
+      layer = try MaxPool2d(
+        kernel: try int("kernel"), stride: try int("stride"), padding: try int("pad", 0, minimum: 0))
     case "avgpool":
-      layer = try AvgPool2d(kernel: try int("kernel"), stride: try int("stride"), padding: try int("pad", 0, minimum: 0))
+      layer = try AvgPool2d(
+        kernel: try int("kernel"), stride: try int("stride"), padding: try int("pad", 0, minimum: 0))
     case "globalavgpool": layer = GlobalAvgPool()
     case "bn": layer = BatchNorm(momentum: try float("momentum", 0.1), epsilon: try float("eps", 1e-5))
     case "dropout": layer = try Dropout(try float("p", 0.5))
