@@ -46,7 +46,7 @@ public enum Help {
     if !described.isEmpty {
       text +=
         "\n"
-        + described.map { "  \($0.name)\($0.type.map { " (\($0.rawValue))" } ?? ""): \($0.help)" }.joined(
+        + described.map { "  \($0.name)\($0.typeDescription): \($0.help)" }.joined(
           separator: "\n")
     }
     if !b.help.isEmpty { text += "\n  \(b.help)" }

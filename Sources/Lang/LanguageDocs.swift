@@ -10,7 +10,7 @@ public enum LanguageDocs {
         if !described.isEmpty {
           text +=
             "\n"
-            + described.map { "- `\($0.name)`\($0.type.map { " (\($0.rawValue))" } ?? ""): \($0.help)" }.joined(
+            + described.map { "- `\($0.name)`\($0.typeDescription): \($0.help)" }.joined(
               separator: "\n")
             + "\n"
         }

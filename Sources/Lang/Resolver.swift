@@ -153,6 +153,7 @@ struct Resolver {
           "\(name) needs a value for '\(missing.name)'", at: location, hint: "usage: \(builtin.signature)")
       }
       if hasBlock, !builtin.acceptsBlock { throw AtelierError("\(name) does not take a { … } block", at: location) }
+      try checkLiteralCounts(args, builtin)
     } else if let decl = functions[name],
       scopes.count == 1 || !scopes.dropFirst().contains(where: { $0.contains(name) })
     {
@@ -164,6 +165,33 @@ struct Resolver {
           hint: "usage: \(signature)")
       }
       try checkLabels(labels, names, name, signature)
+    }
+  }
+
+  /// A count or size written as a number (`conv(-1, 3)`) is checked against its declared
+  /// range here, so the notebook stops before its first statement, not an hour in.
+  private func checkLiteralCounts(_ args: [Argument], _ builtin: Builtin) throws {
+    var position = 0
+    for arg in args {
+      let parameter: Parameter?
+      if let label = arg.label {
+        parameter = builtin.parameters.first { $0.name == label }
+      } else {
+        parameter = position < builtin.parameters.count ? builtin.parameters[position] : nil
+        position += 1
+      }
+      guard let parameter, parameter.whole != nil, let n = literalNumber(arg.value) else { continue }
+      if let problem = parameter.wholeNumberProblem(.number(n), builtin: builtin.name) {
+        throw AtelierError(problem, at: arg.location, hint: "usage: \(builtin.signature)")
+      }
+    }
+  }
+
+  private func literalNumber(_ expr: Expr) -> Double? {
+    switch expr.kind {
+    case .number(let n): return n
+    case .unary("-", let inner): return literalNumber(inner).map { -$0 }
+    default: return nil
     }
   }
 

@@ -56,7 +56,7 @@ let analysisBuiltins: [Builtin] = [
     parameters: [
       Parameter("model", type: .model), Parameter("data", type: .dataset),
       Parameter("at", type: .string, "a layer name, e.g. \"fc2\""),
-      Parameter("n", default: .none, type: .number, "only the first n images"),
+      Parameter("n", default: .none, type: .number, whole: 1...Arguments.maxCount, "only the first n images"),
     ],
     summary: "A layer's activations for each image, as an embedding coloured by class."
   ) { args, _ in
@@ -64,28 +64,30 @@ let analysisBuiltins: [Builtin] = [
       try features(
         try requireModel(args["model"], "features"), try requireDataset(args["data"], "features", "data"),
         at: try args.string("at"),
-        n: try args.optionalInt("n", in: 1...Arguments.maxCount)))
+        n: try args.optionalInt("n")))
   },
   Builtin(
     "pca", family: "analysis",
     parameters: [
-      Parameter("data", type: .any, "an embedding, a dataset or a tensor"), Parameter("k", default: .number(2)),
+      Parameter("data", type: .any, "an embedding, a dataset or a tensor"),
+      Parameter("k", default: .number(2), whole: 1...100_000),
       Parameter("whiten", default: .bool(false)),
     ],
     summary: "Principal components (LAPACK on the covariance); the result keeps the explained-variance ratios."
   ) { args, _ in
     .embedding(
       try pca(
-        try requireEmbedding(args["data"], "pca"), components: try args.int("k", in: 1...100_000),
+        try requireEmbedding(args["data"], "pca"), components: try args.int("k"),
         whiten: try args.bool("whiten"))
     )
   },
   Builtin(
     "tsne", family: "analysis",
     parameters: [
-      Parameter("data", type: .any, "an embedding, a dataset or a tensor"), Parameter("dims", default: .number(2)),
+      Parameter("data", type: .any, "an embedding, a dataset or a tensor"),
+      Parameter("dims", default: .number(2), whole: 1...3),
       Parameter("perplexity", default: .number(30)),
-      Parameter("iters", default: .number(1000), "all iterations, the exaggerated ones included"),
+      Parameter("iters", default: .number(1000), whole: 1...1_000_000, "all iterations, the exaggerated ones included"),
       Parameter("lr", default: .string("auto"), type: .any, "\"auto\" is max(200, n/12)"),
       Parameter("exaggeration", default: .number(12)),
       Parameter("init", default: .string("pca"), "\"pca\" or \"random\""),
@@ -93,11 +95,11 @@ let analysisBuiltins: [Builtin] = [
     ],
     summary: "t-SNE to 2-D (Barnes-Hut, exact neighbours, openTSNE's defaults); the result keeps its KL divergence."
   ) { args, context in
-    guard try args.int("dims", in: 1...3) == 2 else { throw AtelierError("tsne: only 2 dimensions are supported") }
+    guard try args.int("dims") == 2 else { throw AtelierError("tsne: only 2 dimensions are supported") }
     var options = TSNEOptions()
     options.initialization = try args.choice("init", of: TSNEOptions.Initialization.self)
     options.perplexity = try args.number("perplexity")
-    options.iterations = try args.int("iters", in: 1...1_000_000)
+    options.iterations = try args.int("iters")
     options.exaggeration = try args.number("exaggeration")
     options.seed = UInt64(bitPattern: Int64(try args.int("seed", in: Arguments.seeds)))
     if case .number(let lr) = args["lr"] { options.learningRate = lr }
@@ -155,7 +157,7 @@ let analysisBuiltins: [Builtin] = [
     "correlation", family: "analysis",
     parameters: [
       Parameter("model", type: .model), Parameter("data", type: .dataset), Parameter("at", type: .string),
-      Parameter("per_class", default: .number(100)),
+      Parameter("per_class", default: .number(100), whole: 1...1_000_000),
     ],
     summary: "10x10 matrix: the mean correlation between activations of class i and class j images."
   ) { args, _ in
@@ -163,6 +165,6 @@ let analysisBuiltins: [Builtin] = [
       try classCorrelation(
         try requireModel(args["model"], "correlation"), try requireDataset(args["data"], "correlation", "data"),
         at: try args.string("at"),
-        perClass: try args.int("per_class", in: 1...1_000_000)))
+        perClass: try args.int("per_class")))
   },
 ]

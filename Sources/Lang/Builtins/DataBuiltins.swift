@@ -62,14 +62,14 @@ let dataBuiltins: [Builtin] = [
   Builtin(
     "kfold", family: "data",
     parameters: [
-      Parameter("data", type: .dataset), Parameter("k", default: .number(5)),
+      Parameter("data", type: .dataset), Parameter("k", default: .number(5), whole: 2...1_000_000),
       Parameter("stratify", default: .bool(true)), Parameter("seed", default: .number(1)),
     ],
     summary: "k folds as [train, validation] pairs: for tr, va in kfold(data.train, 5) { … }."
   ) { args, _ in
     let data = try requireDataset(args["data"], "kfold", "data")
     return .list(
-      try data.folds(try args.int("k", in: 2...1_000_000), stratify: try args.bool("stratify"), seed: try seed(args))
+      try data.folds(try args.int("k"), stratify: try args.bool("stratify"), seed: try seed(args))
         .map {
           .list([.dataset($0.train), .dataset($0.validation)])
         })
@@ -77,14 +77,15 @@ let dataBuiltins: [Builtin] = [
   Builtin(
     "subset", family: "data",
     parameters: [
-      Parameter("data", type: .dataset), Parameter("pick", type: .any, "a count (the first n) or a list of indices"),
+      Parameter("data", type: .dataset),
+      Parameter("pick", type: .any, whole: 0...Arguments.maxCount, "a count (the first n) or a list of indices"),
     ],
     summary: "Part of a dataset: subset(data.train, 1000) or subset(data.test, [3, 7])."
   ) { args, _ in
     let data = try requireDataset(args["data"], "subset", "data")
     let indices: [Int]
     switch args["pick"] {
-    case .number: indices = Array(0..<min(try args.int("pick", in: 0...Arguments.maxCount), data.count))
+    case .number: indices = Array(0..<min(try args.int("pick"), data.count))
     case .list: indices = try wholeNumbers(args["pick"], "subset", "pick")
     default: throw AtelierError("subset: pick must be a count or a list of indices")
     }
@@ -130,13 +131,13 @@ let dataBuiltins: [Builtin] = [
     "augment", family: "data",
     parameters: [
       Parameter("data", type: .dataset), Parameter("flip", default: .bool(true), "random horizontal flips"),
-      Parameter("crop", default: .number(0), "random crops from a border of this many zero pixels"),
+      Parameter("crop", default: .number(0), whole: 0...1024, "random crops from a border of this many zero pixels"),
       Parameter("seed", default: .number(1)),
     ],
     summary: "A randomly flipped and cropped copy; call it each epoch with another seed for fresh samples."
   ) { args, _ in
     .dataset(
       try requireDataset(args["data"], "augment", "data").augmented(
-        flip: try args.bool("flip"), pad: try args.int("crop", in: 0...1024), seed: try seed(args)))
+        flip: try args.bool("flip"), pad: try args.int("crop"), seed: try seed(args)))
   },
 ]

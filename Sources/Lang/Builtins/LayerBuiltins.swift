@@ -56,9 +56,9 @@ let layerBuiltins: [Builtin] = [
   Builtin(
     "conv", family: "layers",
     parameters: [
-      Parameter("filters", type: .number, "number of output channels"),
-      Parameter("kernel", type: .number, "kernel size (square)"),
-      Parameter("stride", default: .number(1)),
+      Parameter("filters", type: .number, whole: 1...65536, "number of output channels"),
+      Parameter("kernel", type: .number, whole: 1...1024, "kernel size (square)"),
+      Parameter("stride", default: .number(1), whole: 1...1024),
       Parameter(
         "pad", default: .number(0), type: .any,
         "zero padding on each side, or \"same\" (Keras: even kernels pad more at the bottom and right)"),
@@ -76,8 +76,8 @@ let layerBuiltins: [Builtin] = [
     default: padding = try args.int("pad", in: 0...1024)
     }
     let conv = try Conv2d(
-      filters: try args.int("filters", in: 1...65536), kernel: try args.int("kernel", in: 1...1024),
-      stride: try args.int("stride", in: 1...1024),
+      filters: try args.int("filters"), kernel: try args.int("kernel"),
+      stride: try args.int("stride"),
       padding: padding,
       bias: try args.bool("bias"), same: same)
     try configureWeights(conv, args)
@@ -86,59 +86,61 @@ let layerBuiltins: [Builtin] = [
   Builtin(
     "deconv", family: "layers",
     parameters: [
-      Parameter("filters", type: .number), Parameter("kernel", type: .number),
-      Parameter("stride", default: .number(1)),
-      Parameter("pad", default: .number(0)),
-      Parameter("output_pad", default: .number(0), "extra rows and columns at the end"),
+      Parameter("filters", type: .number, whole: 1...65536), Parameter("kernel", type: .number, whole: 1...1024),
+      Parameter("stride", default: .number(1), whole: 1...1024),
+      Parameter("pad", default: .number(0), whole: 0...1024),
+      Parameter("output_pad", default: .number(0), whole: 0...1024, "extra rows and columns at the end"),
     ],
     summary: "Transposed convolution (upsampling): deconv 32, 3, stride: 2, pad: 1, output_pad: 1."
   ) { args, _ in
     .layer(
       try ConvTranspose2d(
-        filters: try args.int("filters", in: 1...65536), kernel: try args.int("kernel", in: 1...1024),
-        stride: try args.int("stride", in: 1...1024),
-        padding: try args.int("pad", in: 0...1024),
-        outputPadding: try args.int("output_pad", in: 0...1024)))
+        filters: try args.int("filters"), kernel: try args.int("kernel"),
+        stride: try args.int("stride"),
+        padding: try args.int("pad"),
+        outputPadding: try args.int("output_pad")))
   },
   Builtin(
     "maxpool", family: "layers",
     parameters: [
-      Parameter("kernel", type: .number, "window size (square)"),
-      Parameter("stride", default: .none, type: .number, "defaults to the kernel size"),
-      Parameter("pad", default: .number(0)),
+      Parameter("kernel", type: .number, whole: 1...1024, "window size (square)"),
+      Parameter("stride", default: .none, type: .number, whole: 1...1024, "defaults to the kernel size"),
+      Parameter("pad", default: .number(0), whole: 0...1024),
     ],
     summary: "Max pooling: maxpool 2, or maxpool 3, stride: 2."
   ) { args, _ in
     .layer(
       try MaxPool2d(
-        kernel: try args.int("kernel", in: 1...1024), stride: try args.optionalInt("stride", in: 1...1024),
-        padding: try args.int("pad", in: 0...1024)))
+        kernel: try args.int("kernel"), stride: try args.optionalInt("stride"),
+        padding: try args.int("pad")))
   },
   Builtin(
     "avgpool", family: "layers",
     parameters: [
-      Parameter("kernel", type: .number), Parameter("stride", default: .none, type: .number),
-      Parameter("pad", default: .number(0)),
+      Parameter("kernel", type: .number, whole: 1...1024),
+      Parameter("stride", default: .none, type: .number, whole: 1...1024),
+      Parameter("pad", default: .number(0), whole: 0...1024),
     ],
     summary: "Average pooling (padding counts in the mean, as PyTorch): avgpool 4, stride: 2, pad: 2."
   ) { args, _ in
     .layer(
       try AvgPool2d(
-        kernel: try args.int("kernel", in: 1...1024), stride: try args.optionalInt("stride", in: 1...1024),
-        padding: try args.int("pad", in: 0...1024)))
+        kernel: try args.int("kernel"), stride: try args.optionalInt("stride"),
+        padding: try args.int("pad")))
   },
   simpleLayer("globalavgpool", "The mean of each channel: (C, H, W) -> (C).") { GlobalAvgPool() },
   Builtin(
     "dense", family: "layers",
     parameters: [
-      Parameter("units", type: .number, "number of outputs"), Parameter("bias", default: .bool(true)),
+      Parameter("units", type: .number, whole: 1...1_000_000, "number of outputs"),
+      Parameter("bias", default: .bool(true)),
       Parameter("l1", default: .number(0)),
       Parameter("l2", default: .number(0), "L2 weight penalty (Keras' kernel_regularizer)"),
       Parameter("init", default: .string("pytorch"), "\"pytorch\" (default) or \"glorot\" (Keras)"),
     ],
     summary: "Fully connected layer over flat features: dense 120."
   ) { args, _ in
-    let dense = try Linear(units: try args.int("units", in: 1...1_000_000), bias: try args.bool("bias"))
+    let dense = try Linear(units: try args.int("units"), bias: try args.bool("bias"))
     try configureWeights(dense, args)
     return .layer(dense)
   },
@@ -273,7 +275,8 @@ let layerBuiltins: [Builtin] = [
     parameters: [
       Parameter("encoder", type: .model, "images -> flat features"),
       Parameter("decoder", type: .model, "latent code -> images"),
-      Parameter("latent", type: .number, "size of the latent code"), Parameter("input", default: .none, type: .list),
+      Parameter("latent", type: .number, whole: 1...65536, "size of the latent code"),
+      Parameter("input", default: .none, type: .list),
     ],
     summary: "A variational autoencoder; calling it gives {recon, mu, logvar}.",
     help:
@@ -282,7 +285,7 @@ let layerBuiltins: [Builtin] = [
     guard case .layer(let e) = args["encoder"], let encoder = e as? Sequential, case .layer(let d) = args["decoder"],
       let decoder = d as? Sequential
     else { throw AtelierError("vae: encoder and decoder must be models") }
-    let vae = try VAE(encoder: encoder, decoder: decoder, latent: try args.int("latent", in: 1...65536))
+    let vae = try VAE(encoder: encoder, decoder: decoder, latent: try args.int("latent"))
     if args.has("input") {
       _ = try vae.build(inputShape: try wholeNumbers(args["input"], "vae", "input"), rng: context.interpreter.rng)
     }

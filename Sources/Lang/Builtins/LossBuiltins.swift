@@ -134,14 +134,14 @@ let lossBuiltins: [Builtin] = [
   Builtin(
     "batches", family: "losses",
     parameters: [
-      Parameter("data", type: .dataset), Parameter("size", default: .number(128)),
+      Parameter("data", type: .dataset), Parameter("size", default: .number(128), whole: 1...1_000_000),
       Parameter("shuffle", default: .bool(true)),
       Parameter("seed", default: .number(1)),
     ],
     summary: "Mini-batches {images, labels} for a loop: for b in batches(data.train, 128) { … }."
   ) { args, _ in
     let data = try requireDataset(args["data"], "batches", "data")
-    let size = try args.int("size", in: 1...1_000_000)
+    let size = try args.int("size")
     guard size >= 1 else { throw AtelierError("batches: size must be at least 1") }
     return .batches(
       Batches(

@@ -44,10 +44,10 @@ let mathBuiltins: [Builtin] = [
   unaryMath("floor", "Largest whole number not above x.", { $0.rounded(.down) }),
   unaryMath("ceil", "Smallest whole number not below x.", { $0.rounded(.up) }),
   Builtin(
-    "round", family: "math", parameters: [Parameter("x"), Parameter("digits", default: .number(0))],
+    "round", family: "math", parameters: [Parameter("x"), Parameter("digits", default: .number(0), whole: -15...15)],
     summary: "Rounds to a number of decimal digits."
   ) { args, _ in
-    let scale = pow(10, Double(try args.int("digits", in: -15...15)))
+    let scale = pow(10, Double(try args.int("digits")))
     return .number((try args.number("x") * scale).rounded() / scale)
   },
   extremum("min", { $0.min() }),

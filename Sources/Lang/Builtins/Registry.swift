@@ -4,23 +4,45 @@ public struct Parameter {
   public let defaultValue: Value?
   /// The type a value must have, or nil for any.
   public let type: ValueType?
+  /// For a count or a size: the whole numbers it takes. A number outside is refused when
+  /// the call binds, and by the resolver before anything runs when it is written literally.
+  public let whole: ClosedRange<Int>?
   public let help: String
 
   /// A required parameter, optionally of one type (`type: .dataset`).
-  public init(_ name: String, type: ValueType? = nil, _ help: String = "") {
+  public init(_ name: String, type: ValueType? = nil, whole: ClosedRange<Int>? = nil, _ help: String = "") {
     self.name = name
     self.defaultValue = nil
     self.type = type
+    self.whole = whole
     self.help = help
   }
 
   /// An optional parameter; `default: .none` means "not given". The type is the default's
   /// unless given.
-  public init(_ name: String, default defaultValue: Value, type: ValueType? = nil, _ help: String = "") {
+  public init(
+    _ name: String, default defaultValue: Value, type: ValueType? = nil, whole: ClosedRange<Int>? = nil,
+    _ help: String = ""
+  ) {
     self.name = name
     self.defaultValue = defaultValue
+    self.whole = whole
     self.type = type ?? (defaultValue.isNone ? nil : defaultValue.type)
     self.help = help
+  }
+
+  /// ` (number, 1 to 65536)` for help and docs; empty when any value goes.
+  var typeDescription: String {
+    let range = whole.map { ", \($0.lowerBound) to \($0.upperBound)" } ?? ""
+    return type.map { " (\($0.rawValue)\(range))" } ?? (range.isEmpty ? "" : " (\(range.dropFirst(2)))")
+  }
+
+  /// Why a number cannot be this count or size, or nil when it can.
+  func wholeNumberProblem(_ value: Value, builtin: String) -> String? {
+    guard let range = whole, case .number(let n) = value else { return nil }
+    if n.rounded() == n, n >= Double(range.lowerBound), n <= Double(range.upperBound) { return nil }
+    let shown = n.rounded() == n && abs(n) < 1e15 ? String(Int(n)) : Printer.number(n)
+    return "\(builtin): \(name) must be a whole number from \(range.lowerBound) to \(range.upperBound), not \(shown)"
   }
 
   /// Whether `value` may be passed for this parameter.
@@ -36,6 +58,8 @@ public struct Parameter {
 public struct Arguments {
   public let builtin: String
   public let values: [String: Value]
+  /// The declared ranges of count and size parameters, already checked.
+  let wholeRanges: [String: ClosedRange<Int>]
   /// Items of a trailing `{ … }` block, already evaluated.
   public let block: [Value]?
 
@@ -72,6 +96,11 @@ public struct Arguments {
   public func optionalInt(_ name: String, in range: ClosedRange<Int>) throws -> Int? {
     has(name) ? try int(name, in: range) : nil
   }
+
+  /// A count or size within the range its parameter declares (`whole:`).
+  public func int(_ name: String) throws -> Int { try int(name, in: wholeRanges[name] ?? Arguments.seeds) }
+
+  public func optionalInt(_ name: String) throws -> Int? { has(name) ? try int(name) : nil }
 
   /// One of an option set's values, spelt as the enum's raw value; a misspelling names the closest.
   public func choice<Option: RawRepresentable & CaseIterable>(_ name: String, of _: Option.Type) throws -> Option
@@ -174,10 +203,14 @@ public final class Builtin {
           "\(name): \(p.name) must be \(article) \(type.rawValue), not \(value.isNone ? "none" : "a \(value.typeName)")",
           hint: "usage: \(signature)")
       }
+      if let value = values[p.name], let problem = p.wholeNumberProblem(value, builtin: name) {
+        throw AtelierError(problem, hint: "usage: \(signature)")
+      }
     }
     if variadic { values["*"] = .list(extra) }
     if block != nil, !acceptsBlock { throw AtelierError("\(name) does not take a { … } block") }
-    return Arguments(builtin: name, values: values, block: block)
+    let ranges = Dictionary(uniqueKeysWithValues: parameters.compactMap { p in p.whole.map { (p.name, $0) } })
+    return Arguments(builtin: name, values: values, wholeRanges: ranges, block: block)
   }
 }
 

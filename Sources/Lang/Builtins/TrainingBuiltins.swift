@@ -98,7 +98,8 @@ let trainingBuiltins: [Builtin] = [
     "fit", family: "training",
     parameters: [
       Parameter("model", type: .model), Parameter("data", type: .dataset, "a dataset such as data.train"),
-      Parameter("epochs", default: .number(1)), Parameter("batch", default: .number(128)),
+      Parameter("epochs", default: .number(1), whole: 0...1_000_000),
+      Parameter("batch", default: .number(128), whole: 1...1_000_000),
       Parameter("opt", default: .none, type: .optimizer, "an optimizer; default adam()"),
       Parameter("val", default: .none, type: .dataset, "a dataset evaluated after each epoch"),
       Parameter("seed", default: .number(1), "seeds the shuffling of batches"),
@@ -109,14 +110,16 @@ let trainingBuiltins: [Builtin] = [
         "\"cosine\" (to min_lr over the epochs) or \"step\" (times gamma every step_every epochs)"),
       Parameter("min_lr", default: .number(0)), Parameter("step_every", default: .number(10)),
       Parameter("gamma", default: .number(0.1)),
-      Parameter("warmup", default: .number(0), "epochs of linear learning-rate warm-up"),
-      Parameter("patience", default: .none, type: .number, "stop after this many epochs without improvement"),
+      Parameter("warmup", default: .number(0), whole: 0...1_000_000, "epochs of linear learning-rate warm-up"),
+      Parameter(
+        "patience", default: .none, type: .number, whole: 0...1_000_000,
+        "stop after this many epochs without improvement"),
       Parameter("monitor", default: .none, type: .string, "val_loss (default with val), val_acc, loss or acc"),
       Parameter("restore_best", default: .bool(true), "with patience: end with the best epoch's weights"),
       Parameter(
         "checkpoint", default: .none, type: .string,
         "save to this .atlm every `every` epochs, plus -epochN and -best copies"),
-      Parameter("every", default: .number(1)),
+      Parameter("every", default: .number(1), whole: 1...1_000_000),
       Parameter("resume", default: .none, type: .string, "continue the run saved in this checkpoint"),
       Parameter("flip", default: .bool(false), "augment: random horizontal flips, drawn afresh each epoch"),
       Parameter(
@@ -131,23 +134,23 @@ let trainingBuiltins: [Builtin] = [
     var optimizer: Optimizer = Adam()
     if case .optimizer(let o) = args["opt"] { optimizer = o }
     var options = FitOptions(
-      epochs: try args.int("epochs", in: 0...1_000_000), batchSize: try args.int("batch", in: 1...1_000_000),
+      epochs: try args.int("epochs"), batchSize: try args.int("batch"),
       seed: UInt64(bitPattern: Int64(try args.int("seed", in: Arguments.seeds))),
       validation: args.has("val") ? try requireDataset(args["val"], "fit", "val") : nil)
     options.labelSmoothing = Float(try args.number("smoothing"))
     options.clipNorm = args.has("clip") ? Float(try args.number("clip")) : nil
     options.schedule = try schedule(args)
-    options.warmupEpochs = try args.int("warmup", in: 0...1_000_000)
+    options.warmupEpochs = try args.int("warmup")
     if args.has("monitor") { options.monitor = try args.string("monitor") }
     if args.has("patience") {
       options.earlyStopping = EarlyStopping(
-        patience: try args.int("patience", in: 0...1_000_000),
+        patience: try args.int("patience"),
         monitor: options.monitor ?? (options.validation != nil ? "val_loss" : "loss"),
         restoreBest: try args.bool("restore_best"))
     }
     if args.has("checkpoint") {
       options.checkpoint = CheckpointPolicy(
-        path: try args.string("checkpoint"), every: try args.int("every", in: 1...1_000_000))
+        path: try args.string("checkpoint"), every: try args.int("every"))
     }
     if args.has("resume") { options.resume = try args.string("resume") }
     let flip = try args.bool("flip"), crop = try args.int("crop", in: 0...1024)
