@@ -13,6 +13,8 @@ public struct Embedding {
   public let source: String
   public var explainedVarianceRatio: [Double]?
   public var klDivergence: Double?
+  /// Set when an optimisation (t-SNE) was stopped early: the points are not converged.
+  public var stoppedEarly: (iteration: Int, of: Int)?
 
   public init(points: Tensor, labels: [Int32], classes: [String], source: String) throws {
     guard points.rank == 2, points.shape[0] == labels.count else {

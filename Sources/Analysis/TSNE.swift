@@ -68,19 +68,23 @@ public func tsne(
         guard let context else { return 0 }
         let sink = Unmanaged<ProgressSink>.fromOpaque(context).takeUnretainedValue()
         sink.kl = kl
-        return sink.report(Int(iteration), kl) ? 1 : 0
+        guard sink.report(Int(iteration), kl) else { return 0 }
+        sink.stoppedAt = Int(iteration)
+        return 1
       }, Unmanaged.passUnretained(sink).toOpaque())
   }
   guard status == 0 else { throw TensorError("tsne ran out of memory for \(n) points") }
   var out = try Embedding(
     points: y, labels: embedding.labels, classes: embedding.classes, source: "\(embedding.source), t-SNE")
   out.klDivergence = sink.kl
+  out.stoppedEarly = sink.stoppedAt.map { ($0, options.iterations) }
   return out
 }
 
 /// Carries the progress callback and the last KL divergence through the C kernel.
 private final class ProgressSink {
   var kl = Double.nan
+  var stoppedAt: Int?
   let report: (Int, Double) -> Bool
   init(_ report: @escaping (Int, Double) -> Bool) { self.report = report }
 }

@@ -46,6 +46,7 @@ extension Interpreter {
       case "classes": return .list(e.classes.map { .string($0) })
       case "count": return .number(Double(e.count))
       case "kl": return e.klDivergence.map { .number($0) } ?? Value.none
+      case "converged": return .bool(e.stoppedEarly == nil)
       case "explained_variance_ratio":
         return e.explainedVarianceRatio.map { .list($0.map { .number($0) }) } ?? Value.none
       default: return nil
@@ -71,7 +72,7 @@ extension Interpreter {
     case .list: return ["count", "first", "last"]
     case .string: return ["count"]
     case .optimizer: return ["lr"]
-    case .embedding: return ["points", "labels", "classes", "count", "kl", "explained_variance_ratio"]
+    case .embedding: return ["points", "labels", "classes", "count", "kl", "converged", "explained_variance_ratio"]
     case .matrix: return ["values", "classes"]
     default: return []
     }

@@ -185,6 +185,7 @@ public enum Printer {
       text += String(format: " (%.1f%% in all)", ratios.reduce(0, +) * 100)
     }
     if let kl = e.klDivergence { text += String(format: "\nKL divergence: %.4f", kl) }
+    if let (iteration, total) = e.stoppedEarly { text += "\ninterrupted at iteration \(iteration) of \(total)" }
     return text
   }
 

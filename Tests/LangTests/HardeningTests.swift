@@ -1,4 +1,5 @@
 import Foundation
+import CKernel
 import Tensor
 import Testing
 
@@ -111,5 +112,17 @@ import Testing
   @Test func aTensorWithoutColumnsSavesAsAnEmptyTable() throws {
     #expect(try CSV.text(for: .tensor(Tensor(zeros: [3, 0]))).split(separator: "\n").isEmpty)
     #expect(try CSV.text(for: .tensor(Tensor(zeros: [2, 2]))).split(separator: "\n").count == 2)
+  }
+
+  @Test func anInterruptedTsneSaysSoAndMarksItsResult() throws {
+    let s = try session()
+    // Ctrl-C pressed before the call: t-SNE stops at its first report, iteration 50.
+    atl_interrupt_raise()
+    let result = run("e = tsne(small, perplexity: 5, iters: 500)\nprint e.converged\nprint e", in: s)
+    atl_interrupt_clear()
+    #expect(result.error == nil)
+    #expect(result.output.hasPrefix("tsne interrupted at iteration 50 of 500; result kept, not converged (KL "))
+    #expect(result.output.contains("\nfalse\n") && result.output.contains("interrupted at iteration 50 of 500"))
+    #expect(run("e = tsne(small, perplexity: 5, iters: 100)\nprint e.converged", in: s).output == "true\n")
   }
 }

@@ -112,6 +112,12 @@ let analysisBuiltins: [Builtin] = [
       return takePendingInterrupt()
     }
     if interpreter.isTerminal { interpreter.write("\r\u{1B}[2K") }
+    if let (iteration, total) = result.stoppedEarly {
+      // A half-optimised map looks like a finished one: say so where it was stopped.
+      interpreter.write(
+        "tsne interrupted at iteration \(iteration) of \(total); result kept, not converged (KL "
+          + String(format: "%.4f", result.klDivergence ?? .nan) + ")\n")
+    }
     return .embedding(result)
   },
   Builtin(
