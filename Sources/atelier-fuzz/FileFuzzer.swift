@@ -29,7 +29,7 @@ struct FileFuzzer {
           let original = g.pick(originals)
           let bytes = mutate(original, kind: kind, &g)
           let path = folder.appendingPathComponent("case-\(n)" + (kind == .checkpoint ? ".atlm" : "")).path
-          FileManager.default.createFile(atPath: path, contents: bytes)
+          try bytes.write(to: URL(fileURLWithPath: path))
           watchdog.run("\(kind) file \(n)", input: bytes) {
             do {
               try use(path, kind: kind, seeds: seeds)
@@ -152,8 +152,8 @@ struct Seeds {
     let images = test.gather(Array(0..<24)).images.toArray().map { UInt8(min(255, max(0, ($0 * 255).rounded()))) }
     let imageFile: [UInt8] = [0, 0, 8, 3, 0, 0, 0, 24, 0, 0, 0, 28, 0, 0, 0, 28] + images
     labels = folder + "/labels"
-    FileManager.default.createFile(
-      atPath: labels, contents: Data([0, 0, 8, 1, 0, 0, 0, 24] + test.labels.prefix(24).map { UInt8($0) }))
+    try Data([0, 0, 8, 1, 0, 0, 0, 24] + test.labels.prefix(24).map { UInt8($0) })
+      .write(to: URL(fileURLWithPath: labels))
     let gzipped = try [UInt8](Data(contentsOf: URL(fileURLWithPath: fixtures + "/t10k-images-idx3-ubyte.gz")))
     idx = [imageFile, Array(imageFile.prefix(16 + 784 * 24)), gzipped]
     // Weights of LeNet-5 as safetensors, and a checkpoint with Adam's state and a history.

@@ -46,8 +46,10 @@ struct LanguageFuzzer {
     try? FileManager.default.createDirectory(at: workspace, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: workspace) }
     // Files the programs write land in the workspace.
-    FileManager.default.changeCurrentDirectoryPath(workspace.path)
-    defer { FileManager.default.changeCurrentDirectoryPath(repository) }
+    guard FileManager.default.changeCurrentDirectoryPath(workspace.path) else {
+      return ["cannot work in \(workspace.path)"]
+    }
+    defer { _ = FileManager.default.changeCurrentDirectoryPath(repository) }
     let builtins = Registry.all
     var g = Generator(state: 2026)
     var failures: [String] = []

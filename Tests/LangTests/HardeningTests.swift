@@ -1,5 +1,5 @@
-import Foundation
 import CKernel
+import Foundation
 import Tensor
 import Testing
 

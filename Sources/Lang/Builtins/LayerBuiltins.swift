@@ -56,9 +56,9 @@ let layerBuiltins: [Builtin] = [
   Builtin(
     "conv", family: "layers",
     parameters: [
-      Parameter("filters", type: .number, whole: 1...65536, "number of output channels"),
-      Parameter("kernel", type: .number, whole: 1...1024, "kernel size (square)"),
-      Parameter("stride", default: .number(1), whole: 1...1024),
+      Parameter("filters", type: .number, whole: LayerBounds.channels, "number of output channels"),
+      Parameter("kernel", type: .number, whole: LayerBounds.window, "kernel size (square)"),
+      Parameter("stride", default: .number(1), whole: LayerBounds.stride),
       Parameter(
         "pad", default: .number(0), type: .any,
         "zero padding on each side, or \"same\" (Keras: even kernels pad more at the bottom and right)"),
@@ -73,7 +73,7 @@ let layerBuiltins: [Builtin] = [
     switch args["pad"] {
     case .string("same"): same = true
     case .string("valid"): padding = 0
-    default: padding = try args.int("pad", in: 0...1024)
+    default: padding = try args.int("pad", in: LayerBounds.padding)
     }
     let conv = try Conv2d(
       filters: try args.int("filters"), kernel: try args.int("kernel"),
@@ -86,10 +86,11 @@ let layerBuiltins: [Builtin] = [
   Builtin(
     "deconv", family: "layers",
     parameters: [
-      Parameter("filters", type: .number, whole: 1...65536), Parameter("kernel", type: .number, whole: 1...1024),
-      Parameter("stride", default: .number(1), whole: 1...1024),
-      Parameter("pad", default: .number(0), whole: 0...1024),
-      Parameter("output_pad", default: .number(0), whole: 0...1024, "extra rows and columns at the end"),
+      Parameter("filters", type: .number, whole: LayerBounds.channels),
+      Parameter("kernel", type: .number, whole: LayerBounds.window),
+      Parameter("stride", default: .number(1), whole: LayerBounds.stride),
+      Parameter("pad", default: .number(0), whole: LayerBounds.padding),
+      Parameter("output_pad", default: .number(0), whole: LayerBounds.padding, "extra rows and columns at the end"),
     ],
     summary: "Transposed convolution (upsampling): deconv 32, 3, stride: 2, pad: 1, output_pad: 1."
   ) { args, _ in
@@ -103,9 +104,9 @@ let layerBuiltins: [Builtin] = [
   Builtin(
     "maxpool", family: "layers",
     parameters: [
-      Parameter("kernel", type: .number, whole: 1...1024, "window size (square)"),
-      Parameter("stride", default: .none, type: .number, whole: 1...1024, "defaults to the kernel size"),
-      Parameter("pad", default: .number(0), whole: 0...1024),
+      Parameter("kernel", type: .number, whole: LayerBounds.window, "window size (square)"),
+      Parameter("stride", default: .none, type: .number, whole: LayerBounds.stride, "defaults to the kernel size"),
+      Parameter("pad", default: .number(0), whole: LayerBounds.padding),
     ],
     summary: "Max pooling: maxpool 2, or maxpool 3, stride: 2."
   ) { args, _ in
@@ -117,9 +118,9 @@ let layerBuiltins: [Builtin] = [
   Builtin(
     "avgpool", family: "layers",
     parameters: [
-      Parameter("kernel", type: .number, whole: 1...1024),
-      Parameter("stride", default: .none, type: .number, whole: 1...1024),
-      Parameter("pad", default: .number(0), whole: 0...1024),
+      Parameter("kernel", type: .number, whole: LayerBounds.window),
+      Parameter("stride", default: .none, type: .number, whole: LayerBounds.stride),
+      Parameter("pad", default: .number(0), whole: LayerBounds.padding),
     ],
     summary: "Average pooling (padding counts in the mean, as PyTorch): avgpool 4, stride: 2, pad: 2."
   ) { args, _ in
@@ -132,7 +133,7 @@ let layerBuiltins: [Builtin] = [
   Builtin(
     "dense", family: "layers",
     parameters: [
-      Parameter("units", type: .number, whole: 1...1_000_000, "number of outputs"),
+      Parameter("units", type: .number, whole: LayerBounds.units, "number of outputs"),
       Parameter("bias", default: .bool(true)),
       Parameter("l1", default: .number(0)),
       Parameter("l2", default: .number(0), "L2 weight penalty (Keras' kernel_regularizer)"),
@@ -275,7 +276,7 @@ let layerBuiltins: [Builtin] = [
     parameters: [
       Parameter("encoder", type: .model, "images -> flat features"),
       Parameter("decoder", type: .model, "latent code -> images"),
-      Parameter("latent", type: .number, whole: 1...65536, "size of the latent code"),
+      Parameter("latent", type: .number, whole: LayerBounds.latent, "size of the latent code"),
       Parameter("input", default: .none, type: .list),
     ],
     summary: "A variational autoencoder; calling it gives {recon, mu, logvar}.",

@@ -59,10 +59,6 @@ public enum LayerCodec {
   /// deeper is not one Atelier wrote.
   static let maxDepth = 32
 
-  /// The most a size setting read from a file may be: larger than any layer of a real
-  /// model, small enough that sums and products of a few of them cannot overflow.
-  static let maxSetting = 1 << 20
-
   /// Rebuilds a layer from its JSON description, checking every setting against the
   /// same bounds the builtins keep, so that a tampered file is an error, not a model
   /// with negative shapes or terabytes of weights.
@@ -89,17 +85,17 @@ public enum LayerCodec {
       }
       return Int(number)
     }
-    func int(_ key: String, _ fallback: Int? = nil, minimum: Int = 1) throws -> Int {
-      if let v = try whole(spec[key], key, in: minimum...maxSetting) { return v }
+    func int(_ key: String, _ fallback: Int? = nil, in range: ClosedRange<Int>) throws -> Int {
+      if let v = try whole(spec[key], key, in: range) { return v }
       if let fallback { return fallback }
       throw LayerError(layer: "load", "layer \(kind) lacks '\(key)'")
     }
-    func ints(_ key: String, minimum: Int) throws -> [Int]? {
+    func ints(_ key: String, in range: ClosedRange<Int>) throws -> [Int]? {
       guard let value = spec[key] else { return nil }
       guard let items = value as? [Any], items.count <= 8 else {
         throw LayerError(layer: "load", "layer \(kind) has '\(key)' that is not a short list of numbers")
       }
-      return try items.map { try whole($0, key, in: minimum...maxSetting) ?? 0 }
+      return try items.map { try whole($0, key, in: range) ?? 0 }
     }
     func float(_ key: String, _ fallback: Float) throws -> Float {
       guard let value = spec[key] else { return fallback }
@@ -115,12 +111,15 @@ public enum LayerCodec {
     switch kind {
     case "model":
       let model = try Sequential(try layers("layers"))
-      if let input = try ints("input", minimum: 1) { try model.build(inputShape: input, rng: RandomSource(seed: 0)) }
+      if let input = try ints("input", in: LayerBounds.inputDimension) {
+        try model.build(inputShape: input, rng: RandomSource(seed: 0))
+      }
       layer = model
     case "conv":
       let conv = try Conv2d(
-        filters: try int("filters"), kernel: try int("kernel"), stride: try int("stride", 1),
-        padding: try int("pad", 0, minimum: 0),
+        filters: try int("filters", in: LayerBounds.channels), kernel: try int("kernel", in: LayerBounds.window),
+        stride: try int("stride", 1, in: LayerBounds.stride),
+        padding: try int("pad", 0, in: LayerBounds.padding),
         bias: spec["bias"] as? Bool ?? true, same: spec["same"] as? Bool ?? false)
       conv.l1 = try float("l1", 0)
       conv.l2 = try float("l2", 0)
@@ -128,31 +127,35 @@ public enum LayerCodec {
       layer = conv
     case "deconv":
       layer = try ConvTranspose2d(
-        filters: try int("filters"), kernel: try int("kernel"), stride: try int("stride", 1),
-        padding: try int("pad", 0, minimum: 0),
-        outputPadding: try int("output_pad", 0, minimum: 0))
+        filters: try int("filters", in: LayerBounds.channels), kernel: try int("kernel", in: LayerBounds.window),
+        stride: try int("stride", 1, in: LayerBounds.stride),
+        padding: try int("pad", 0, in: LayerBounds.padding),
+        outputPadding: try int("output_pad", 0, in: LayerBounds.padding))
     case "dense":
-      let dense = try Linear(units: try int("units"), bias: spec["bias"] as? Bool ?? true)
+      let dense = try Linear(units: try int("units", in: LayerBounds.units), bias: spec["bias"] as? Bool ?? true)
       dense.l1 = try float("l1", 0)
       dense.l2 = try float("l2", 0)
       dense.initializer = Initializer(rawValue: spec["init"] as? String ?? "pytorch") ?? .pytorch
       layer = dense
     case "maxpool":
       layer = try MaxPool2d(
-        kernel: try int("kernel"), stride: try int("stride"), padding: try int("pad", 0, minimum: 0))
+        kernel: try int("kernel", in: LayerBounds.window), stride: try int("stride", in: LayerBounds.stride),
+        padding: try int("pad", 0, in: LayerBounds.padding))
     case "avgpool":
       layer = try AvgPool2d(
-        kernel: try int("kernel"), stride: try int("stride"), padding: try int("pad", 0, minimum: 0))
+        kernel: try int("kernel", in: LayerBounds.window), stride: try int("stride", in: LayerBounds.stride),
+        padding: try int("pad", 0, in: LayerBounds.padding))
     case "globalavgpool": layer = GlobalAvgPool()
     case "bn": layer = BatchNorm(momentum: try float("momentum", 0.1), epsilon: try float("eps", 1e-5))
     case "dropout": layer = try Dropout(try float("p", 0.5))
     case "flatten": layer = Flatten()
-    case "reshape": layer = Reshape(try ints("shape", minimum: -1) ?? [-1])
+    case "reshape": layer = Reshape(try ints("shape", in: -1...MemoryBudget.limit) ?? [-1])
     case "pad":
-      let p = try ints("pad", minimum: 0) ?? [0, 0, 0, 0]
+      let p = try ints("pad", in: LayerBounds.padding) ?? [0, 0, 0, 0]
       guard p.count == 4 else { throw LayerError(layer: "load", "pad needs 4 amounts") }
       layer = try ZeroPad(top: p[0], left: p[1], bottom: p[2], right: p[3])
-    case "resize": layer = try Resize(height: try int("height"), width: try int("width"))
+    case "resize":
+      layer = try Resize(height: try int("height", in: LayerBounds.side), width: try int("width", in: LayerBounds.side))
     case "grey_to_rgb":
       func floats(_ key: String, _ fallback: [Float]) -> [Float] {
         (spec[key] as? [Double])?.map(Float.init) ?? fallback
@@ -167,7 +170,7 @@ public enum LayerCodec {
         let encoder = try decode(e, depth: depth + 1) as? Sequential,
         let decoder = try decode(d, depth: depth + 1) as? Sequential
       else { throw LayerError(layer: "load", "a vae needs an encoder and a decoder model") }
-      layer = try VAE(encoder: encoder, decoder: decoder, latent: try int("latent"))
+      layer = try VAE(encoder: encoder, decoder: decoder, latent: try int("latent", in: LayerBounds.latent))
     default:
       guard let function = Activation.Function(rawValue: kind) else {
         throw LayerError(layer: "load", "unknown layer kind '\(kind)'")
