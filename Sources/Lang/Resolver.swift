@@ -168,8 +168,9 @@ struct Resolver {
     }
   }
 
-  /// A count or size written as a number (`conv(-1, 3)`) is checked against its declared
-  /// range here, so the notebook stops before its first statement, not an hour in.
+  /// A count or size written as a number (`conv(-1, 3)`) or an option written as a string
+  /// (`init: "glorrot"`) is checked against its declaration here, so the notebook stops
+  /// before its first statement, not an hour in.
   private func checkLiteralCounts(_ args: [Argument], _ builtin: Builtin) throws {
     var position = 0
     for arg in args {
@@ -180,9 +181,15 @@ struct Resolver {
         parameter = position < builtin.parameters.count ? builtin.parameters[position] : nil
         position += 1
       }
-      guard let parameter, parameter.whole != nil, let n = literalNumber(arg.value) else { continue }
-      if let problem = parameter.wholeNumberProblem(.number(n), builtin: builtin.name) {
+      guard let parameter else { continue }
+      if let n = literalNumber(arg.value), let problem = parameter.wholeNumberProblem(.number(n), builtin: builtin.name)
+      {
         throw AtelierError(problem, at: arg.location, hint: "usage: \(builtin.signature)")
+      }
+      if case .string(let text) = arg.value.kind,
+        let problem = parameter.optionProblem(.string(text), builtin: builtin.name)
+      {
+        throw AtelierError(problem.message, at: arg.location, hint: problem.hint ?? "usage: \(builtin.signature)")
       }
     }
   }

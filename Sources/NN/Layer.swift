@@ -77,7 +77,7 @@ public struct LayerError: UserError {
 
 /// How a conv or dense layer's weights start: PyTorch's default, or Keras' glorot_uniform
 /// (weights ~ U(±√(6 / (fan_in + fan_out))), biases zero).
-public enum Initializer: String {
+public enum Initializer: String, CaseIterable {
   case pytorch, glorot
 }
 

@@ -90,7 +90,9 @@ let analysisBuiltins: [Builtin] = [
       Parameter("iters", default: .number(1000), whole: 1...1_000_000, "all iterations, the exaggerated ones included"),
       Parameter("lr", default: .string("auto"), type: .any, "\"auto\" is max(200, n/12)"),
       Parameter("exaggeration", default: .number(12)),
-      Parameter("init", default: .string("pca"), "\"pca\" or \"random\""),
+      Parameter(
+        "init", default: .string("pca"), oneOf: Parameter.options(TSNEOptions.Initialization.self),
+        "\"pca\" or \"random\""),
       Parameter("seed", default: .number(1), "seeds init: \"random\""),
     ],
     summary: "t-SNE to 2-D (Barnes-Hut, exact neighbours, openTSNE's defaults); the result keeps its KL divergence."

@@ -17,9 +17,7 @@ private func alphaActivation(_ function: Activation.Function, _ alpha: Double, _
 
 /// The `l1:`, `l2:` and `init:` arguments that conv and dense share.
 private func configureWeights(_ layer: Regularized, _ args: Arguments) throws {
-  guard let initializer = Initializer(rawValue: try args.string("init")) else {
-    throw AtelierError("\(args.builtin): init must be \"pytorch\" or \"glorot\"")
-  }
+  let initializer = try args.choice("init", of: Initializer.self)
   layer.l1 = Float(try args.number("l1"))
   layer.l2 = Float(try args.number("l2"))
   layer.initializer = initializer
@@ -65,7 +63,9 @@ let layerBuiltins: [Builtin] = [
       Parameter("bias", default: .bool(true)),
       Parameter("l1", default: .number(0), "L1 weight penalty added to the loss"),
       Parameter("l2", default: .number(0), "L2 weight penalty added to the loss (Keras' kernel_regularizer)"),
-      Parameter("init", default: .string("pytorch"), "\"pytorch\" (default) or \"glorot\" (Keras)"),
+      Parameter(
+        "init", default: .string("pytorch"), oneOf: Parameter.options(Initializer.self),
+        "\"pytorch\" (default) or \"glorot\" (Keras)"),
     ],
     summary: "2-D convolution: conv 6, 5, pad: 2."
   ) { args, _ in
@@ -137,7 +137,9 @@ let layerBuiltins: [Builtin] = [
       Parameter("bias", default: .bool(true)),
       Parameter("l1", default: .number(0)),
       Parameter("l2", default: .number(0), "L2 weight penalty (Keras' kernel_regularizer)"),
-      Parameter("init", default: .string("pytorch"), "\"pytorch\" (default) or \"glorot\" (Keras)"),
+      Parameter(
+        "init", default: .string("pytorch"), oneOf: Parameter.options(Initializer.self),
+        "\"pytorch\" (default) or \"glorot\" (Keras)"),
     ],
     summary: "Fully connected layer over flat features: dense 120."
   ) { args, _ in
@@ -228,7 +230,9 @@ let layerBuiltins: [Builtin] = [
     "residual", family: "layers",
     parameters: [
       Parameter("layers", default: .none, type: .list),
-      Parameter("act", default: .string("none"), type: .string, "an activation applied after the sum, e.g. \"relu\""),
+      Parameter(
+        "act", default: .string("none"), type: .string, oneOf: ["none"] + Parameter.options(Activation.Function.self),
+        "an activation applied after the sum, e.g. \"relu\""),
     ],
     acceptsBlock: true,
     summary:
@@ -237,15 +241,8 @@ let layerBuiltins: [Builtin] = [
       "The block's output is added to its input, then `act` applies (ResNet's blocks end with relu); when the shapes differ, a 1x1 convolution with batch norm projects the input. Parameter names follow torchvision's BasicBlock: conv1.weight, bn1.weight, downsample.0.weight."
   ) { args, _ in
     let act = try args.string("act")
-    var activation: Activation?
-    if act != "none" {
-      guard let function = Activation.Function(rawValue: act) else {
-        throw AtelierError(
-          "residual: act must be \"none\" or one of "
-            + Activation.Function.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))
-      }
-      activation = Activation(function)
-    }
+    // Binding checked that act is "none" or a function's name.
+    let activation = Activation.Function(rawValue: act).map { Activation($0) }
     return .layer(try Residual(try layerItems(args, "residual"), activation: activation))
   },
   Builtin(

@@ -11,10 +11,7 @@ func requireTensor(_ value: Value, _ builtin: String, _ parameter: String) throw
 }
 
 private func reduction(_ args: Arguments) throws -> Reduction {
-  guard let r = Reduction(rawValue: try args.string("reduction")) else {
-    throw AtelierError("\(args.builtin): reduction must be \"mean\" or \"sum\"")
-  }
-  return r
+  try args.choice("reduction", of: Reduction.self)
 }
 
 private func labels(_ value: Value, _ builtin: String) throws -> [Int32] {
@@ -51,7 +48,7 @@ let lossBuiltins: [Builtin] = [
     parameters: [
       Parameter("prediction", type: .tensor), Parameter("target", type: .tensor),
       Parameter("logits", default: .bool(false), "the prediction is logits, not probabilities"),
-      Parameter("reduction", default: .string("mean"), "\"mean\" or \"sum\""),
+      Parameter("reduction", default: .string("mean"), oneOf: Parameter.options(Reduction.self), "\"mean\" or \"sum\""),
     ],
     summary: "Binary cross-entropy (log clamped as PyTorch's)."
   ) { args, _ in
@@ -64,7 +61,7 @@ let lossBuiltins: [Builtin] = [
     "mse", family: "losses",
     parameters: [
       Parameter("prediction", type: .tensor), Parameter("target", type: .tensor),
-      Parameter("reduction", default: .string("mean")),
+      Parameter("reduction", default: .string("mean"), oneOf: Parameter.options(Reduction.self)),
     ],
     summary: "Mean squared error."
   ) { args, _ in
@@ -77,7 +74,8 @@ let lossBuiltins: [Builtin] = [
     "kl", family: "losses",
     parameters: [
       Parameter("mu", type: .tensor), Parameter("logvar", type: .tensor),
-      Parameter("reduction", default: .string("mean"), "mean over the batch, or sum"),
+      Parameter(
+        "reduction", default: .string("mean"), oneOf: Parameter.options(Reduction.self), "mean over the batch, or sum"),
     ],
     summary: "KL divergence of N(mu, exp(logvar)) from N(0, I), summed over the latent code."
   ) { args, _ in

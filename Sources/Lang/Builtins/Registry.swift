@@ -7,14 +7,21 @@ public struct Parameter {
   /// For a count or a size: the whole numbers it takes. A number outside is refused when
   /// the call binds, and by the resolver before anything runs when it is written literally.
   public let whole: ClosedRange<Int>?
+  /// For an option: the strings it takes. Another string is refused with the closest one
+  /// suggested, when the call binds and, when written literally, by the resolver.
+  public let oneOf: [String]?
   public let help: String
 
   /// A required parameter, optionally of one type (`type: .dataset`).
-  public init(_ name: String, type: ValueType? = nil, whole: ClosedRange<Int>? = nil, _ help: String = "") {
+  public init(
+    _ name: String, type: ValueType? = nil, whole: ClosedRange<Int>? = nil, oneOf: [String]? = nil,
+    _ help: String = ""
+  ) {
     self.name = name
     self.defaultValue = nil
     self.type = type
     self.whole = whole
+    self.oneOf = oneOf
     self.help = help
   }
 
@@ -22,19 +29,38 @@ public struct Parameter {
   /// unless given.
   public init(
     _ name: String, default defaultValue: Value, type: ValueType? = nil, whole: ClosedRange<Int>? = nil,
-    _ help: String = ""
+    oneOf: [String]? = nil, _ help: String = ""
   ) {
     self.name = name
     self.defaultValue = defaultValue
     self.whole = whole
+    self.oneOf = oneOf
     self.type = type ?? (defaultValue.isNone ? nil : defaultValue.type)
     self.help = help
   }
 
   /// ` (number, 1 to 65536)` for help and docs; empty when any value goes.
   var typeDescription: String {
-    let range = whole.map { ", \($0.lowerBound) to \($0.upperBound)" } ?? ""
+    let range =
+      whole.map { ", \($0.lowerBound) to \($0.upperBound)" } ?? oneOf.map {
+        ": " + $0.map { "\"\($0)\"" }.joined(separator: ", ")
+      }
+      ?? ""
     return type.map { " (\($0.rawValue)\(range))" } ?? (range.isEmpty ? "" : " (\(range.dropFirst(2)))")
+  }
+
+  /// The raw values of an option set, for `oneOf:`.
+  public static func options<Option: RawRepresentable & CaseIterable>(_: Option.Type) -> [String]
+  where Option.RawValue == String { Option.allCases.map(\.rawValue) }
+
+  /// Why a string is not one of this option's values (and the closest one), or nil when it is.
+  func optionProblem(_ value: Value, builtin: String) -> (message: String, hint: String?)? {
+    guard let options = oneOf, case .string(let text) = value, !options.contains(text) else { return nil }
+    let listed = options.map { "\"\($0)\"" }.joined(separator: ", ")
+    return (
+      "\(builtin): \(name) must be one of \(listed), not \"\(text)\"",
+      suggestion(for: text, among: options).map { "did you mean \"\($0)\"?" }
+    )
   }
 
   /// Why a number cannot be this count or size, or nil when it can.
@@ -205,6 +231,9 @@ public final class Builtin {
       }
       if let value = values[p.name], let problem = p.wholeNumberProblem(value, builtin: name) {
         throw AtelierError(problem, hint: "usage: \(signature)")
+      }
+      if let value = values[p.name], let problem = p.optionProblem(value, builtin: name) {
+        throw AtelierError(problem.message, hint: problem.hint ?? "usage: \(signature)")
       }
     }
     if variadic { values["*"] = .list(extra) }

@@ -106,7 +106,7 @@ let trainingBuiltins: [Builtin] = [
       Parameter("smoothing", default: .number(0), "label smoothing of the cross-entropy"),
       Parameter("clip", default: .none, type: .number, "clip the global gradient norm to this"),
       Parameter(
-        "schedule", default: .none, type: .string,
+        "schedule", default: .none, type: .string, oneOf: ["cosine", "step"],
         "\"cosine\" (to min_lr over the epochs) or \"step\" (times gamma every step_every epochs)"),
       Parameter("min_lr", default: .number(0)), Parameter("step_every", default: .number(10)),
       Parameter("gamma", default: .number(0.1)),
@@ -114,7 +114,9 @@ let trainingBuiltins: [Builtin] = [
       Parameter(
         "patience", default: .none, type: .number, whole: 0...1_000_000,
         "stop after this many epochs without improvement"),
-      Parameter("monitor", default: .none, type: .string, "val_loss (default with val), val_acc, loss or acc"),
+      Parameter(
+        "monitor", default: .none, type: .string, oneOf: Parameter.options(Monitor.self),
+        "val_loss (default with val), val_acc, loss or acc"),
       Parameter("restore_best", default: .bool(true), "with patience: end with the best epoch's weights"),
       Parameter(
         "checkpoint", default: .none, type: .string,

@@ -57,6 +57,11 @@ public enum TrainingEvent {
   case checkpointFailed(path: String, reason: String)
 }
 
+/// The metrics that early stopping and best-epoch checkpoints can follow.
+public enum Monitor: String, CaseIterable {
+  case loss, acc, val_loss, val_acc
+}
+
 public struct TrainingError: UserError {
   public let message: String
   public let hint: String?
@@ -120,7 +125,7 @@ public func fit(
   let baseRate = Double(initialOptimizer.learningRate)
   let monitor = options.earlyStopping?.monitor ?? options.monitor ?? (options.validation != nil ? "val_loss" : "loss")
   // A metric that is never recorded would silently turn early stopping and best-epoch saving off.
-  let monitors = ["loss", "acc", "val_loss", "val_acc"]
+  let monitors = Monitor.allCases.map(\.rawValue)
   guard monitors.contains(monitor) else {
     throw TrainingError(
       message: "fit: monitor must be one of \(monitors.joined(separator: ", ")), not \"\(monitor)\"", hint: nil)

@@ -32,7 +32,7 @@ public func softmaxCrossEntropy(_ logits: Tensor, labels: [Int32], smoothing: Fl
 }
 
 /// How a loss over many values is reduced to one.
-public enum Reduction: String {
+public enum Reduction: String, CaseIterable {
   case mean, sum
 }
 
