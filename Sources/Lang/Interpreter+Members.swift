@@ -4,7 +4,13 @@ import Tensor
 
 extension Interpreter {
   func member(of value: Value, _ name: String, at location: SourceLocation) throws -> Value {
-    if let found = try memberValue(of: value, name) { return found }
+    let found: Value?
+    do {
+      found = try memberValue(of: value, name)
+    } catch let error as UserError {
+      throw AtelierError(error.userMessage, at: location, hint: error.hint)
+    }
+    if let found { return found }
     let names = memberNames(of: value)
     throw AtelierError(
       "a \(value.typeName) has no member '\(name)'", at: location,

@@ -78,7 +78,14 @@ public final class Interpreter {
   public func runTopLevel(_ statement: Stmt, showValues: Bool) throws {
     tape.reset()
     defer { tape.reset() }
-    let flow = try tape.recording { try execute(statement, in: globalScope, showValues: showValues) }
+    let flow: Flow
+    do {
+      flow = try tape.recording { try execute(statement, in: globalScope, showValues: showValues) }
+    } catch let error as UserError {
+      // Every error a user can cause is a language error with a place; the calls and
+      // members that raise them say where, and this catches any that did not.
+      throw AtelierError(error.userMessage, at: statement.location, hint: error.hint)
+    }
     switch flow {
     case .normal: return
     case .breakLoop, .continueLoop:

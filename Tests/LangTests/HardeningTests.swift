@@ -34,6 +34,8 @@ import Testing
     expectError("x = idx(\"\(fixtures)\", classes: [])", "0 classes", in: s)
     expectError("x = zeros([100000, 100000])", "over the memory limit", in: s)
     expectError("h = fit(net, small, epochs: 1, crop: 3e9)", "crop must be a whole number", in: s)
+    // Found by the language fuzzer: a member's own error escaped as a non-language error.
+    expectError("x = tensor([1.5, 2]).T", ".T needs a 2-D tensor", in: s)
   }
 
   @Test func misspeltOptionsAreErrorsNotSilentNoOps() throws {
