@@ -11,7 +11,9 @@
 static _Thread_local uintptr_t stack_low = 0;
 
 int64_t atl_stack_remaining(void) {
-  char here;
+  // The frame address, not a local's: under AddressSanitizer locals may live on a
+  // heap-allocated fake stack.
+  const uintptr_t here = (uintptr_t)__builtin_frame_address(0);
   if (stack_low == 0) {
     pthread_attr_t attr;
     void *base = NULL;
@@ -21,7 +23,7 @@ int64_t atl_stack_remaining(void) {
       pthread_attr_destroy(&attr);
     }
     // Unknown bounds: assume the smallest stack a thread is commonly given.
-    stack_low = base ? (uintptr_t)base : (uintptr_t)&here - (512 << 10);
+    stack_low = base ? (uintptr_t)base : here - (512 << 10);
   }
-  return (int64_t)((uintptr_t)&here - stack_low);
+  return (int64_t)(here - stack_low);
 }

@@ -39,8 +39,6 @@ public struct IdentityMap<Key: AnyObject, Value> {
     }
   }
 
-  public var isEmpty: Bool { !entries.values.contains { $0.owner != nil } }
-
   /// Drops entries of freed objects once the map has doubled since the last sweep,
   /// so the cost stays proportional to the insertions.
   private mutating func pruneIfGrown() {
