@@ -153,7 +153,7 @@ struct Resolver {
           "\(name) needs a value for '\(missing.name)'", at: location, hint: "usage: \(builtin.signature)")
       }
       if hasBlock, !builtin.acceptsBlock { throw AtelierError("\(name) does not take a { … } block", at: location) }
-      try checkLiteralCounts(args, builtin)
+      try checkLiteralArguments(args, builtin)
     } else if let decl = functions[name],
       scopes.count == 1 || !scopes.dropFirst().contains(where: { $0.contains(name) })
     {
@@ -171,7 +171,7 @@ struct Resolver {
   /// A count or size written as a number (`conv(-1, 3)`) or an option written as a string
   /// (`init: "glorrot"`) is checked against its declaration here, so the notebook stops
   /// before its first statement, not an hour in.
-  private func checkLiteralCounts(_ args: [Argument], _ builtin: Builtin) throws {
+  private func checkLiteralArguments(_ args: [Argument], _ builtin: Builtin) throws {
     var position = 0
     for arg in args {
       let parameter: Parameter?

@@ -21,6 +21,17 @@ func requireEmbedding(_ value: Value, _ builtin: String) throws -> Embedding {
 /// The most classes a confusion matrix or report is drawn for.
 let maxClasses = 10_000
 
+/// Labels as class indices: whole numbers from 0 to `limit` - 1.
+func classIndices(_ value: Value, _ builtin: String, below limit: Int) throws -> [Int32] {
+  try numbers(value, builtin).map { n in
+    guard n.rounded() == n, n >= 0, n < Double(limit) else {
+      throw AtelierError(
+        "\(builtin): labels are class indices, whole numbers from 0 to \(limit - 1), not \(Printer.show(.number(n)))")
+    }
+    return Int32(n)
+  }
+}
+
 /// Predicted labels and true labels from (model, dataset) or (predictions, labels).
 private func predictionsAndTruth(_ args: Arguments, _ builtin: String) throws -> (
   predicted: [Int32], truth: [Int32], classes: [String]
@@ -30,17 +41,8 @@ private func predictionsAndTruth(_ args: Arguments, _ builtin: String) throws ->
     return (try predict(model, on: data).labels, data.labels, data.classes)
   case (.list, .list):
     // Labels size the table: each must be a class index a table of that many rows can hold.
-    func classIndices(_ value: Value) throws -> [Int32] {
-      try numbers(value, builtin).map { n in
-        guard n.rounded() == n, n >= 0, n < Double(maxClasses) else {
-          throw AtelierError(
-            "\(builtin): labels are class indices, whole numbers from 0 to \(maxClasses - 1), not \(Printer.show(.number(n)))"
-          )
-        }
-        return Int32(n)
-      }
-    }
-    let predicted = try classIndices(args["a"]), truth = try classIndices(args["b"])
+    let predicted = try classIndices(args["a"], builtin, below: maxClasses)
+    let truth = try classIndices(args["b"], builtin, below: maxClasses)
     let count = Int(max(predicted.max() ?? 0, truth.max() ?? 0)) + 1
     let classes = args.has("classes") ? try args.list("classes").map(Printer.show) : (0..<count).map(String.init)
     guard classes.count <= maxClasses else { throw AtelierError("\(builtin): at most \(maxClasses) classes") }

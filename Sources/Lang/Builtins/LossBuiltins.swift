@@ -14,13 +14,6 @@ private func reduction(_ args: Arguments) throws -> Reduction {
   try args.choice("reduction", of: Reduction.self)
 }
 
-private func labels(_ value: Value, _ builtin: String) throws -> [Int32] {
-  try numbers(value, builtin).map { n in
-    guard n >= 0, n.rounded() == n, n < 1e6 else { throw AtelierError("\(builtin): labels must be class indices") }
-    return Int32(n)
-  }
-}
-
 private func requireVAE(_ value: Value, _ builtin: String) throws -> VAE {
   guard case .layer(let layer) = value, let vae = layer as? VAE else {
     throw AtelierError("\(builtin): expected a vae, not a \(value.typeName)")
@@ -41,7 +34,8 @@ let lossBuiltins: [Builtin] = [
     .tensor(
       try softmaxCrossEntropy(
         try requireTensor(args["logits"], "cross_entropy", "logits"),
-        labels: try labels(args["labels"], "cross_entropy"), smoothing: Float(try args.number("smoothing"))))
+        labels: try classIndices(args["labels"], "cross_entropy", below: 1_000_000),
+        smoothing: Float(try args.number("smoothing"))))
   },
   Builtin(
     "bce", family: "losses",

@@ -55,7 +55,14 @@ public struct Parameter {
 
   /// Why a string is not one of this option's values (and the closest one), or nil when it is.
   func optionProblem(_ value: Value, builtin: String) -> (message: String, hint: String?)? {
-    guard let options = oneOf, case .string(let text) = value, !options.contains(text) else { return nil }
+    guard let options = oneOf, case .string(let text) = value else { return nil }
+    return Parameter.optionProblem(text, among: options, builtin: builtin, name: name)
+  }
+
+  static func optionProblem(_ text: String, among options: [String], builtin: String, name: String) -> (
+    message: String, hint: String?
+  )? {
+    guard !options.contains(text) else { return nil }
     let listed = options.map { "\"\($0)\"" }.joined(separator: ", ")
     return (
       "\(builtin): \(name) must be one of \(listed), not \"\(text)\"",
@@ -66,6 +73,10 @@ public struct Parameter {
   /// Why a number cannot be this count or size, or nil when it can.
   func wholeNumberProblem(_ value: Value, builtin: String) -> String? {
     guard let range = whole, case .number(let n) = value else { return nil }
+    return Parameter.wholeNumberProblem(n, in: range, builtin: builtin, name: name)
+  }
+
+  static func wholeNumberProblem(_ n: Double, in range: ClosedRange<Int>, builtin: String, name: String) -> String? {
     if n.rounded() == n, n >= Double(range.lowerBound), n <= Double(range.upperBound) { return nil }
     let shown = n.rounded() == n && abs(n) < 1e15 ? String(Int(n)) : Printer.number(n)
     return "\(builtin): \(name) must be a whole number from \(range.lowerBound) to \(range.upperBound), not \(shown)"
@@ -111,10 +122,8 @@ public struct Arguments {
   /// one outside its range is an error naming the bounds, never a trap or a wrap.
   public func int(_ name: String, in range: ClosedRange<Int>) throws -> Int {
     let n = try number(name)
-    guard n.rounded() == n, n >= Double(range.lowerBound), n <= Double(range.upperBound) else {
-      let shown = n.rounded() == n && abs(n) < 1e15 ? String(Int(n)) : String(n)
-      throw AtelierError(
-        "\(builtin): \(name) must be a whole number from \(range.lowerBound) to \(range.upperBound), not \(shown)")
+    if let problem = Parameter.wholeNumberProblem(n, in: range, builtin: builtin, name: name) {
+      throw AtelierError(problem)
     }
     return Int(n)
   }
@@ -133,10 +142,8 @@ public struct Arguments {
   where Option.RawValue == String {
     let text = try string(name)
     if let option = Option(rawValue: text) { return option }
-    let names = Option.allCases.map(\.rawValue)
-    throw AtelierError(
-      "\(builtin): \(name) must be one of " + names.map { "\"\($0)\"" }.joined(separator: ", ") + ", not \"\(text)\"",
-      hint: suggestion(for: text, among: names).map { "did you mean \"\($0)\"?" })
+    let problem = Parameter.optionProblem(text, among: Parameter.options(Option.self), builtin: builtin, name: name)
+    throw AtelierError(problem?.message ?? "\(builtin): \(name) cannot be \"\(text)\"", hint: problem?.hint)
   }
 
   public func bool(_ name: String) throws -> Bool {
