@@ -6,6 +6,12 @@
 // Forward keeps its reordered input in the caller's `saved` buffer so that the
 // weight gradient reads it without a second reorder; everything else that lives
 // only within one call sits in one grow-only scratch buffer.
+//
+// Every primitive takes its scratchpad from Atelier (user mode): the library's
+// own scratchpad is per calling thread and is sized when the primitive is
+// created, so a cached primitive run from another thread (a REPL worker, a
+// kernel's execute thread, a test runner) wrote through a scratchpad that thread
+// never allocated.
 #include <dnnl.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -36,11 +42,13 @@ static dnnl_engine_t engine;
 static dnnl_stream_t stream;
 static int dnnl_ready = -1;  // -1 unknown, 0 unusable, 1 ready
 static conv_entry *entries;
-// oneDNN's library-managed scratchpads make one primitive unsafe to run from two
-// threads at once; calls are rare and large, so one lock serialises them.
+// The scratch buffers are shared by every primitive; calls are rare and large,
+// so one lock serialises them.
 static pthread_mutex_t conv_lock = PTHREAD_MUTEX_INITIALIZER;
 static char *scratch;
 static size_t scratch_bytes;
+static char *scratchpad;  // the primitives' own working memory
+static size_t scratchpad_bytes;
 
 static int dnnl_start(void) {
   if (dnnl_ready >= 0) return dnnl_ready;
@@ -52,13 +60,27 @@ static int dnnl_start(void) {
 
 static size_t md_bytes(const dnnl_memory_desc_t *md) { return dnnl_memory_desc_get_size(md); }
 
+// Attributes that give the scratchpad to the caller; NULL when oneDNN refuses.
+static dnnl_primitive_attr_t user_scratchpad_attr(void) {
+  dnnl_primitive_attr_t attr;
+  if (dnnl_primitive_attr_create(&attr) != dnnl_success) return NULL;
+  if (dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user) != dnnl_success) {
+    dnnl_primitive_attr_destroy(attr);
+    return NULL;
+  }
+  return attr;
+}
+
 static dnnl_primitive_t reorder(const dnnl_memory_desc_t *from, const dnnl_memory_desc_t *to) {
   dnnl_primitive_desc_t pd;
   dnnl_primitive_t p = NULL;
-  if (dnnl_reorder_primitive_desc_create(&pd, from, engine, to, engine, NULL) != dnnl_success)
-    return NULL;
-  if (dnnl_primitive_create(&p, pd) != dnnl_success) p = NULL;
-  dnnl_primitive_desc_destroy(pd);
+  dnnl_primitive_attr_t attr = user_scratchpad_attr();
+  if (!attr) return NULL;
+  if (dnnl_reorder_primitive_desc_create(&pd, from, engine, to, engine, attr) == dnnl_success) {
+    if (dnnl_primitive_create(&p, pd) != dnnl_success) p = NULL;
+    dnnl_primitive_desc_destroy(pd);
+  }
+  dnnl_primitive_attr_destroy(attr);
   return p;
 }
 
@@ -91,11 +113,11 @@ static void shape_dims(const atl_conv_shape *s, dnnl_dims_t src, dnnl_dims_t w, 
 // layouts as the plain forward (so that backward and the saved input still fit).
 static dnnl_primitive_t forward_with_relu(const dnnl_convolution_desc_t *fd,
                                           dnnl_primitive_desc_t plain) {
-  dnnl_primitive_attr_t attr;
   dnnl_post_ops_t ops;
   dnnl_primitive_desc_t pd = NULL;
   dnnl_primitive_t p = NULL;
-  if (dnnl_primitive_attr_create(&attr) != dnnl_success) return NULL;
+  dnnl_primitive_attr_t attr = user_scratchpad_attr();
+  if (!attr) return NULL;
   if (dnnl_post_ops_create(&ops) == dnnl_success) {
     if (dnnl_post_ops_append_eltwise(ops, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f) == dnnl_success &&
         dnnl_primitive_attr_set_post_ops(attr, ops) == dnnl_success &&
@@ -130,19 +152,22 @@ static int build_entry(conv_entry *e, dnnl_alg_kind_t alg) {
 
   dnnl_convolution_desc_t fd, bdd, bwd;
   dnnl_primitive_desc_t fpd = NULL, bdpd = NULL, bwpd = NULL;
-  int ok = dnnl_convolution_forward_desc_init(&fd, dnnl_forward_training, alg,
+  dnnl_primitive_attr_t attr = user_scratchpad_attr();
+  int ok = attr &&
+           dnnl_convolution_forward_desc_init(&fd, dnnl_forward_training, alg,
                                               &any_src, &any_w, bias, &any_dst, strides, pad_l,
                                               pad_r) == dnnl_success &&
-           dnnl_primitive_desc_create(&fpd, &fd, NULL, engine, NULL) == dnnl_success;
+           dnnl_primitive_desc_create(&fpd, &fd, attr, engine, NULL) == dnnl_success;
   ok = ok &&
        dnnl_convolution_backward_data_desc_init(&bdd, alg, &any_src, &any_w,
                                                 &any_dst, strides, pad_l, pad_r) == dnnl_success &&
-       dnnl_primitive_desc_create(&bdpd, &bdd, NULL, engine, fpd) == dnnl_success;
+       dnnl_primitive_desc_create(&bdpd, &bdd, attr, engine, fpd) == dnnl_success;
   ok = ok &&
        dnnl_convolution_backward_weights_desc_init(&bwd, alg, &any_src, &any_w,
                                                    bias, &any_dst, strides, pad_l,
                                                    pad_r) == dnnl_success &&
-       dnnl_primitive_desc_create(&bwpd, &bwd, NULL, engine, fpd) == dnnl_success;
+       dnnl_primitive_desc_create(&bwpd, &bwd, attr, engine, fpd) == dnnl_success;
+  if (attr) dnnl_primitive_attr_destroy(attr);
   ok = ok && take_layout(&e->fwd_src, fpd, dnnl_query_src_md, &e->plain_src) == 0 &&
        take_layout(&e->fwd_w, fpd, dnnl_query_weights_md, &e->plain_w) == 0 &&
        take_layout(&e->fwd_dst, fpd, dnnl_query_dst_md, &e->plain_dst) == 0 &&
@@ -187,22 +212,14 @@ static conv_entry *find_entry(const atl_conv_shape *s, int has_bias) {
   return e;
 }
 
-static char *scratch_of(size_t bytes) {
-  if (bytes > scratch_bytes) {
-    atl_free((float *)scratch);
-    scratch_bytes = 0;
-    scratch = (char *)atl_alloc_uninitialized((int64_t)(bytes / sizeof(float)) + 1);
-    if (!scratch) return NULL;
-    scratch_bytes = bytes;
-  }
-  return scratch;
-}
-
 void atl_conv_release_scratch(void) {
   pthread_mutex_lock(&conv_lock);
   atl_free((float *)scratch);
   scratch = NULL;
   scratch_bytes = 0;
+  atl_free((float *)scratchpad);
+  scratchpad = NULL;
+  scratchpad_bytes = 0;
   pthread_mutex_unlock(&conv_lock);
 }
 
@@ -215,9 +232,40 @@ typedef struct {
   const void *data;
 } binding;
 
-static int run(dnnl_primitive_t p, const binding *b, int n) {
-  dnnl_exec_arg_t args[8];
-  dnnl_memory_t mems[8];
+// A grow-only buffer of at least `bytes`; NULL when out of memory.
+static char *grown(char **buffer, size_t *capacity, size_t bytes) {
+  if (bytes > *capacity) {
+    atl_free((float *)*buffer);
+    *capacity = 0;
+    *buffer = (char *)atl_alloc_uninitialized((int64_t)(bytes / sizeof(float)) + 1);
+    if (!*buffer) return NULL;
+    *capacity = bytes;
+  }
+  return *buffer;
+}
+
+static char *scratch_of(size_t bytes) { return grown(&scratch, &scratch_bytes, bytes); }
+
+// The scratchpad `p` asks for, from the grow-only buffer; NULL when out of memory.
+static void *scratchpad_for(dnnl_primitive_t p, const dnnl_memory_desc_t **md) {
+  const_dnnl_primitive_desc_t pd;
+  *md = NULL;
+  if (dnnl_primitive_get_primitive_desc(p, &pd) != dnnl_success) return NULL;
+  *md = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
+  return grown(&scratchpad, &scratchpad_bytes, *md ? md_bytes(*md) : 0);
+}
+
+static int run(dnnl_primitive_t p, const binding *given, int n) {
+  binding b[9];
+  memcpy(b, given, sizeof *given * (size_t)n);
+  const dnnl_memory_desc_t *pad_md;
+  void *pad = scratchpad_for(p, &pad_md);
+  if (pad_md && md_bytes(pad_md) > 0) {
+    if (!pad) return -1;
+    b[n++] = (binding){DNNL_ARG_SCRATCHPAD, pad_md, pad};
+  }
+  dnnl_exec_arg_t args[9];
+  dnnl_memory_t mems[9];
   int made = 0, ok = 1;
   for (; made < n; made++) {
     if (dnnl_memory_create(&mems[made], b[made].md, engine, (void *)b[made].data) != dnnl_success) {

@@ -1,4 +1,5 @@
 import CKernel
+import Foundation
 import Testing
 
 @Suite struct ThreadPoolTests {
@@ -79,6 +80,28 @@ import Testing
 
   @Test(arguments: cases, engines)
   func backwardMatchesReferenceWithAndWithoutSavedInput(_ t: Case, _ requested: Int32) {
+    checkBackward(t, requested)
+  }
+
+  /// oneDNN's primitives are built once per shape and kept; the REPL, a kernel's execute
+  /// thread or a test runner may call them from another thread than the one that built them.
+  @Test func primitivesBuiltOnOneThreadRunOnOthers() {
+    let shared = [
+      Case(n: 8, c: 32, h: 12, w: 12, k: 32, r: 3, s: 3, stride: 1, pad: 1),
+      Case(n: 8, c: 16, h: 10, w: 10, k: 32, r: 5, s: 5, stride: 1, pad: 2),
+    ]
+    for t in shared { checkBackward(t, Int32(ATL_CONV_DNNL)) }
+    for _ in 0..<3 {
+      let done = DispatchSemaphore(value: 0)
+      Thread {
+        for t in shared { checkBackward(t, Int32(ATL_CONV_DNNL)) }
+        done.signal()
+      }.start()
+      done.wait()
+    }
+  }
+
+  func checkBackward(_ t: Case, _ requested: Int32) {
     var s = shape(t)
     let x = randomArray(t.n * t.c * t.h * t.w, seed: 4), w = randomArray(t.k * t.c * t.r * t.s, seed: 5)
     let g = randomArray(t.n * t.k * Int(s.P) * Int(s.Q), seed: 6)
