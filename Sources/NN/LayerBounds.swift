@@ -1,7 +1,5 @@
-/// The whole-number settings a layer may have, in one place: the builtins that make
-/// layers declare these ranges on their parameters, and `LayerCodec` checks a model
-/// file's settings against the same ranges, so a file cannot make a layer the
-/// language would refuse.
+/// The ranges of layers' whole-number settings, used by the `LayerKinds` declarations
+/// (and so by the layer builtins and by model files alike).
 public enum LayerBounds {
   /// Output channels of a convolution.
   public static let channels = 1...65536

@@ -40,7 +40,7 @@ public struct Checkpoint {
     }
     var metadata = [
       "format": Checkpoint.format,
-      "architecture": try Checkpoint.json(LayerCodec.encode(model)),
+      "architecture": try LayerCodec.encode(model),
       "epoch": String(epoch),
       "generators": try Checkpoint.json(generators.map { $0.map(String.init) }),
     ]
@@ -56,7 +56,7 @@ public struct Checkpoint {
         path: path, problem: "is not an Atelier model file (no architecture in its metadata)",
         hint: "for weights exported from PyTorch use import_weights(net, \"file.safetensors\")")
     }
-    let model = try LayerCodec.decode(try object(architecture, path) as? [String: Any] ?? [:])
+    let model = try LayerCodec.decode(architecture)
     let nonFinite = try assign(file.tensors, prefix: "model.", to: model, path: path)
     var optimizer: Optimizer?
     if let text = file.metadata["optimizer"], let spec = try object(text, path) as? [String: Any] {
