@@ -16,21 +16,26 @@ public struct PCA {
     }
     let (n, d) = (x.shape[0], x.shape[1])
     guard k >= 1, k <= d else { throw TensorError("pca: k must be between 1 and \(d), got \(k)") }
-    // The covariance is d × d doubles (and LAPACK's workspace as much again).
-    try MemoryBudget.check(shape: [2, d, d], bytesPerElement: 8, for: "pca: the \(d) × \(d) covariance")
-    var mean = [Double](repeating: 0, count: d), values = [Double](repeating: 0, count: d)
-    var vectors = [Double](repeating: 0, count: d * d)
-    let status = atl_pca(x.data, Int64(n), Int64(d), &mean, &values, &vectors)
+    // The covariance is d × d doubles, and each thread sums into a block as large.
+    try MemoryBudget.check(
+      shape: [Int(atl_threads()) + 1, d, d], bytesPerElement: 8, for: "pca: the \(d) × \(d) covariance")
+    var mean = [Double](repeating: 0, count: d), values = [Double](repeating: 0, count: k)
+    var vectors = [Double](repeating: 0, count: d * k), total = 0.0
+    let status = atl_pca(x.data, Int64(n), Int64(d), Int64(k), &mean, &total, &values, &vectors)
+    if status == ATL_INTERRUPTED {
+      atl_interrupt_clear()
+      throw TensorError("pca interrupted")
+    }
     guard status == 0 else { throw TensorError("pca: the eigen-decomposition failed (LAPACK status \(status))") }
-    let total = values.reduce(0) { $0 + max($1, 0) }
-    let order = Array((0..<d).reversed().prefix(k))
+    // Eigenvalues come ascending: the largest variance is the last column.
+    let order = Array((0..<k).reversed())
     let components = Tensor(uninitialized: [k, d])
     for (row, column) in order.enumerated() {
       // svd_flip: the entry of largest magnitude in each component is positive.
       var largest = 0.0
-      for i in 0..<d where abs(vectors[i * d + column]) > abs(largest) { largest = vectors[i * d + column] }
+      for i in 0..<d where abs(vectors[i * k + column]) > abs(largest) { largest = vectors[i * k + column] }
       let sign: Double = largest < 0 ? -1 : 1
-      for i in 0..<d { components[flat: row * d + i] = Float(sign * vectors[i * d + column]) }
+      for i in 0..<d { components[flat: row * d + i] = Float(sign * vectors[i * k + column]) }
     }
     self.mean = mean
     self.components = components

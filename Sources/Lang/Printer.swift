@@ -189,29 +189,44 @@ public enum Printer {
     return text
   }
 
+  /// Classes shown in full; a larger matrix shows its first and last classes around an ellipsis.
+  static let matrixClassesShown = 20
+
   /// A confusion matrix with totals and per-class recall, or a correlation matrix.
   static func matrix(_ m: ClassMatrix) -> String {
-    let short = m.classes.map { String($0.prefix(11)) }
+    let count = m.classes.count
+    let picks: [Int?] =
+      count > matrixClassesShown ? Array(0..<10) + [nil] + Array((count - 3)..<count) : Array(0..<count)
+    let short = picks.map { $0.map { String(m.classes[$0].prefix(11)) } ?? "…" }
     var rows: [[String]] = [[m.kind == .confusion ? "true \\ predicted" : ""] + short]
     let cell: (Double) -> String = {
       m.kind == .confusion && !m.normalized ? String(Int($0)) : String(format: "%.2f", $0)
     }
-    for (i, row) in m.values.enumerated() { rows.append([m.classes[i]] + row.map(cell)) }
-    if m.kind == .confusion, !m.normalized {
-      rows[0] += ["total", "recall"]
-      for i in 0..<m.values.count {
-        let total = m.values[i].reduce(0, +)
-        rows[i + 1] += [String(Int(total)), total > 0 ? String(format: "%.3f", m.values[i][i] / total) : "-"]
+    let counts = m.kind == .confusion && !m.normalized
+    for pick in picks {
+      guard let i = pick else {
+        rows.append(["…"] + picks.map { _ in "…" } + (counts ? ["…", "…"] : []))
+        continue
       }
-      let columnTotals = (0..<m.classes.count).map { c in m.values.reduce(0.0) { $0 + $1[c] } }
-      let all = columnTotals.reduce(0, +)
-      let correct = (0..<m.classes.count).reduce(0.0) { $0 + m.values[$1][$1] }
+      var row = [m.classes[i]] + picks.map { $0.map { cell(m.values[i][$0]) } ?? "…" }
+      if counts {
+        let total = m.values[i].reduce(0, +)
+        row += [String(Int(total)), total > 0 ? String(format: "%.3f", m.values[i][i] / total) : "-"]
+      }
+      rows.append(row)
+    }
+    if counts {
+      rows[0] += ["total", "recall"]
+      let columnTotals = picks.map { pick in pick.map { c in m.values.reduce(0.0) { $0 + $1[c] } } }
+      let all = m.values.reduce(0.0) { $0 + $1.reduce(0, +) }
+      let correct = (0..<count).reduce(0.0) { $0 + m.values[$1][$1] }
       rows.append(
-        ["total"] + columnTotals.map { String(Int($0)) } + [
+        ["total"] + columnTotals.map { $0.map { String(Int($0)) } ?? "…" } + [
           String(Int(all)), all > 0 ? String(format: "%.3f", correct / all) : "-",
         ])
     }
-    return m.title + "\n" + table(rows, rightAligned: Set(1..<rows[0].count))
+    let shown = count > matrixClassesShown ? "\n(\(count) classes; the first 10 and the last 3 shown)" : ""
+    return m.title + "\n" + table(rows, rightAligned: Set(1..<rows[0].count)) + shown
   }
 
   /// PyTorch-like: nested brackets, long dimensions summarised with an ellipsis.

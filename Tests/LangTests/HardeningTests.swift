@@ -29,6 +29,7 @@ import Testing
     expectError("x = correlation(net, small, at: \"relu1\", per_class: -1)", "per_class must be", in: s)
     expectError("x = confusion([3e9], [0])", "labels are class indices", in: s)
     expectError("x = report([1000000], [0])", "labels are class indices", in: s)
+    expectError("x = confusion([1000], [0])", "whole numbers from 0 to 999, not 1000", in: s)
     expectError("x = tsne(randn([100, 5]), iters: 3e9)", "iters must be a whole number", in: s)
     expectError("x = \"{1:>999999999}\"", "too wide a field", in: s)
     expectError("x = idx(\"\(fixtures)\", classes: [])", "0 classes", in: s)
@@ -126,5 +127,26 @@ import Testing
     #expect(result.output.hasPrefix("tsne interrupted at iteration 50 of 500; result kept, not converged (KL "))
     #expect(result.output.contains("\nfalse\n") && result.output.contains("interrupted at iteration 50 of 500"))
     #expect(run("e = tsne(small, perplexity: 5, iters: 100)\nprint e.converged", in: s).output == "true\n")
+  }
+
+  /// Ctrl-C pressed before the call stops pca while it sums the covariance; the session goes on.
+  @Test func anInterruptedPcaIsAnErrorAndTheSessionGoesOn() throws {
+    let s = try session()
+    atl_interrupt_raise()
+    let result = run("p = pca(randn([20000, 300], seed: 1), 2)", in: s)
+    #expect(atl_interrupt_pending() == 0)
+    #expect(result.error?.message.contains("pca interrupted") == true)
+    #expect(
+      run("p = pca(randn([200, 50], seed: 1), 2)\nprint p", in: s).output.hasPrefix("embedding of tensor, PCA: 200"))
+  }
+
+  /// The largest table confusion draws prints its corners, not a million cells.
+  @Test func aConfusionOfManyClassesPrintsItsCorners() throws {
+    let s = try session()
+    let result = run("confusion([999, 3, 3], [0, 3, 998])", in: s)
+    let lines = result.output.split(separator: "\n")
+    #expect(lines.count == 18, "\(result.output)")
+    #expect(lines.last == "(1000 classes; the first 10 and the last 3 shown)")
+    #expect(lines.first { $0.hasPrefix("total") }?.hasSuffix("3   0.333") == true)
   }
 }

@@ -264,10 +264,13 @@ double atl_sum_squares(const float *x, int64_t n);
 double atl_regularize(const float *w, float *g, int64_t n, float l1, float l2);
 
 // ---- analysis (analysis.c, tsne.c) ----
-// PCA of x (n, d): column means, and the sample covariance's eigenvalues (ascending)
-// and eigenvectors (columns of the row-major d x d matrix). Returns 0 on success.
-int atl_pca(const float *x, int64_t n, int64_t d, double *mean, double *eigenvalues,
-            double *eigenvectors);
+// PCA of x (n, d): column means, the sample covariance's total variance (its trace), and
+// its k largest eigenvalues (ascending) with their eigenvectors (the columns of the
+// row-major d x k matrix). Returns 0, ATL_INTERRUPTED when Ctrl-C was pressed while the
+// covariance was summed (the flag stays raised), -1 when out of memory, or LAPACK's status.
+#define ATL_INTERRUPTED (-2)
+int atl_pca(const float *x, int64_t n, int64_t d, int64_t k, double *mean, double *total_variance,
+            double *eigenvalues, double *eigenvectors);
 
 // Each row of x (rows, cols) to mean 0 and (population) standard deviation 1.
 void atl_standardize_rows(const float *x, int64_t rows, int64_t cols, float *out);

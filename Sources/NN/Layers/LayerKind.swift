@@ -37,7 +37,7 @@ public enum SettingForm {
       return SettingForm.isWhole(n, in: range) ? .success(value) : .failure(.init(expected: wholeDescription(range)))
     case (.number(let range), .number(let n)):
       return n.isFinite && range.contains(n)
-        ? .success(value) : .failure(.init(expected: "a number from \(range.lowerBound) to \(range.upperBound)"))
+        ? .success(value) : .failure(.init(expected: SettingForm.numberRange(range)))
     case (.flag, .flag): return .success(value)
     case (.choice(let options), .text(let text)):
       return options.contains(text) ? .success(value) : .failure(.init(expected: SettingForm.listed(options)))
@@ -69,7 +69,7 @@ public enum SettingForm {
   public var description: String {
     switch self {
     case .whole(let range): return wholeDescription(range)
-    case .number(let range): return "a number from \(range.lowerBound) to \(range.upperBound)"
+    case .number(let range): return SettingForm.numberRange(range)
     case .flag: return "true or false"
     case .choice(let options): return SettingForm.listed(options)
     case .wholeOrChoice(let range, let options): return "\(wholeDescription(range)) or \(SettingForm.listed(options))"
@@ -100,8 +100,16 @@ public enum SettingForm {
     "one of " + options.map { "\"\($0)\"" }.joined(separator: ", ")
   }
 
+  /// `1 to 8` for a run of lengths, `1 or 4` otherwise.
   private static func counted(_ counts: Set<Int>) -> String {
-    counts.sorted().map(String.init).joined(separator: " or ")
+    let sorted = counts.sorted()
+    guard let first = sorted.first, let last = sorted.last else { return "no" }
+    if sorted.count > 2, sorted.count == last - first + 1 { return "\(first) to \(last)" }
+    return sorted.map(String.init).joined(separator: " or ")
+  }
+
+  private static func numberRange(_ range: ClosedRange<Double>) -> String {
+    "a number from \(SettingValue.number(range.lowerBound).shown) to \(SettingValue.number(range.upperBound).shown)"
   }
 }
 
