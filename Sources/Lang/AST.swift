@@ -15,8 +15,8 @@ public struct Expr {
     /// `xs[a:b]`, either bound optional.
     case slice(Expr, Expr?, Expr?)
     case call(Expr, [Argument])
-    case unary(String, Expr)
-    case binary(String, Expr, Expr)
+    case unary(UnaryOperator, Expr)
+    case binary(BinaryOperator, Expr, Expr)
     /// `(x, y) => x + y`
     case lambda(FunctionDecl)
     /// `model(input: …) { conv 6, 5; relu }`: a call whose last argument is a block of items.
@@ -103,4 +103,27 @@ public struct TopLevelStatement {
   public let statement: Stmt
   public let firstLine: Int
   public let lastLine: Int
+}
+
+/// `-x` and `not x`.
+public enum UnaryOperator: String {
+  case negate = "-"
+  case not
+}
+
+/// The binary operators as written.
+public enum BinaryOperator: String, CaseIterable {
+  case or, and
+  case equal = "==", notEqual = "!=", less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">="
+  case contains = "in"
+  case range = ".."
+  case add = "+", subtract = "-"
+  case multiply = "*", divide = "/", remainder = "%"
+  case power = "**"
+
+  /// Binding levels from the loosest; `**` binds tighter than all of them (it parses with unary minus).
+  static let levels: [[BinaryOperator]] = [
+    [.or], [.and], [.equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual, .contains], [.range],
+    [.add, .subtract], [.multiply, .divide, .remainder],
+  ]
 }

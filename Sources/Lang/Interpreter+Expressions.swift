@@ -27,9 +27,9 @@ extension Interpreter {
         at: expr.location)
     case .unary(let op, let operand): return try unary(op, try evaluate(operand, in: scope), at: expr.location)
     case .binary(let op, let lhs, let rhs):
-      if op == "and" || op == "or" {
+      if op == .and || op == .or {
         let left = try truth(try evaluate(lhs, in: scope), at: lhs.location)
-        if op == "and" ? !left : left { return .bool(left) }
+        if op == .and ? !left : left { return .bool(left) }
         return .bool(try truth(try evaluate(rhs, in: scope), at: rhs.location))
       }
       return try Operators.binary(op, try evaluate(lhs, in: scope), try evaluate(rhs, in: scope), at: expr.location)
@@ -96,12 +96,12 @@ extension Interpreter {
     }
   }
 
-  private func unary(_ op: String, _ value: Value, at location: SourceLocation) throws -> Value {
+  private func unary(_ op: UnaryOperator, _ value: Value, at location: SourceLocation) throws -> Value {
     switch (op, value) {
-    case ("-", .number(let n)): return .number(-n)
-    case ("-", .tensor(let t)): return .tensor(t.scaled(by: -1))
-    case ("not", _): return .bool(!(try truth(value, at: location)))
-    default: throw AtelierError("'\(op)' does not apply to a \(value.typeName)", at: location)
+    case (.negate, .number(let n)): return .number(-n)
+    case (.negate, .tensor(let t)): return .tensor(t.scaled(by: -1))
+    case (.not, _): return .bool(!(try truth(value, at: location)))
+    default: throw AtelierError("'\(op.rawValue)' does not apply to a \(value.typeName)", at: location)
     }
   }
 

@@ -62,11 +62,17 @@ public final class Interpreter {
   /// Parses, checks and runs a whole source. With `showValues`, each top-level
   /// expression statement's value (other than none) is written, as at a prompt.
   public func run(_ file: SourceFile, showValues: Bool = true) throws {
+    for item in try prepare(file) { try runTopLevel(item.statement, showValues: showValues) }
+  }
+
+  /// The one way into running a source (`run`, `-e`, the prompt, replays): parse it,
+  /// run the files it `use`s so that the check knows the names they define, and check
+  /// every statement before the first one runs.
+  public func prepare(_ file: SourceFile) throws -> [TopLevelStatement] {
     let program = try Parser.parseTopLevel(file)
-    // `use` runs first so that the check knows the names the used files define.
     for case .use(let path, let location) in program.map(\.statement) { try use(path, at: location) }
     try check(program.map(\.statement))
-    for item in program { try runTopLevel(item.statement, showValues: showValues) }
+    return program
   }
 
   /// Reports undefined names and bad builtin calls before anything runs.
@@ -325,7 +331,7 @@ public final class Interpreter {
     }
     do {
       let arguments = try builtin.bind(positional: positional, named: named, block: block)
-      return try builtin.run(arguments, CallContext(interpreter: self, location: location))
+      return try builtin.run(arguments, CallContext(session: self, location: location))
     } catch let error as AtelierError {
       throw error.location == nil ? AtelierError(error.message, at: location, hint: error.hint) : error
     } catch let error as UserError {
@@ -358,9 +364,9 @@ public final class Interpreter {
   }
 }
 
-/// What a builtin sees of the call: the interpreter and where the call is.
+/// What a builtin sees of the call: the session and where the call is.
 public struct CallContext {
-  public let interpreter: Interpreter
+  let session: Session
   public let location: SourceLocation
 
   /// A path as the user wrote it: relative paths are looked up beside the notebook
@@ -373,7 +379,7 @@ public struct CallContext {
 
   /// Calls a function value (builtin or written in the language) with arguments.
   public func call(_ function: Value, _ arguments: [Value]) throws -> Value {
-    try interpreter.callFunction(function, positional: arguments, named: [], at: location)
+    try session.callFunction(function, positional: arguments, named: [], block: nil, at: location)
   }
 }
 

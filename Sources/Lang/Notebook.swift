@@ -13,11 +13,9 @@ public struct StatementRecord {
 public enum NotebookRunner {
   /// Runs every statement; stops at the first error, which is recorded and rethrown.
   public static func replay(_ file: SourceFile, in interpreter: Interpreter, records: inout [StatementRecord]) throws {
-    let program = try Parser.parseTopLevel(file)
+    let program = try interpreter.prepare(file)
     let echo = interpreter.write
     defer { interpreter.write = echo }
-    for case .use(let path, let location) in program.map(\.statement) { try interpreter.use(path, at: location) }
-    try interpreter.check(program.map(\.statement))
     for item in program {
       var captured = ""
       interpreter.write = { text in

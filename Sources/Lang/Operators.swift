@@ -3,71 +3,78 @@ import Tensor
 
 /// Binary operators on values.
 enum Operators {
-  static func binary(_ op: String, _ a: Value, _ b: Value, at location: SourceLocation) throws -> Value {
+  static func binary(_ op: BinaryOperator, _ a: Value, _ b: Value, at location: SourceLocation) throws -> Value {
     switch (a, b) {
     case (.number(let x), .number(let y)):
       return try numbers(op, x, y, at: location)
     case (.string(let x), .string(let y)):
       switch op {
-      case "+": return .string(x + y)
-      case "<": return .bool(x < y)
-      case "<=": return .bool(x <= y)
-      case ">": return .bool(x > y)
-      case ">=": return .bool(x >= y)
-      case "in": return .bool(y.contains(x))
+      case .add: return .string(x + y)
+      case .less: return .bool(x < y)
+      case .lessOrEqual: return .bool(x <= y)
+      case .greater: return .bool(x > y)
+      case .greaterOrEqual: return .bool(x >= y)
+      case .contains: return .bool(y.contains(x))
       default: break
       }
-    case (.list(let x), .list(let y)) where op == "+":
+    case (.list(let x), .list(let y)) where op == .add:
       return .list(x + y)
-    case (_, .list(let items)) where op == "in":
+    case (_, .list(let items)) where op == .contains:
       return .bool(items.contains { $0.equals(a) })
-    case (.string(let key), .record(let r)) where op == "in":
+    case (.string(let key), .record(let r)) where op == .contains:
       return .bool(r[key] != nil)
     case (.tensor, _), (_, .tensor):
       if let result = try tensors(op, a, b, at: location) { return result }
     default: break
     }
     switch op {
-    case "==": return .bool(a.equals(b))
-    case "!=": return .bool(!a.equals(b))
+    case .equal: return .bool(a.equals(b))
+    case .notEqual: return .bool(!a.equals(b))
     default:
       var hint: String?
-      if a.isCallable, op == "-" { hint = "to pass a negative number to a command, use parentheses: f(-1)" }
-      throw AtelierError("'\(op)' does not apply to a \(a.typeName) and a \(b.typeName)", at: location, hint: hint)
+      if a.isCallable, op == .subtract { hint = "to pass a negative number to a command, use parentheses: f(-1)" }
+      throw AtelierError(
+        "'\(op.rawValue)' does not apply to a \(a.typeName) and a \(b.typeName)", at: location, hint: hint)
     }
   }
 
-  private static func numbers(_ op: String, _ x: Double, _ y: Double, at location: SourceLocation) throws -> Value {
+  private static func numbers(_ op: BinaryOperator, _ x: Double, _ y: Double, at location: SourceLocation) throws
+    -> Value
+  {
     switch op {
-    case "+": return .number(x + y)
-    case "-": return .number(x - y)
-    case "*": return .number(x * y)
-    case "/":
+    case .add: return .number(x + y)
+    case .subtract: return .number(x - y)
+    case .multiply: return .number(x * y)
+    case .divide:
       guard y != 0 else { throw AtelierError("division by zero", at: location) }
       return .number(x / y)
-    case "%":
+    case .remainder:
       guard y != 0 else { throw AtelierError("modulo by zero", at: location) }
       let r = x.truncatingRemainder(dividingBy: y)
       return .number(r != 0 && (r < 0) != (y < 0) ? r + y : r)
-    case "**": return .number(pow(x, y))
-    case "==": return .bool(x == y)
-    case "!=": return .bool(x != y)
-    case "<": return .bool(x < y)
-    case "<=": return .bool(x <= y)
-    case ">": return .bool(x > y)
-    case ">=": return .bool(x >= y)
-    case "..":
+    case .power: return .number(pow(x, y))
+    case .equal: return .bool(x == y)
+    case .notEqual: return .bool(x != y)
+    case .less: return .bool(x < y)
+    case .lessOrEqual: return .bool(x <= y)
+    case .greater: return .bool(x > y)
+    case .greaterOrEqual: return .bool(x >= y)
+    case .range:
       guard x.isFinite, y.isFinite, abs(y - x) <= 10_000_000 else {
         throw AtelierError("the range \(Printer.number(x))..\(Printer.number(y)) is too long", at: location)
       }
       return .list(x <= y ? stride(from: x, through: y, by: 1).map { .number($0) } : [])
     default:
-      throw AtelierError("'\(op)' does not apply to two numbers", at: location)
+      throw AtelierError("'\(op.rawValue)' does not apply to two numbers", at: location)
     }
   }
 
-  private static func tensors(_ op: String, _ a: Value, _ b: Value, at location: SourceLocation) throws -> Value? {
-    let kinds: [String: ElementwiseOp] = ["+": .add, "-": .subtract, "*": .multiply, "/": .divide]
+  private static func tensors(_ op: BinaryOperator, _ a: Value, _ b: Value, at location: SourceLocation) throws
+    -> Value?
+  {
+    let kinds: [BinaryOperator: ElementwiseOp] = [
+      .add: .add, .subtract: .subtract, .multiply: .multiply, .divide: .divide,
+    ]
     guard let kind = kinds[op] else { return nil }
     func tensor(_ v: Value) -> Tensor? {
       switch v {

@@ -31,22 +31,18 @@ extension Parser {
     return left
   }
 
-  static let binaryLevels: [[String]] = [
-    ["or"], ["and"], ["==", "!=", "<", "<=", ">", ">=", "in"], [".."], ["+", "-"], ["*", "/", "%"],
-  ]
-
   private mutating func parseBinary(level: Int) throws -> Expr {
-    if level == Parser.binaryLevels.count { return try parseUnary() }
+    if level == BinaryOperator.levels.count { return try parseUnary() }
     if level == 2, isKeyword("not") {
       let location = here
       position += 1
       try enter()
       defer { depth -= 1 }
-      return Expr(kind: .unary("not", try parseBinary(level: 2)), location: location)
+      return Expr(kind: .unary(.not, try parseBinary(level: 2)), location: location)
     }
     var left = try parseBinary(level: level + 1)
     var links = 0
-    while let op = binaryOperator(), Parser.binaryLevels[level].contains(op) {
+    while let op = binaryOperator(), BinaryOperator.levels[level].contains(op) {
       try countLink(&links)
       let location = here
       position += 1
@@ -66,10 +62,10 @@ extension Parser {
     }
   }
 
-  private func binaryOperator() -> String? {
+  private func binaryOperator() -> BinaryOperator? {
     switch current.kind {
-    case .symbol(let s): return s
-    case .keyword(let k) where k == "and" || k == "or" || k == "in": return k
+    case .symbol(let s): return BinaryOperator(rawValue: s)
+    case .keyword(let k) where k == "and" || k == "or" || k == "in": return BinaryOperator(rawValue: k)
     default: return nil
     }
   }
@@ -85,7 +81,7 @@ extension Parser {
       position += 1
       try enter()
       defer { depth -= 1 }
-      return Expr(kind: .unary("-", try parseUnary()), location: location)
+      return Expr(kind: .unary(.negate, try parseUnary()), location: location)
     }
     return try parsePower()
   }
@@ -97,7 +93,7 @@ extension Parser {
       position += 1
       try enter()
       defer { depth -= 1 }
-      return Expr(kind: .binary("**", base, try parseUnary()), location: location)
+      return Expr(kind: .binary(.power, base, try parseUnary()), location: location)
     }
     return base
   }

@@ -197,7 +197,7 @@ struct Resolver {
   private func literalNumber(_ expr: Expr) -> Double? {
     switch expr.kind {
     case .number(let n): return n
-    case .unary("-", let inner): return literalNumber(inner).map { -$0 }
+    case .unary(.negate, let inner): return literalNumber(inner).map { -$0 }
     default: return nil
     }
   }

@@ -38,13 +38,38 @@ extension Layer {
   public var parameterCount: Int { parameters.reduce(0) { $0 + $1.tensor.count } }
 }
 
-/// A layer with a weight matrix: its initialisation, and a weight penalty added to the
-/// loss, as Keras' kernel_regularizer.
+/// How a conv or dense layer's weights start, and the penalty on them added to the
+/// loss (Keras' kernel_regularizer).
+public struct WeightSettings {
+  public var l1: Float = 0
+  public var l2: Float = 0
+  public var initializer = Initializer.pytorch
+
+  public init() {}
+
+  /// `, l2 0.01` for a summary; empty without penalties.
+  var details: String { (l2 != 0 ? ", l2 \(l2)" : "") + (l1 != 0 ? ", l1 \(l1)" : "") }
+}
+
+/// A layer with a weight matrix and its `WeightSettings`.
 public protocol Regularized: AnyObject {
-  var l1: Float { get set }
-  var l2: Float { get set }
-  var initializer: Initializer { get set }
+  var weightSettings: WeightSettings { get set }
   var weight: Tensor? { get }
+}
+
+extension Regularized {
+  public var l1: Float {
+    get { weightSettings.l1 }
+    set { weightSettings.l1 = newValue }
+  }
+  public var l2: Float {
+    get { weightSettings.l2 }
+    set { weightSettings.l2 = newValue }
+  }
+  public var initializer: Initializer {
+    get { weightSettings.initializer }
+    set { weightSettings.initializer = newValue }
+  }
 }
 
 /// Layers that hold other layers (models, residual blocks, VAEs).

@@ -108,18 +108,18 @@ let analysisBuiltins: [Builtin] = [
     options.exaggeration = try args.number("exaggeration")
     options.seed = UInt64(bitPattern: Int64(try args.int("seed", in: Arguments.seeds)))
     if case .number(let lr) = args["lr"] { options.learningRate = lr }
-    let interpreter = context.interpreter
+    let session = context.session
     let result = try tsne(try requireEmbedding(args["data"], "tsne"), options: options) { iteration, kl in
-      if interpreter.isTerminal {
-        interpreter.write(
+      if session.isTerminal {
+        session.write(
           "\r\u{1B}[2Ktsne iteration \(iteration)/\(options.iterations)  KL \(String(format: "%.4f", kl))")
       }
       return takePendingInterrupt()
     }
-    if interpreter.isTerminal { interpreter.write("\r\u{1B}[2K") }
+    if session.isTerminal { session.write("\r\u{1B}[2K") }
     if let (iteration, total) = result.stoppedEarly {
       // A half-optimised map looks like a finished one: say so where it was stopped.
-      interpreter.write(
+      session.write(
         "tsne interrupted at iteration \(iteration) of \(total); result kept, not converged (KL "
           + String(format: "%.4f", result.klDivergence ?? .nan) + ")\n")
     }

@@ -69,7 +69,7 @@ let collectionBuiltins: [Builtin] = [
     args, context in
     .list(
       try args.list("items").filter {
-        try context.interpreter.truth(try context.call(args["keep"], [$0]), at: context.location)
+        try context.session.truth(try context.call(args["keep"], [$0]), at: context.location)
       })
   },
   Builtin("keys", family: "collections", parameters: [Parameter("record")], summary: "A record's field names.") {

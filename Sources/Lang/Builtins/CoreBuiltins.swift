@@ -8,7 +8,7 @@ let coreBuiltins: [Builtin] = [
     help: "print \"epoch\", 3, h.val_acc.last"
   ) { args, context in
     guard case .list(let items) = args["*"] else { return .none }
-    context.interpreter.write(items.map(Printer.show).joined(separator: " ") + "\n")
+    context.session.write(items.map(Printer.show).joined(separator: " ") + "\n")
     return .none
   },
   Builtin(
@@ -16,7 +16,7 @@ let coreBuiltins: [Builtin] = [
     summary: "Shows a model's layers with output shapes and parameter counts."
   ) { args, context in
     let model = try requireModel(args["model"], "summary")
-    context.interpreter.write(Printer.summary(model) + "\n")
+    context.session.write(Printer.summary(model) + "\n")
     return .none
   },
   Builtin(
@@ -24,7 +24,7 @@ let coreBuiltins: [Builtin] = [
     summary: "Resets the generator that initialises new models' weights."
   ) { args, context in
     let value = try args.int("value", in: Arguments.seeds)
-    context.interpreter.rng = RandomSource(seed: UInt64(bitPattern: Int64(value)))
+    context.session.rng = RandomSource(seed: UInt64(bitPattern: Int64(value)))
     return .none
   },
   Builtin("type", family: "core", parameters: [Parameter("value")], summary: "The type of a value, as a string.") {
@@ -48,7 +48,7 @@ let coreBuiltins: [Builtin] = [
     parameters: [Parameter("condition"), Parameter("message", default: .string("assertion failed"))],
     summary: "Stops with an error when the condition is false."
   ) { args, context in
-    guard try context.interpreter.truth(args["condition"], at: context.location) else {
+    guard try context.session.truth(args["condition"], at: context.location) else {
       throw AtelierError(try args.string("message"))
     }
     return .none
@@ -58,7 +58,7 @@ let coreBuiltins: [Builtin] = [
     summary: "A value given with `atelier run --set name=value`, else the default.",
     help: "quick = setting(\"quick\", false)   # atelier run nb.atl --set quick=true"
   ) { args, context in
-    context.interpreter.settings[try args.string("name")] ?? args["default"]
+    context.session.settings[try args.string("name")] ?? args["default"]
   },
   Builtin("clock", family: "core", summary: "Seconds since an arbitrary start, for timing.") { _, _ in
     .number(Date().timeIntervalSinceReferenceDate)

@@ -65,7 +65,7 @@ private func layerBuiltin(_ kind: LayerKind) -> Builtin {
       let value = setting.form.isLayers ? args.block.map(Value.list) ?? args[setting.name] : args[setting.name]
       if !value.isNone { given[setting.name] = try settingValue(value, kind.builtin, setting) }
     }
-    return .layer(try kind.make(given, rng: context.interpreter.rng))
+    return .layer(try kind.make(given, rng: context.session.rng))
   }
 }
 

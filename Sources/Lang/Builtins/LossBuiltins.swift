@@ -95,7 +95,7 @@ let lossBuiltins: [Builtin] = [
       throw AtelierError(
         "step: the loss is \(loss.scalarValue)", hint: "lower the learning rate (now \(optimizer.learningRate))")
     }
-    let parameters = try context.interpreter.tape.backward(loss)
+    let parameters = try context.session.tape.backward(loss)
     optimizer.step(parameters)
     optimizer.zeroGrad(parameters)
     return .number(Double(loss.scalarValue))
@@ -112,7 +112,7 @@ let lossBuiltins: [Builtin] = [
     summary: "Calls of the model train: dropout on, batch statistics."
   ) { args, context in
     guard case .layer(let layer) = args["model"] else { return .none }
-    context.interpreter.trainingModels[layer] = true
+    context.session.trainingModels[layer] = true
     return .none
   },
   Builtin(
@@ -120,7 +120,7 @@ let lossBuiltins: [Builtin] = [
     summary: "Calls of the model evaluate (the default)."
   ) { args, context in
     guard case .layer(let layer) = args["model"] else { return .none }
-    context.interpreter.trainingModels[layer] = nil
+    context.session.trainingModels[layer] = nil
     return .none
   },
   Builtin(

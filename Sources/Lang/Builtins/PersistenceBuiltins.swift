@@ -92,6 +92,6 @@ let persistenceBuiltins: [Builtin] = [
 private func warnOfNonFiniteValues(_ names: [String], in path: String, _ context: CallContext) {
   guard !names.isEmpty else { return }
   let shown = names.prefix(4).joined(separator: ", ") + (names.count > 4 ? " and \(names.count - 4) more" : "")
-  context.interpreter.write(
+  context.session.write(
     "warning: \(path) holds NaN or infinite values in \(shown): the run that saved it diverged?\n")
 }

@@ -128,15 +128,15 @@ let plotBuiltins: [Builtin] = [
       size = (s[0], s[1])
     }
     let figure = Figure(chart: chart, title: args.has("title") ? try args.string("title") : defaultTitle, size: size)
-    let interpreter = context.interpreter
+    let session = context.session
     do {
-      if args.has("to") || interpreter.outputDirectory != nil {
-        let path = args.has("to") ? try args.string("to") : interpreter.nextFigurePath(figure.title)
+      if args.has("to") || session.outputDirectory != nil {
+        let path = args.has("to") ? try args.string("to") : session.nextFigurePath(figure.title)
         try figure.save(to: path)
-        interpreter.producedFiles.append(path)
+        session.recordProducedFile(path)
         return .string(path)
       }
-      interpreter.write(try figure.show())
+      session.write(try figure.show())
       return .none
     } catch {
       throw plotError(error)

@@ -18,9 +18,8 @@ func requireDataset(_ value: Value, _ builtin: String, _ parameter: String) thro
   return dataset
 }
 
-private func optimizerParameters(_ extra: [Parameter] = []) -> [Parameter] {
-  extra + [Parameter("weight_decay", default: .number(0), "L2 penalty on the weights inside the update")]
-}
+/// Weight decay as SGD, RMSprop and Adam apply it: an L2 penalty inside the update.
+private let weightDecay = Parameter("weight_decay", default: .number(0), "L2 penalty on the weights inside the update")
 
 private func schedule(_ args: Arguments) throws -> LearningRateSchedule {
   switch args["schedule"] {
@@ -33,45 +32,37 @@ private func schedule(_ args: Arguments) throws -> LearningRateSchedule {
   }
 }
 
+/// Adam, with the weight decay inside the update or (AdamW) decoupled from it.
+private func adamBuiltin(_ name: String, weightDecay: Parameter, decoupled: Bool, summary: String) -> Builtin {
+  Builtin(
+    name, family: "training",
+    parameters: [
+      Parameter("lr", default: .number(1e-3)), Parameter("beta1", default: .number(0.9)),
+      Parameter("beta2", default: .number(0.999)), Parameter("eps", default: .number(1e-8)), weightDecay,
+    ], summary: summary
+  ) { args, _ in
+    .optimizer(
+      Adam(
+        learningRate: Float(try args.number("lr")), beta1: Float(try args.number("beta1")),
+        beta2: Float(try args.number("beta2")), epsilon: Float(try args.number("eps")),
+        weightDecay: Float(try args.number("weight_decay")), decoupled: decoupled))
+  }
+}
+
 let trainingBuiltins: [Builtin] = [
-  Builtin(
-    "adam", family: "training",
-    parameters: [
-      Parameter("lr", default: .number(1e-3)), Parameter("beta1", default: .number(0.9)),
-      Parameter("beta2", default: .number(0.999)),
-      Parameter("eps", default: .number(1e-8)),
-    ] + optimizerParameters(),
-    summary: "The Adam optimizer (PyTorch's defaults)."
-  ) { args, _ in
-    .optimizer(
-      Adam(
-        learningRate: Float(try args.number("lr")), beta1: Float(try args.number("beta1")),
-        beta2: Float(try args.number("beta2")),
-        epsilon: Float(try args.number("eps")), weightDecay: Float(try args.number("weight_decay"))))
-  },
-  Builtin(
-    "adamw", family: "training",
-    parameters: [
-      Parameter("lr", default: .number(1e-3)), Parameter("beta1", default: .number(0.9)),
-      Parameter("beta2", default: .number(0.999)),
-      Parameter("eps", default: .number(1e-8)),
-      Parameter("weight_decay", default: .number(0.01), "decoupled decay of the weights"),
-    ],
-    summary: "AdamW: Adam with decoupled weight decay (PyTorch's defaults)."
-  ) { args, _ in
-    .optimizer(
-      Adam(
-        learningRate: Float(try args.number("lr")), beta1: Float(try args.number("beta1")),
-        beta2: Float(try args.number("beta2")),
-        epsilon: Float(try args.number("eps")), weightDecay: Float(try args.number("weight_decay")), decoupled: true))
-  },
+  adamBuiltin(
+    "adam", weightDecay: weightDecay,
+    decoupled: false, summary: "The Adam optimizer (PyTorch's defaults)."),
+  adamBuiltin(
+    "adamw", weightDecay: Parameter("weight_decay", default: .number(0.01), "decoupled decay of the weights"),
+    decoupled: true, summary: "AdamW: Adam with decoupled weight decay (PyTorch's defaults)."),
   Builtin(
     "sgd", family: "training",
     parameters: [
       Parameter("lr", type: .number), Parameter("momentum", default: .number(0)),
       Parameter("nesterov", default: .bool(false)),
     ]
-      + optimizerParameters(),
+      + [weightDecay],
     summary: "Stochastic gradient descent with optional momentum and Nesterov."
   ) { args, _ in
     .optimizer(
@@ -85,7 +76,7 @@ let trainingBuiltins: [Builtin] = [
       Parameter("lr", default: .number(1e-2)), Parameter("alpha", default: .number(0.99)),
       Parameter("eps", default: .number(1e-8)),
     ]
-      + optimizerParameters(),
+      + [weightDecay],
     summary: "RMSprop (PyTorch's defaults)."
   ) { args, _ in
     .optimizer(
@@ -157,9 +148,9 @@ let trainingBuiltins: [Builtin] = [
     if args.has("resume") { options.resume = try args.string("resume") }
     let flip = try args.bool("flip"), crop = try args.int("crop", in: 0...1024)
     if flip || crop > 0 { options.augmentation = (flip, crop) }
-    let display = ConsoleProgress(isTerminal: context.interpreter.isTerminal, write: context.interpreter.write)
+    let display = ConsoleProgress(isTerminal: context.session.isTerminal, write: context.session.write)
     let history = try fit(
-      model, on: data, optimizer: optimizer, options: options, initRNG: context.interpreter.rng,
+      model, on: data, optimizer: optimizer, options: options, initRNG: context.session.rng,
       progress: display.handle)
     return .history(history)
   },

@@ -10,9 +10,7 @@ public final class Conv2d: Layer, Regularized, FusesReLU {
   public let useBias: Bool
   public private(set) var weight: Tensor?
   public private(set) var bias: Tensor?
-  public var l1: Float = 0
-  public var l2: Float = 0
-  public var initializer = Initializer.pytorch
+  public var weightSettings = WeightSettings()
   /// Keras' "same": outputs as large as the input (stride 1); an even kernel pads one
   /// more row and column at the bottom and right.
   public let samePadding: Bool
@@ -46,8 +44,7 @@ public final class Conv2d: Layer, Regularized, FusesReLU {
     } else if window.padding.0 != 0 {
       text += ", pad \(window.padding.0)"
     }
-    if l2 != 0 { text += ", l2 \(l2)" }
-    if l1 != 0 { text += ", l1 \(l1)" }
+    text += weightSettings.details
     return text
   }
 

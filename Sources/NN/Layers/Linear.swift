@@ -9,9 +9,7 @@ public final class Linear: Layer, Regularized, FusesReLU {
   public let useBias: Bool
   public private(set) var weight: Tensor?
   public private(set) var bias: Tensor?
-  public var l1: Float = 0
-  public var l2: Float = 0
-  public var initializer = Initializer.pytorch
+  public var weightSettings = WeightSettings()
 
   public init(units: Int, bias: Bool = true) throws {
     guard units > 0 else { throw LayerError(layer: "dense", "needs a positive number of units (got \(units))") }
@@ -20,7 +18,7 @@ public final class Linear: Layer, Regularized, FusesReLU {
   }
 
   public var details: String {
-    "\(units) units" + (l2 != 0 ? ", l2 \(l2)" : "") + (l1 != 0 ? ", l1 \(l1)" : "")
+    "\(units) units" + weightSettings.details
   }
 
   public func build(inputShape: [Int], rng: RandomSource) throws -> [Int] {
