@@ -71,45 +71,72 @@ public struct Figure {
       executable: gnuplot)
   }
 
-  /// The figure as text for a terminal without graphics (gnuplot's dumb terminal).
-  public func text(columns: Int = 100, rows: Int = 32) throws -> String {
+  /// The figure as characters: half-block cells for images and heatmaps, gnuplot's
+  /// dumb terminal (in 256 colours where the terminal has them) for curves and scatters.
+  public func text(size: TerminalSize = .detect(), colours: ColourDepth = .detect()) throws -> String {
+    let columns = min(max(size.columns - 1, 40), 240)
+    switch chart {
+    case .images(let pixels, let count, let height, let width, let captions, _):
+      return TextPicture.images(
+        pixels: pixels, count: count, height: height, width: width, captions: captions, title: title,
+        columns: columns, colours: colours)
+    case .heatmap(let values, let rows, let columnNames, let integers, _, _):
+      return TextPicture.heatmap(
+        values: values, rows: rows, columns: columnNames, integers: integers, title: title, colours: colours)
+    case .curves, .scatter:
+      let rows = min(max(size.rows - 4, 12), columns / 2)
+      let terminal = "dumb size \(columns),\(rows)" + (colours == .none ? " mono" : " ansi256")
+      return try withScratchFolder { folder in
+        let script = try Script.write(self, dataStem: folder.appendingPathComponent("figure").path, forText: true)
+        return try Gnuplot.run(script: "cd \(Script.quoted(folder.path))\nset terminal \(terminal)\n" + script).stdout
+      }
+    }
+  }
+
+  /// The figure as a PNG, as `save` draws it.
+  public func png() throws -> Data {
+    try withScratchFolder { folder in
+      let script = try Script.write(self, dataStem: folder.appendingPathComponent("figure").path)
+      _ = try Gnuplot.run(
+        script: "cd \(Script.quoted(folder.path))\nset terminal \(Figure.fileTerminal("png", size) ?? "png")\n"
+          + "set output 'figure.png'\n" + script + "unset output\n")
+      return try Data(contentsOf: folder.appendingPathComponent("figure.png"))
+    }
+  }
+
+  /// Where a figure goes at the prompt (`GraphicsMode.detect`). Returns what to print:
+  /// characters, or the escape sequences of an inline picture; empty for a window.
+  public func show(
+    mode: GraphicsMode = .detect(), size: TerminalSize = .detect(), colours: ColourDepth = .detect()
+  ) throws -> String {
+    switch mode {
+    case .none: return ""
+    case .text: return try text(size: size, colours: colours)
+    case .kitty: return InlineImage.kitty(try png())
+    case .iterm: return InlineImage.iterm(try png())
+    case .sixel: return try drawn(on: "sixelgd size \(self.size.width),\(self.size.height) truecolor")
+    case .gnuplot(let terminal): return try drawn(on: terminal)
+    case .window(let terminal): return try drawn(on: terminal, persist: true)
+    }
+  }
+
+  /// What gnuplot prints for the figure on `terminal`. A window that stays open may read
+  /// its data again (zoom, replot), so its folder stays; other terminals are done with it.
+  private func drawn(on terminal: String, persist: Bool = false) throws -> String {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("atelier-plot-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: folder) }
+    defer { if !persist { try? FileManager.default.removeItem(at: folder) } }
     let script = try Script.write(self, dataStem: folder.appendingPathComponent("figure").path)
     let output = try Gnuplot.run(
-      script: "cd \(Script.quoted(folder.path))\nset terminal dumb size \(columns),\(rows)\n" + script)
+      script: "cd \(Script.quoted(folder.path))\nset terminal \(terminal)\(persist ? " persist" : "")\n" + script)
     return output.stdout
   }
 
-  /// Where a figure goes at the prompt: gnuplot's `$GNUTERM`, else a window when a
-  /// display and a window terminal exist, else sixel graphics when `$ATELIER_SIXEL` says
-  /// the terminal shows them, else text. Returns the text to print (empty for a window).
-  public func show() throws -> String {
-    let env = ProcessInfo.processInfo.environment
-    let terminals = Gnuplot.terminals
-    let window = ["qt", "wxt", "x11"].first { terminals.contains($0) }
-    let choice: String?
-    if let chosen = env["GNUTERM"], !chosen.isEmpty {
-      choice = chosen
-    } else if env["DISPLAY"] != nil, let window {
-      choice = window
-    } else if env["ATELIER_SIXEL"] != nil, terminals.contains("sixelgd") {
-      choice = "sixelgd size \(size.width),\(size.height) truecolor"
-    } else {
-      choice = nil
-    }
-    guard let terminal = choice else { return try text() }
+  private func withScratchFolder<T>(_ body: (URL) throws -> T) throws -> T {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("atelier-plot-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    let isWindow = ["qt", "wxt", "x11"].contains { terminal.hasPrefix($0) }
-    // A window that stays open may read its data again (zoom, replot); other terminals are done with it.
-    defer { if !isWindow { try? FileManager.default.removeItem(at: folder) } }
-    let script = try Script.write(self, dataStem: folder.appendingPathComponent("figure").path)
-    let persist = isWindow ? " persist" : ""
-    let output = try Gnuplot.run(
-      script: "cd \(Script.quoted(folder.path))\nset terminal \(terminal)\(persist)\n" + script)
-    return output.stdout
+    defer { try? FileManager.default.removeItem(at: folder) }
+    return try body(folder)
   }
 
   static func fileTerminal(_ ext: String, _ size: (width: Int, height: Int)) -> String? {

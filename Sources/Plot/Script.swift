@@ -54,8 +54,15 @@ enum Script {
 
     """
 
-  /// The script for a figure; data files are written beside `dataStem`.
-  static func write(_ figure: Figure, dataStem: String) throws -> String {
+  /// The character a class is drawn with in text: its digit for the first ten, then letters.
+  static func glyph(_ k: Int) -> String {
+    let glyphs = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+    return k < glyphs.count ? String(glyphs[k]) : "*"
+  }
+
+  /// The script for a figure; data files are written beside `dataStem`. `forText` is for
+  /// gnuplot's dumb terminal: classes as glyphs, axis names where tick labels leave room.
+  static func write(_ figure: Figure, dataStem: String, forText: Bool = false) throws -> String {
     let name = URL(fileURLWithPath: dataStem).lastPathComponent
     var s = common
     switch figure.chart {
@@ -73,10 +80,17 @@ enum Script {
         try writeFloats(
           records, to: URL(fileURLWithPath: dataStem).deletingLastPathComponent().appendingPathComponent(file).path)
         let format = String(repeating: "%float32", count: panel.series.count + 1)
-        s += "set title \(label(panels.count > 1 ? panel.title : figure.title)) font ',12'\n"
+        let panelTitle = panels.count > 1 ? panel.title : figure.title
         // Loss falls and accuracy rises: keep the key in the corner the curves leave free.
         let corner = panel.yLabel.contains("acc") ? "bottom right" : "top right"
-        s += "set xlabel 'epoch'\nset ylabel \(label(panel.yLabel))\nset key \(corner) box opaque\n"
+        if forText {
+          // In characters a y label lands on the tick labels: it joins the title instead.
+          s += "set title \(label("\(panelTitle) (\(panel.yLabel) by epoch)"))\nset xlabel 'epoch'\nunset ylabel\n"
+          s += "set key \(corner)\n"
+        } else {
+          s += "set title \(label(panelTitle)) font ',12'\n"
+          s += "set xlabel 'epoch'\nset ylabel \(label(panel.yLabel))\nset key \(corner) box opaque\n"
+        }
         s += epochs <= 12 ? "set xtics 1\n" : "set xtics autofreq\n"
         let plots = panel.series.enumerated().map { i, series in
           "\(quoted(file)) binary format='\(format)' using 1:\(i + 2) with linespoints lw 2 pt 7 ps 0.6 lc rgb '\(colour(i))' title \(label(series.name))"
@@ -90,6 +104,16 @@ enum Script {
       records.reserveCapacity(labels.count * 3)
       for (i, l) in labels.enumerated() { records += [points[2 * i], points[2 * i + 1], Float(l)] }
       try writeFloats(records, to: dataStem + ".dat")
+      if forText {
+        s += "set title \(label("\(figure.title) (\(xLabel) across, \(yLabel) up)"))\nunset grid\n"
+        // Margins inside the frame, so that no point is hidden under the border.
+        s += "set key outside right top title 'class'\nset offsets graph 0.03, graph 0.03, graph 0.05, graph 0.05\n"
+        // One glyph and colour per class; the key shows the same glyph.
+        let plots = classes.enumerated().map { k, cls in
+          "\(quoted(file)) binary format='%float32%float32%float32' using ($3==\(k) ? $1 : NaN):2 with points pt '\(glyph(k))' lc rgb '\(colour(k))' title \(label(glyph(k) + " " + cls))"
+        }
+        return s + "plot " + plots.joined(separator: ", \\\n     ") + "\n"
+      }
       s += "set title \(label(figure.title)) font ',13'\nset xlabel \(label(xLabel))\nset ylabel \(label(yLabel))\n"
       s += "set key outside right top box opaque spacing 1.2 title 'class'\nset size ratio -1\n"
       // Small points for the data; the key gets larger samples of the same colours.

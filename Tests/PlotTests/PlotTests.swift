@@ -77,7 +77,8 @@ func folder() -> String {
     #expect(try String(contentsOfFile: "\(dir)/f.svg", encoding: .utf8).contains("<svg"))
     try Figure(chart: charts[0].1, title: "pdf").save(to: "\(dir)/f.pdf")
     #expect(FileManager.default.contents(atPath: "\(dir)/f.pdf")?.prefix(4) == Data("%PDF".utf8))
-    let text = try Figure(chart: charts[0].1, title: "text").text(columns: 60, rows: 20)
+    let text = try Figure(chart: charts[0].1, title: "text").text(
+      size: TerminalSize(columns: 60, rows: 20), colours: .none)
     #expect(text.contains("Loss") || text.contains("train"))
     #expect(Gnuplot.terminals.contains("pngcairo") && Gnuplot.terminals.contains("dumb"))
   }
