@@ -80,9 +80,10 @@ public struct Figure {
       return TextPicture.images(
         pixels: pixels, count: count, height: height, width: width, captions: captions, title: title,
         columns: columns, colours: colours)
-    case .heatmap(let values, let rows, let columnNames, let integers, _, _):
+    case .heatmap(let values, let rows, let columnNames, let integers, let xLabel, let yLabel):
       return TextPicture.heatmap(
-        values: values, rows: rows, columns: columnNames, integers: integers, title: title, colours: colours)
+        values: values, rows: rows, columns: columnNames, integers: integers, title: title, axes: (xLabel, yLabel),
+        colours: colours)
     case .curves, .scatter:
       let rows = min(max(size.rows - 4, 12), columns / 2)
       let terminal = "dumb size \(columns),\(rows)" + (colours == .none ? " mono" : " ansi256")

@@ -85,15 +85,20 @@ enum Script {
         let corner = panel.yLabel.contains("acc") ? "bottom right" : "top right"
         if forText {
           // In characters a y label lands on the tick labels: it joins the title instead.
-          s += "set title \(label("\(panelTitle) (\(panel.yLabel) by epoch)"))\nset xlabel 'epoch'\nunset ylabel\n"
-          s += "set key \(corner)\n"
+          let named = panelTitle.lowercased().contains(panel.yLabel.lowercased())
+          s +=
+            "set title \(label(named ? panelTitle : "\(panelTitle) (\(panel.yLabel))"))\nset xlabel 'epoch'\nunset ylabel\n"
+          s += "set key \(corner)\nunset grid\n"
         } else {
           s += "set title \(label(panelTitle)) font ',12'\n"
           s += "set xlabel 'epoch'\nset ylabel \(label(panel.yLabel))\nset key \(corner) box opaque\n"
         }
         s += epochs <= 12 ? "set xtics 1\n" : "set xtics autofreq\n"
         let plots = panel.series.enumerated().map { i, series in
-          "\(quoted(file)) binary format='\(format)' using 1:\(i + 2) with linespoints lw 2 pt 7 ps 0.6 lc rgb '\(colour(i))' title \(label(series.name))"
+          // Characters have no round markers: lines alone read best.
+          let style = forText ? "lines" : "linespoints lw 2 pt 7 ps 0.6"
+          return
+            "\(quoted(file)) binary format='\(format)' using 1:\(i + 2) with \(style) lc rgb '\(colour(i))' title \(label(series.name))"
         }
         s += "plot " + plots.joined(separator: ", \\\n     ") + "\n"
       }

@@ -45,7 +45,8 @@ enum TextPicture {
 
   /// A matrix as a table whose cells are shaded by value (blue, as the PNG heatmap).
   static func heatmap(
-    values: [[Double]], rows: [String], columns: [String], integers: Bool, title: String, colours: ColourDepth
+    values: [[Double]], rows: [String], columns: [String], integers: Bool, title: String, axes: (x: String, y: String),
+    colours: ColourDepth
   ) -> String {
     let finite = values.flatMap { $0 }.filter(\.isFinite)
     let lo = finite.min() ?? 0, hi = finite.max() ?? 1
@@ -54,7 +55,7 @@ enum TextPicture {
     let rowWidth = rows.map(\.count).max() ?? 0
     // Column names are numbered along the top and listed below when they do not fit.
     let numbered = columns.contains { $0.count > width }
-    var out = title + "\n" + String(repeating: " ", count: rowWidth + 1)
+    var out = title + " (\(axes.y) down, \(axes.x) across)\n" + String(repeating: " ", count: rowWidth + 1)
     for (c, name) in columns.enumerated() { out += " " + padLeft(numbered ? String(c) : name, to: width) }
     out += "\n"
     for (r, row) in text.enumerated() {
