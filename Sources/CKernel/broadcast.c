@@ -60,3 +60,47 @@ void atl_transpose2d(const float *in, int64_t rows, int64_t cols, float *out) {
   for (int64_t r = 0; r < rows; r++)
     for (int64_t c = 0; c < cols; c++) out[c * rows + r] = in[r * cols + c];
 }
+
+typedef struct {
+  const float *in;
+  float *out;
+  int rank;
+  int64_t shape[8];        // the output's shape
+  int64_t in_strides[8];   // the input's stride along each output axis
+} permute_job;
+
+// Output elements [begin, end): walks the output in order, carrying a multi-index.
+static void permute_range(void *ctx, int64_t begin, int64_t end, int tid) {
+  (void)tid;
+  const permute_job *j = ctx;
+  int64_t index[8], offset = 0, rest = begin;
+  for (int d = j->rank - 1; d >= 0; d--) {
+    index[d] = rest % j->shape[d];
+    rest /= j->shape[d];
+    offset += index[d] * j->in_strides[d];
+  }
+  for (int64_t i = begin; i < end; i++) {
+    j->out[i] = j->in[offset];
+    for (int d = j->rank - 1; d >= 0; d--) {
+      offset += j->in_strides[d];
+      if (++index[d] < j->shape[d]) break;
+      offset -= index[d] * j->in_strides[d];
+      index[d] = 0;
+    }
+  }
+}
+
+int atl_permute(const float *in, int rank, const int64_t *shape, const int *axes, float *out) {
+  if (rank < 1 || rank > 8) return -1;
+  permute_job job = {.in = in, .out = out, .rank = rank};
+  int64_t strides[8], total = 1;
+  strides[rank - 1] = 1;
+  for (int d = rank - 2; d >= 0; d--) strides[d] = strides[d + 1] * shape[d + 1];
+  for (int d = 0; d < rank; d++) {
+    job.shape[d] = shape[axes[d]];
+    job.in_strides[d] = strides[axes[d]];
+    total *= job.shape[d];
+  }
+  atl_parallel_for(total, 1 << 14, permute_range, &job);
+  return 0;
+}

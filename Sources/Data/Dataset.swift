@@ -21,6 +21,9 @@ public final class Dataset {
   public let name: String
   /// The shape of one image, (C, H, W).
   public let sampleShape: [Int]
+  /// A caption per image that plots show instead of the class name
+  /// (`misclassified` gives "Shirt → T-shirt/top 0.83").
+  public var captions: [String]?
 
   public init(images: Tensor, labels: [Int32], classes: [String], name: String) throws {
     guard images.rank == 4, images.shape[0] == labels.count else {
@@ -102,6 +105,12 @@ public final class Dataset {
   }
 
   public func subset(_ indices: [Int], name: String? = nil) throws -> Dataset {
+    let picked = try subsetWithoutCaptions(indices, name: name)
+    picked.captions = captions.map { captions in indices.map { captions[$0] } }
+    return picked
+  }
+
+  private func subsetWithoutCaptions(_ indices: [Int], name: String?) throws -> Dataset {
     let picked = indices.map { labels[$0] }
     switch pixels {
     case .floats:

@@ -42,9 +42,10 @@ public struct Figure {
     case .curves(let panels): return (panels.count > 1 ? 1100 : 700, 450)
     case .scatter: return (900, 700)
     case .heatmap(let values, _, _, _, _, _): return values.count > 12 ? (1000, 900) : (820, 720)
-    case .images(_, let count, _, _, _, let columns):
-      let rows = (count + columns - 1) / max(columns, 1)
-      return (columns * 150 + 40, rows * 185 + 60)
+    case .images(_, let count, let height, let width, let captions, let columns):
+      let layout = ImageGridLayout(count: count, height: height, width: width, captions: captions, columns: columns)
+      let cell = Int(ImageGridLayout.cellPixels)
+      return (columns * cell + 40, layout.gridHeight * columns * cell / max(layout.gridWidth, 1) + 70)
     }
   }
 

@@ -149,11 +149,10 @@ enum Script {
       s +=
         "     '' binary format='%float32%float32%float32' using 1:2:(sprintf('\(format)', $3)):\(textColour) with labels font ',9' tc rgb variable\n"
     case .images(let pixels, let count, let height, let width, let captions, let columns):
-      // One matrix holding every image with a one-pixel gap, drawn as a grey image.
-      let rows = (count + columns - 1) / max(columns, 1)
-      // A band under each row holds the captions.
-      let gap = 2, band = max(6, height / 3)
-      let gridW = columns * (width + gap), gridH = rows * (height + band)
+      // One matrix holding every image with a small gap, drawn as one image.
+      let layout = ImageGridLayout(count: count, height: height, width: width, captions: captions, columns: columns)
+      let (rows, gap, band) = (layout.rows, layout.gap, layout.band)
+      let (gridW, gridH) = (layout.gridWidth, layout.gridHeight)
       // The grid, then three floats per cell for gnuplot.
       try MemoryBudget.check(shape: [4, gridW, gridH], for: "plot: an image grid of \(gridW) × \(gridH) pixels")
       var grid = [Float](repeating: 0, count: gridW * gridH)
@@ -171,15 +170,63 @@ enum Script {
       try writeFloats(records, to: dataStem + ".dat")
       s += "set title \(label(figure.title)) font ',13'\nunset grid\nunset border\nunset tics\nunset colorbox\n"
       s += "set xrange [-0.5:\(Double(gridW) - 0.5)]\nset yrange [\(Double(gridH) - 0.5):-0.5]\nset size ratio -1\n"
-      s += "set palette gray negative\nset cbrange [0:1]\n"
+      // Signed values (weights, gradients) on a palette centred on zero; others grey.
+      if pixels.contains(where: { $0 < 0 }) {
+        s += "set palette defined (-1 '#2166ac', 0 '#f7f7f7', 1 '#b2182b')\nset cbrange [-1:1]\n"
+      } else {
+        s += "set palette gray negative\nset cbrange [0:1]\n"
+      }
+      var labelNumber = 0
       for (i, caption) in captions.prefix(count).enumerated() {
         let (r, c) = (i / columns, i % columns)
         let x = Double(c * (width + gap)) + Double(width) / 2,
           y = Double(r * (height + band) + height) + Double(band) / 2
-        s += "set label \(i + 1) \(label(caption)) at \(x),\(y) center front font ',9'\n"
+        // Long captions break into lines, centred on the band (offsets are in characters).
+        let lines = ImageGridLayout.wrapped(caption)
+        for (j, line) in lines.enumerated() {
+          labelNumber += 1
+          let offset = Double(lines.count - 1) / 2 - Double(j)
+          s += "set label \(labelNumber) \(label(line)) at \(x),\(y) center offset 0,\(offset) front font ',9'\n"
+        }
       }
+      _ = rows
       s += "plot \(quoted(name + ".dat")) binary format='%float32%float32%float32' using 1:2:3 with image\n"
     }
     return s
+  }
+}
+
+/// Where images and their captions sit in a grid: the caption band is as tall as the
+/// captions' lines need at the size the cells are drawn, so small kernels fill their cells.
+struct ImageGridLayout {
+  let rows, gap, band, gridWidth, gridHeight: Int
+  /// Drawn size of one cell's width, in screen pixels (as `Figure.defaultSize` sizes it).
+  static let cellPixels = 150.0
+  /// Characters per caption line at that width.
+  static let lineLength = 20
+
+  init(count: Int, height: Int, width: Int, captions: [String], columns: Int) {
+    rows = (count + columns - 1) / max(columns, 1)
+    gap = max(1, width / 14)
+    let lines = captions.prefix(count).map { ImageGridLayout.wrapped($0).count }.max() ?? 1
+    // One line of 9-point text is about 15 screen pixels; a pixel of the image is drawn this large.
+    let scale = ImageGridLayout.cellPixels / Double(width + gap)
+    band = Int((Double(max(lines, 1)) * 15 / scale).rounded(.up)) + 1
+    gridWidth = columns * (width + gap)
+    gridHeight = rows * (height + band)
+  }
+
+  /// A caption broken at spaces into lines of at most `lineLength` characters.
+  static func wrapped(_ caption: String) -> [String] {
+    var lines: [String] = []
+    var line = ""
+    for word in caption.split(separator: " ") {
+      if !line.isEmpty, line.count + 1 + word.count > lineLength {
+        lines.append(line)
+        line = ""
+      }
+      line += (line.isEmpty ? "" : " ") + word
+    }
+    return lines + (line.isEmpty && !lines.isEmpty ? [] : [line])
   }
 }

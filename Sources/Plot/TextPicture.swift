@@ -10,9 +10,8 @@ enum TextPicture {
     colours: ColourDepth
   ) -> String {
     guard count > 0, height > 0, width > 0 else { return title + "\n" }
-    // Values outside [0, 1] (normalised data, filters) are stretched to the range they span.
-    let lo = min(pixels.min() ?? 0, 0), hi = max(pixels.max() ?? 1, 1)
-    let span = hi > lo ? hi - lo : 1
+    // Pixels come in [0, 1], or in [-1, 1] for signed values drawn blue through white to red.
+    let signed = pixels.contains { $0 < 0 }
     // Large images shrink to fit; small ones keep one cell column per pixel.
     let scale = max(1, (width + columns - 3) / max(columns - 2, 1))
     let w = (width + scale - 1) / scale, h = (height + scale - 1) / scale
@@ -28,9 +27,12 @@ enum TextPicture {
             func value(_ row: Int) -> Float? {
               guard row < h else { return nil }
               let v = pixels[(i * height + min(row * scale, height - 1)) * width + min(x * scale, width - 1)]
-              return v.isFinite ? (v - lo) / span : 0
+              return v.isFinite ? min(max(v, -1), 1) : 0
             }
-            line += cell(top: value(y) ?? 0, bottom: value(y + 1), colours: colours)
+            line +=
+              signed
+              ? signedCell(top: value(y) ?? 0, bottom: value(y + 1), colours: colours)
+              : cell(top: value(y) ?? 0, bottom: value(y + 1), colours: colours)
           }
           line += reset(colours)
         }
@@ -86,6 +88,31 @@ enum TextPicture {
         + (bottom.map {
           let b = Int($0 * 255); return "\u{1B}[48;2;\(b);\(b);\(b)m"
         } ?? "\u{1B}[49m") + "▀"
+    }
+  }
+
+  /// Blue below zero, white at zero, red above (the PNG's palette).
+  static func diverging(_ v: Float) -> (Int, Int, Int) {
+    let (blue, white, red) = ((33.0, 102.0, 172.0), (247.0, 247.0, 247.0), (178.0, 24.0, 43.0))
+    let t = Double(abs(v)), end = v < 0 ? blue : red
+    return (
+      Int(white.0 + (end.0 - white.0) * t), Int(white.1 + (end.1 - white.1) * t), Int(white.2 + (end.2 - white.2) * t)
+    )
+  }
+
+  private static func signedCell(top: Float, bottom: Float?, colours: ColourDepth) -> String {
+    func code(_ v: Float, _ layer: Int) -> String {
+      let (r, g, b) = diverging(v)
+      if colours == .trueColour { return "\u{1B}[\(layer);2;\(r);\(g);\(b)m" }
+      return "\u{1B}[\(layer);5;\(16 + 36 * (r * 6 / 256) + 6 * (g * 6 / 256) + b * 6 / 256)m"
+    }
+    switch colours {
+    case .none:
+      // Sign and size: - and = below zero, + and # above, a space near zero.
+      let v = bottom.map { (top + $0) / 2 } ?? top
+      return abs(v) < 0.15 ? " " : v < 0 ? (v < -0.5 ? "=" : "-") : (v > 0.5 ? "#" : "+")
+    case .palette256, .trueColour:
+      return code(top, 38) + (bottom.map { code($0, 48) } ?? "\u{1B}[49m") + "▀"
     }
   }
 

@@ -180,6 +180,8 @@ void atl_accumulate_broadcast(const float *g, const int64_t *shape, int rank,
                               const int64_t *t_strides, float *t);
 // in (rows, cols) -> out (cols, rows)
 void atl_transpose2d(const float *in, int64_t rows, int64_t cols, float *out);
+// Output axis d is input axis axes[d] (rank at most 8); -1 for a bad rank.
+int atl_permute(const float *in, int rank, const int64_t *shape, const int *axes, float *out);
 
 // ---- activations (activation.c) ----
 enum {

@@ -82,7 +82,7 @@ func wholeNumbers(_ value: Value, _ builtin: String, _ parameter: String) throws
 }
 
 let layerBuiltins: [Builtin] =
-  LayerKinds.all.map(layerBuiltin) + [
+  LayerKinds.all.map { $0.kind == "reshape" ? tensorOrLayerReshape(layerBuiltin($0)) : layerBuiltin($0) } + [
     Builtin(
       "named", family: "layers", parameters: [Parameter("layer", type: .layer), Parameter("name", type: .string)],
       summary: "The layer, named as `as` names it in a block: named(dense(10), \"fc\").",

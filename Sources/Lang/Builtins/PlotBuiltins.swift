@@ -7,7 +7,7 @@ import Tensor
 
 /// Turns a value into a chart; the dispatch of `plot`.
 enum Charts {
-  static func chart(for value: Value, labels: [String]?) throws -> (Chart, String) {
+  static func chart(for value: Value, labels: [String]?, scale: ImageScale = .auto) throws -> (Chart, String) {
     switch value {
     case .history(let h): return (historyChart([h], names: ["train"]), "Training")
     case .list(let items)
@@ -36,13 +36,24 @@ enum Charts {
       )
     case .dataset(let d):
       let count = min(d.count, 64)
+      let captions = labels ?? d.captions ?? d.labels.prefix(count).map { d.classes[Int($0)] }
+      return (try imageChart(d.rows(0, count), count: count, captions: captions, scale: scale), "\(d.name) images")
+    case .record(let r):
+      // One item of a dataset: {image, label}.
+      guard case .tensor(let image)? = r["image"] else {
+        throw AtelierError("plot cannot draw a record", hint: "plot one image: plot(data.test[3]) or plot(x.image)")
+      }
+      let caption = labels?.first ?? r["label"].map { "label \(Printer.inline($0))" } ?? ""
       return (
-        try imageChart(d.rows(0, count), count: count, captions: d.labels.prefix(count).map { d.classes[Int($0)] }),
-        "\(d.name) images"
+        try imageChart(try image.reshaped([1] + image.shape), count: 1, captions: [caption], scale: scale), "Image"
       )
-    case .tensor(let t) where t.rank == 4 || t.rank == 3:
-      let count = min(t.shape[0], 64)
-      return (try imageChart(t, count: count, captions: labels ?? (0..<count).map(String.init)), "Images")
+    case .tensor(let t) where t.rank >= 2 && t.rank <= 4:
+      // [H, W] is one image, [N, H, W] and [N, 1, H, W] a batch; [N, C, H, W] shows every channel.
+      let images = try t.reshaped([-1] + t.shape.suffix(2))
+      let count = min(images.shape[0], 64)
+      let channels = t.rank == 4 ? t.shape[1] : 1
+      let names = (0..<count).map { channels > 1 ? "\($0 / channels):\($0 % channels)" : String($0) }
+      return (try imageChart(images, count: count, captions: labels ?? names, scale: scale), "Images")
     case .list(let items):
       let values = try numbers(value, "plot")
       guard !values.isEmpty else { throw AtelierError("plot: nothing to draw in an empty list") }
@@ -88,11 +99,11 @@ enum Charts {
     ])
   }
 
-  static func imageChart(_ t: Tensor, count: Int, captions: [String]) throws -> Chart {
+  static func imageChart(_ t: Tensor, count: Int, captions: [String], scale: ImageScale) throws -> Chart {
     let (h, w) = (t.shape[t.rank - 2], t.shape[t.rank - 1])
     let channels = t.rank == 4 ? t.shape[1] : 1
     guard channels == 1 else { throw AtelierError("plot: images must have one channel, these have \(channels)") }
-    let pixels = Array(try t.rows(0, count).toArray())
+    let pixels = scale.apply(Array(try t.rows(0, count).toArray()), imageSize: h * w)
     let columns = count <= 16 ? Int(Double(count).squareRoot().rounded(.up)) : 8
     return .images(pixels: pixels, count: count, height: h, width: w, captions: captions, columns: max(columns, 1))
   }
@@ -101,6 +112,64 @@ enum Charts {
 private func plotError(_ error: Error) -> Error {
   if let e = error as? PlotError { return AtelierError(e.message, hint: e.hint) }
   return error
+}
+
+/// How image values become shades: unsigned values to grey from 0 to 1, signed ones
+/// (weights, gradients) to a palette centred on zero, from -1 to 1.
+enum ImageScale {
+  /// [0, 1] as it is; otherwise like `all`.
+  case auto
+  /// One range for every image.
+  case all
+  /// Each image stretched over its own range.
+  case each
+  /// Values clamped to [lo, hi].
+  case fixed(Float, Float)
+
+  static func from(_ value: Value) throws -> ImageScale {
+    switch value {
+    case .none: return .auto
+    case .string("all"): return .all
+    case .string("each"): return .each
+    case .list(let items):
+      let bounds = try numbers(.list(items), "plot")
+      guard bounds.count == 2, bounds[0] < bounds[1], bounds.allSatisfy(\.isFinite) else {
+        throw AtelierError("plot: scale is \"each\", \"all\" or [lo, hi] with lo < hi")
+      }
+      return .fixed(Float(bounds[0]), Float(bounds[1]))
+    default: throw AtelierError("plot: scale is \"each\", \"all\" or [lo, hi]", hint: "plot(w, scale: \"each\")")
+    }
+  }
+
+  func apply(_ pixels: [Float], imageSize: Int) -> [Float] {
+    switch self {
+    case .auto:
+      let finite = pixels.filter(\.isFinite)
+      if finite.allSatisfy({ $0 >= 0 && $0 <= 1 }) { return pixels }
+      return ImageScale.all.apply(pixels, imageSize: imageSize)
+    case .all: return ImageScale.stretch(pixels[...], over: pixels[...])
+    case .each:
+      return stride(from: 0, to: pixels.count, by: max(imageSize, 1)).flatMap { start in
+        let image = pixels[start..<min(start + imageSize, pixels.count)]
+        return ImageScale.stretch(image, over: image)
+      }
+    case .fixed(let lo, let hi):
+      let clamped = pixels.map { min(max($0, lo), hi) }
+      return ImageScale.stretch(clamped[...], over: [lo, hi][...])
+    }
+  }
+
+  /// Values with a negative among `range` go to [-1, 1] by the largest magnitude; others to [0, 1].
+  static func stretch(_ values: ArraySlice<Float>, over range: ArraySlice<Float>) -> [Float] {
+    let finite = range.filter(\.isFinite)
+    let lo = finite.min() ?? 0, hi = finite.max() ?? 1
+    if lo < 0 {
+      let m = max(abs(lo), abs(hi), .leastNormalMagnitude)
+      return values.map { $0.isFinite ? $0 / m : 0 }
+    }
+    let span = hi > lo ? hi - lo : 1
+    return values.map { $0.isFinite ? ($0 - lo) / span : 0 }
+  }
 }
 
 let plotBuiltins: [Builtin] = [
@@ -114,11 +183,15 @@ let plotBuiltins: [Builtin] = [
       Parameter("title", default: .none, type: .string),
       Parameter("size", default: .none, type: .list, "[width, height] in pixels"),
       Parameter("labels", default: .none, type: .list, "names of compared runs, or captions of images"),
+      Parameter(
+        "scale", default: .none, type: .any,
+        "images: \"all\" (one range), \"each\" (each its own) or [lo, hi]; signed values use a palette centred on 0"),
     ],
     summary: "Draws a value through gnuplot: to a file, under the notebook's output folder, or as text in the terminal."
   ) { args, context in
     let labels = args.has("labels") ? try args.list("labels").map(Printer.show) : nil
-    let (chart, defaultTitle) = try Charts.chart(for: args["value"], labels: labels)
+    let (chart, defaultTitle) = try Charts.chart(
+      for: args["value"], labels: labels, scale: try ImageScale.from(args["scale"]))
     var size: (Int, Int)?
     if args.has("size") {
       let s = try wholeNumbers(args["size"], "plot", "size")

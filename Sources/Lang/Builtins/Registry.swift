@@ -254,7 +254,7 @@ public final class Builtin {
 public enum Registry {
   public static let all: [Builtin] =
     coreBuiltins + mathBuiltins + collectionBuiltins + dataBuiltins + layerBuiltins + trainingBuiltins + lossBuiltins
-    + analysisBuiltins + plotBuiltins + persistenceBuiltins
+    + analysisBuiltins + inspectionBuiltins + plotBuiltins + persistenceBuiltins
 
   /// The families in the order the docs present them.
   public static let families = [

@@ -84,6 +84,21 @@ extension Tensor {
     return out
   }
 
+  /// The axes reordered: output axis d is axis `axes[d]` (NumPy's transpose, PyTorch's permute).
+  public func permuted(_ axes: [Int]) throws -> Tensor {
+    guard axes.count == rank, Set(axes) == Set(0..<rank), rank <= 8 else {
+      throw TensorError(
+        "axes \(axes) must name each of the \(rank) axes of a \(describe(shape: shape)) tensor once")
+    }
+    let out = Tensor(uninitialized: axes.map { shape[$0] })
+    let dims = shape.map(Int64.init), order = axes.map(Int32.init)
+    _ = atl_permute(data, Int32(rank), dims, order, out.data)
+    var inverse = [Int](repeating: 0, count: rank)
+    for (d, axis) in axes.enumerated() { inverse[axis] = d }
+    Tape.record(output: out, inputs: [self]) { g in [try? g.permuted(inverse)] }
+    return out
+  }
+
   /// Rows `lower..<upper` along the first dimension, copied.
   public func rows(_ lower: Int, _ upper: Int) throws -> Tensor {
     guard rank >= 1, 0 <= lower, lower <= upper, upper <= shape[0] else {
