@@ -19,6 +19,8 @@ enum Operators {
       }
     case (.list(let x), .list(let y)) where op == .add:
       return .list(x + y)
+    case (.history(let x), .history(let y)) where op == .add:
+      return .history(x.joined(y))
     case (_, .list(let items)) where op == .contains:
       return .bool(items.contains { $0.equals(a) })
     case (.string(let key), .record(let r)) where op == .contains:

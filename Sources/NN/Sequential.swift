@@ -11,6 +11,8 @@ public final class Sequential: Container {
   public private(set) var inputShape: [Int]?
   /// Per-layer output shapes once built.
   public private(set) var outputShapes: [[Int]] = []
+  /// The optimizer and epochs of its training so far.
+  public let training = TrainingRecord()
 
   public init(_ layers: [Layer]) throws {
     self.layers = layers

@@ -35,8 +35,9 @@ import Testing
     #expect(output("print filters(net, \"conv2\").shape", s) == "[96, 5, 5]\n")
     #expect(output("print activations(net, d.test[3], at: \"relu1\").shape", s) == "[1, 6, 28, 28]\n")
     #expect(output("print activations(net, d.test, at: \"maxpool2\", n: 4).shape", s) == "[4, 16, 5, 5]\n")
-    #expect(output("print reshape(features(net, d.test, at: \"maxpool2\", n: 2).points, [-1, 16, 5, 5]).shape", s)
-      == "[2, 16, 5, 5]\n")
+    #expect(
+      output("print reshape(features(net, d.test, at: \"maxpool2\", n: 2).points, [-1, 16, 5, 5]).shape", s)
+        == "[2, 16, 5, 5]\n")
     #expect(output("l = reshape([16, 5, 5])\nprint l.kind", s) == "reshape\n")
     let error = run("w = filters(net, \"fc2\")", in: s).error
     #expect(error?.message.contains("fc2 is not a built conv layer") == true)
@@ -54,7 +55,8 @@ import Testing
   @Test func misclassifiedImagesCarryTrueAndPredictedClasses() throws {
     let s = try session()
     let text = output(
-      "m = misclassified(net, d.test[0:200])\nr = evaluate(net, d.test[0:200])\nprint len(m), round((1 - r.acc) * 200)", s)
+      "m = misclassified(net, d.test[0:200])\nr = evaluate(net, d.test[0:200])\nprint len(m), round((1 - r.acc) * 200)",
+      s)
     let numbers = text.split(separator: " ").map { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
     #expect(numbers.count == 2 && numbers[0] == numbers[1] && (numbers[0] ?? 0) > 0, "\(text)")
     // The captions are what a plot shows under each image.

@@ -74,28 +74,29 @@ enum Charts {
   }
 
   static func historyChart(_ histories: [History], names: [String]) -> Chart {
+    // Values sit at their epoch's place, so that a run that carried on plots after the first.
+    let last = histories.compactMap { $0.epochs.last?.epoch }.max() ?? 0
+    func series(_ h: History, _ value: (EpochRecord) -> Double?) -> [Double] {
+      var values = [Double](repeating: .nan, count: last)
+      for record in h.epochs where record.epoch >= 1 && record.epoch <= last {
+        values[record.epoch - 1] = value(record) ?? .nan
+      }
+      return values
+    }
     var loss: [(String, [Double])] = [], accuracy: [(String, [Double])] = []
     let single = histories.count == 1
     for (h, name) in zip(histories, names) {
-      if single {
-        loss.append(("train", h.trainLoss))
-        accuracy.append(("train", h.trainAccuracy))
-        if !h.validationLoss.isEmpty {
-          loss.append(("validation", h.validationLoss))
-          accuracy.append(("validation", h.validationAccuracy))
-        }
-      } else {
-        let useValidation = !h.validationLoss.isEmpty
-        loss.append((name, useValidation ? h.validationLoss : h.trainLoss))
-        accuracy.append((name, useValidation ? h.validationAccuracy : h.trainAccuracy))
+      let prefix = single ? "" : "\(name) "
+      loss.append((prefix + "train", series(h) { $0.trainLoss }))
+      accuracy.append((prefix + "train", series(h) { $0.trainAccuracy }))
+      if h.epochs.contains(where: { $0.validationLoss != nil }) {
+        loss.append((prefix + "validation", series(h) { $0.validationLoss }))
+        accuracy.append((prefix + "validation", series(h) { $0.validationAccuracy }))
       }
     }
-    let which = single ? "" : (histories.allSatisfy { !$0.validationLoss.isEmpty } ? "validation " : "training ")
     return .curves(panels: [
-      Chart.Panel(title: "\(which.capitalized)Loss".trimmingCharacters(in: .whitespaces), yLabel: "loss", series: loss),
-      Chart.Panel(
-        title: "\(which.capitalized)Accuracy".trimmingCharacters(in: .whitespaces), yLabel: "accuracy", series: accuracy
-      ),
+      Chart.Panel(title: "Loss", yLabel: "loss", series: loss),
+      Chart.Panel(title: "Accuracy", yLabel: "accuracy", series: accuracy),
     ])
   }
 

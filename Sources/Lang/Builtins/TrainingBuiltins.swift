@@ -91,7 +91,9 @@ let trainingBuiltins: [Builtin] = [
       Parameter("model", type: .model), Parameter("data", type: .dataset, "a dataset such as data.train"),
       Parameter("epochs", default: .number(1), whole: 0...1_000_000),
       Parameter("batch", default: .number(128), whole: 1...1_000_000),
-      Parameter("opt", default: .none, type: .optimizer, "an optimizer; default adam()"),
+      Parameter(
+        "opt", default: .none, type: .optimizer,
+        "an optimizer; default the one the model last trained with (its state kept), else adam()"),
       Parameter("val", default: .none, type: .dataset, "a dataset evaluated after each epoch"),
       Parameter("seed", default: .number(1), "seeds the shuffling of batches"),
       Parameter("smoothing", default: .number(0), "label smoothing of the cross-entropy"),
@@ -124,7 +126,8 @@ let trainingBuiltins: [Builtin] = [
   ) { args, context in
     let model = try requireModel(args["model"], "fit")
     let data = try requireDataset(args["data"], "fit", "data")
-    var optimizer: Optimizer = Adam()
+    // A model trained before carries on with its optimizer and that optimizer's state.
+    var optimizer: Optimizer = model.training.optimizer ?? Adam()
     if case .optimizer(let o) = args["opt"] { optimizer = o }
     var options = FitOptions(
       epochs: try args.int("epochs"), batchSize: try args.int("batch"),
@@ -153,6 +156,13 @@ let trainingBuiltins: [Builtin] = [
       model, on: data, optimizer: optimizer, options: options, initRNG: context.session.rng,
       progress: display.handle)
     return .history(history)
+  },
+  Builtin(
+    "history", family: "training", parameters: [Parameter("model", type: .model)],
+    summary: "Every epoch the model has trained, across its fits: history(net).",
+    help: "Each fit returns its own epochs; h1 + h2 joins two of them."
+  ) { args, _ in
+    .history(try requireModel(args["model"], "history").training.history)
   },
   Builtin(
     "evaluate", family: "training",

@@ -87,6 +87,7 @@ public struct Evaluation {
 /// batch and keeps the weights and the history so far. With `resume`, the model,
 /// optimizer state, history and random generators come from the checkpoint and the
 /// run continues where it stopped, so that it ends as an uninterrupted run would.
+/// Otherwise a model trained before carries on: its epochs are numbered on from the last.
 public func fit(
   _ model: Sequential, on data: Dataset, optimizer initialOptimizer: Optimizer, options: FitOptions,
   initRNG: RandomSource, progress: (TrainingEvent) -> Void = { _ in }
@@ -102,6 +103,8 @@ public func fit(
   var optimizer = initialOptimizer
   var history = History()
   var firstEpoch = 1
+  // Epochs as shown and recorded: after the ones this model has trained already.
+  let before = options.resume == nil ? model.training.history.epochs.last?.epoch ?? 0 : 0
   if let path = options.resume {
     let saved = try Checkpoint.load(from: path)
     try Checkpoint.assign(
@@ -149,8 +152,15 @@ public func fit(
     }
   }
 
+  // Whatever ran, finished or not, stays with the model for the next fit.
+  defer {
+    model.training.optimizer = optimizer
+    model.training.history = options.resume == nil ? model.training.history.joined(history) : history
+  }
+  let shownTotal = before + options.epochs
   var epoch = firstEpoch
   while epoch <= options.epochs {
+    let shown = before + epoch
     optimizer.learningRate = Float(
       options.schedule.rate(base: baseRate, epoch: epoch - 1, warmup: options.warmupEpochs))
     // Augmentation draws its seed from the shuffler, so a resumed run sees the same images.
@@ -158,7 +168,7 @@ public func fit(
       try options.augmentation.map { try data.augmented(flip: $0.flip, pad: $0.crop, seed: shuffler.nextSeed()) }
       ?? data
     let batches = Batches(epochData, size: options.batchSize, shuffle: options.shuffle, rng: shuffler)
-    progress(.epochStarted(epoch: epoch, epochs: options.epochs, batches: batches.count))
+    progress(.epochStarted(epoch: shown, epochs: shownTotal, batches: batches.count))
     let start = Date()
     var lossSum = 0.0, correct = 0, seen = 0, batchIndex = 0
     var interrupted = false
@@ -178,7 +188,7 @@ public func fit(
           ? "diverged to \(String(format: "%.3g", value)) (from \(String(format: "%.3g", firstLoss ?? 0)) at the first batch)"
           : "became \(value)"
         throw TrainingError(
-          message: "the loss \(what) at epoch \(epoch), batch \(batchIndex); training stopped",
+          message: "the loss \(what) at epoch \(shown), batch \(batchIndex); training stopped",
           hint: "lower the learning rate (now \(optimizer.learningRate))")
       }
       try tape.backward(loss)
@@ -188,7 +198,7 @@ public func fit(
       optimizer.zeroGrad(parameters)
       guard parameters.allSatisfy(\.allFinite) else {
         throw TrainingError(
-          message: "the weights became NaN or infinite at epoch \(epoch), batch \(batchIndex); training stopped",
+          message: "the weights became NaN or infinite at epoch \(shown), batch \(batchIndex); training stopped",
           hint: "lower the learning rate (now \(optimizer.learningRate)) or clip gradients with clip: 1")
       }
 
@@ -198,7 +208,7 @@ public func fit(
       let elapsed = Date().timeIntervalSince(start)
       progress(
         .batchFinished(
-          epoch: epoch, epochs: options.epochs, batch: batchIndex, batches: batches.count,
+          epoch: shown, epochs: shownTotal, batch: batchIndex, batches: batches.count,
           imagesPerSecond: Double(seen) / max(elapsed, 1e-9), loss: lossSum / Double(seen),
           accuracy: Double(correct) / Double(seen), elapsed: elapsed))
       if options.stopRequested() {
@@ -208,17 +218,17 @@ public func fit(
     }
     let validation = try options.validation.flatMap { interrupted ? nil : try evaluate(model, on: $0) }
     let record = EpochRecord(
-      epoch: epoch, trainLoss: lossSum / Double(max(seen, 1)), trainAccuracy: Double(correct) / Double(max(seen, 1)),
+      epoch: shown, trainLoss: lossSum / Double(max(seen, 1)), trainAccuracy: Double(correct) / Double(max(seen, 1)),
       validationLoss: validation?.loss, validationAccuracy: validation?.accuracy,
       learningRate: Double(optimizer.learningRate), seconds: Date().timeIntervalSince(start),
       batches: batchIndex)
     history.append(record)
     if interrupted {
       history.interrupted = true
-      progress(.interrupted(epoch: epoch, batch: batchIndex))
+      progress(.interrupted(epoch: shown, batch: batchIndex))
       break
     }
-    progress(.epochFinished(record, epochs: options.epochs))
+    progress(.epochFinished(record, epochs: shownTotal))
 
     var improved = false
     if let (value, lowerIsBetter) = metric(record, monitor) {
@@ -242,7 +252,7 @@ public func fit(
           tensor.data.update(from: saved.data, count: tensor.count)
         }
       }
-      progress(.stoppedEarly(epoch: epoch, bestEpoch: b.epoch, monitor: monitor))
+      progress(.stoppedEarly(epoch: shown, bestEpoch: before + b.epoch, monitor: monitor))
       break
     }
     epoch += 1
