@@ -22,6 +22,7 @@ public struct Lexer {
   public init(file: SourceFile) {
     self.file = file
     self.scalars = Array(file.text.unicodeScalars)
+    self.line = file.firstLine
   }
 
   /// Lexes a fragment of `file` (the code inside a string's `{…}`) that starts at `line`:`column`.

@@ -3,15 +3,20 @@ public final class SourceFile {
   public let name: String
   public let text: String
   public let lines: [Substring]
+  /// The number of the text's first line: entries read one by one from a pipe are
+  /// parts of one input, numbered as the input is.
+  public let firstLine: Int
 
-  public init(name: String, text: String) {
+  public init(name: String, text: String, firstLine: Int = 1) {
     self.name = name
     self.text = text
     self.lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+    self.firstLine = firstLine
   }
 
   public func line(_ number: Int) -> Substring? {
-    number >= 1 && number <= lines.count ? lines[number - 1] : nil
+    let index = number - firstLine
+    return index >= 0 && index < lines.count ? lines[index] : nil
   }
 }
 

@@ -10,8 +10,7 @@ enum LineEditor {
 
   static func start(historyPath: String) {
     using_history()
-    // append_history only appends to a file that exists.
-    if read_history(historyPath) != 0 { write_history(historyPath) }
+    for entry in HistoryFile.load(historyPath) { add_history(entry) }
     // Ctrl-C at the prompt abandons the entry being typed, as in a shell.
     rl_signal_event_hook = {
       if atl_interrupt_pending() != 0 {
@@ -51,10 +50,10 @@ enum LineEditor {
     return String(cString: raw)
   }
 
-  /// A multi-line entry is one history item.
+  /// A multi-line entry is one history item, also after a restart.
   static func remember(_ entry: String, historyPath: String) {
     add_history(entry)
-    append_history(1, historyPath)
+    HistoryFile.append(entry, to: historyPath)
   }
 
   fileprivate static func complete(_ word: String, start: Int) -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? {

@@ -43,6 +43,10 @@ final class REPLSession {
   let interactive: Bool
   let historyPath = (ProcessInfo.processInfo.environment["HOME"] ?? ".") + "/.atelier_history"
   private var entryNumber = 0
+  /// Lines read so far from a pipe, so that an error names its line in the whole input
+  /// (an entry that a blank line closed was followed by one more).
+  private var linesRead = 0
+  private var entryFirstLine = 1
   /// Entries that ran without error, for `:save`.
   private var successfulEntries: [String] = []
 
@@ -57,15 +61,18 @@ final class REPLSession {
     if interactive { print("Atelier — :help for help, :quit to leave. Tab completes.") }
     var failed = false
     while let entry = readEntry() {
+      let firstLine = entryFirstLine
       let trimmed = entry.trimmingCharacters(in: .whitespacesAndNewlines)
       if trimmed.isEmpty { continue }
-      if interactive { LineEditor.remember(entry, historyPath: historyPath) }
+      // Leaving is not worth recalling: Up after a restart gives the last real entry.
+      let leaving = [":quit", ":q", ":exit"].contains(trimmed)
+      if interactive, !leaving { LineEditor.remember(entry, historyPath: historyPath) }
       if trimmed.hasPrefix(":") {
         guard let ok = command(trimmed) else { break }
         failed = failed || !ok
         continue
       }
-      if evaluate(entry) { successfulEntries.append(entry) } else { failed = true }
+      if evaluate(entry, firstLine: firstLine) { successfulEntries.append(entry) } else { failed = true }
     }
     if interactive { print("") }
     return failed
@@ -73,11 +80,15 @@ final class REPLSession {
 
   /// Runs one entry; returns whether it succeeded.
   @discardableResult
-  private func evaluate(_ entry: String) -> Bool {
+  private func evaluate(_ entry: String, firstLine: Int = 1) -> Bool {
     entryNumber += 1
     defer { atl_interrupt_clear() }
     do {
-      try interpreter.run(SourceFile(name: interactive ? "<repl \(entryNumber)>" : "<stdin>", text: entry))
+      let source =
+        interactive
+        ? SourceFile(name: "<repl \(entryNumber)>", text: entry)
+        : SourceFile(name: "<stdin>", text: entry, firstLine: firstLine)
+      try interpreter.run(source)
       return true
     } catch {
       printError(error)
@@ -88,6 +99,7 @@ final class REPLSession {
   /// One entry: lines are joined while brackets or braces stay open.
   private func readEntry() -> String? {
     var lines: [String] = []
+    entryFirstLine = linesRead + 1
     while true {
       guard let line = readLine(prompt: lines.isEmpty ? "atelier> " : "   ...> ") else {
         return lines.isEmpty ? nil : lines.joined(separator: "\n")
@@ -106,7 +118,11 @@ final class REPLSession {
   }
 
   private func readLine(prompt: String) -> String? {
-    guard interactive else { return Swift.readLine(strippingNewline: true) }
+    guard interactive else {
+      let line = Swift.readLine(strippingNewline: true)
+      if line != nil { linesRead += 1 }
+      return line
+    }
     return LineEditor.read(prompt: prompt)
   }
 
