@@ -1,5 +1,45 @@
 /// Tab-completion candidates from the registry, the session's variables and their members.
 public enum Completion {
+  /// With the text before the word: inside a call's parentheses its named arguments
+  /// (`tsne(f, perp` → `perplexity:`) come first.
+  public static func candidates(for word: String, before: String, interpreter: Interpreter) -> [String] {
+    guard !word.contains("."), let callee = enclosingCall(before) else {
+      return candidates(for: word, interpreter: interpreter)
+    }
+    let names: [String]
+    if case .function(let f)? = interpreter.variable(callee) {
+      names = f.declaration.parameters.map(\.name)
+    } else {
+      names = Registry.byName[callee]?.parameters.map(\.name) ?? []
+    }
+    // readline adds the space after a single match.
+    let named = names.filter { $0.hasPrefix(word) }.map { "\($0):" }
+    return named + candidates(for: word, interpreter: interpreter).filter { !named.contains("\($0):") }
+  }
+
+  /// The function whose parentheses the end of `text` is inside: `fit(net, d, ` → fit.
+  static func enclosingCall(_ text: String) -> String? {
+    var depth = 0
+    var inString = false
+    let characters = Array(text)
+    for i in characters.indices.reversed() {
+      let c = characters[i]
+      if c == "\"" { inString.toggle() }
+      if inString { continue }
+      if c == ")" || c == "]" || c == "}" { depth += 1 }
+      if c == "[" || c == "{" { depth -= 1 }
+      if c == "(" {
+        if depth == 0 {
+          let name = characters[..<i].reversed().prefix { $0.isLetter || $0.isNumber || $0 == "_" }
+          return name.isEmpty ? nil : String(name.reversed())
+        }
+        depth -= 1
+      }
+      if depth < 0 { return nil }
+    }
+    return nil
+  }
+
   public static func candidates(for word: String, interpreter: Interpreter) -> [String] {
     if let dot = word.lastIndex(of: ".") {
       let path = word[..<dot].split(separator: ".", omittingEmptySubsequences: false).map(String.init)

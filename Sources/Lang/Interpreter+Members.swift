@@ -12,6 +12,12 @@ extension Interpreter {
     }
     if let found { return found }
     let names = memberNames(of: value)
+    // PyTorch's `net.conv1.weight`: a layer's tensors are reached by their path.
+    if case .layer(let layer) = value, ["weight", "bias", "running_mean", "running_var"].contains(name) {
+      throw AtelierError(
+        "a layer has no member '\(name)'", at: location,
+        hint: "a layer's tensors are params(net)[\"\(layer.name).\(name)\"] (paths as PyTorch names them)")
+    }
     throw AtelierError(
       "a \(value.typeName) has no member '\(name)'", at: location,
       hint: suggestion(for: name, among: names).map { "did you mean '\($0)'?" }

@@ -312,7 +312,13 @@ public struct Parser {
   func isKeyword(_ k: String) -> Bool { current.kind == .keyword(k) }
 
   mutating func expect(_ symbol: String) throws {
-    guard isSymbol(symbol) else { throw error("expected '\(symbol)' but found \(current.text)") }
+    guard isSymbol(symbol) else {
+      // Python's `f(x, epochs=1)`: a name then `=` inside a call's parentheses.
+      let pythonNamed =
+        isSymbol("=") && position > 0 && { if case .identifier = tokens[position - 1].kind { true } else { false } }()
+      let hint = pythonNamed ? "named arguments take ':', as in fit(net, data, epochs: 1)" : nil
+      throw error("expected '\(symbol)' but found \(current.text)", hint: hint)
+    }
     position += 1
   }
 

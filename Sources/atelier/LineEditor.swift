@@ -64,7 +64,9 @@ enum LineEditor {
     }
     rl_attempted_completion_over = 1
     guard let session = REPLSession.current else { return nil }
-    let candidates = Completion.candidates(for: word, interpreter: session.interpreter)
+    let line = rl_line_buffer.map { Array(String(cString: $0).utf8) } ?? []
+    let before = String(decoding: line.prefix(start), as: UTF8.self)
+    let candidates = Completion.candidates(for: word, before: before, interpreter: session.interpreter)
     guard !candidates.isEmpty else { return nil }
     return makeMatches(word, candidates)
   }
