@@ -1,9 +1,10 @@
 # Atelier: `make demo` trains LeNet-5 on Fashion-MNIST; `make test` runs the test suite.
 SWIFT ?= swift
-APT_PACKAGES := libopenblas-dev liblapacke-dev libdnnl-dev libreadline-dev zlib1g-dev gnuplot-nox dataset-fashion-mnist
+APT_PACKAGES := libopenblas-dev liblapacke-dev libdnnl-dev libreadline-dev zlib1g-dev gnuplot-nox dataset-fashion-mnist \
+  tmux python3
 ATELIER := .build/release/atelier
 
-.PHONY: setup build test fuzz demo bench format docs clean
+.PHONY: setup build test fuzz scenario demo bench format docs clean
 
 ## setup: install the Debian packages Atelier needs that are missing
 setup:
@@ -27,6 +28,12 @@ build: setup
 test: setup
 	$(SWIFT) test --no-parallel
 	$(MAKE) fuzz
+	$(MAKE) scenario
+
+## scenario: the REPL driven in a 160x50 tmux window, its screens checked (Tests/Scenarios)
+scenario: setup
+	$(SWIFT) build -c release --product atelier
+	Tests/Scenarios/prompt.sh $(ATELIER)
 
 ## fuzz: the fuzzers against the release build, as people run it: programs, files
 ## someone might send, and the parallel loop with more threads than cores

@@ -12,9 +12,12 @@ enum TextPicture {
     guard count > 0, height > 0, width > 0 else { return title + "\n" }
     // Pixels come in [0, 1], or in [-1, 1] for signed values drawn blue through white to red.
     let signed = pixels.contains { $0 < 0 }
-    // Large images shrink to fit; small ones keep one cell column per pixel.
+    // Large images shrink to fit; small ones (3×3 or 5×5 kernels) grow to about 16 cells.
     let scale = max(1, (width + columns - 3) / max(columns - 2, 1))
-    let w = (width + scale - 1) / scale, h = (height + scale - 1) / scale
+    let grow = max(1, min(16 / max(width, 1), 16 / max(height, 1), (columns - 2) / max(width, 1)))
+    let w = grow > 1 ? width * grow : (width + scale - 1) / scale
+    let h = grow > 1 ? height * grow : (height + scale - 1) / scale
+    func source(_ cell: Int, _ size: Int) -> Int { min(grow > 1 ? cell / grow : cell * scale, size - 1) }
     let perRow = max(1, min(count, (columns + 2) / (w + 2)))
     var out = title + "\n"
     for first in stride(from: 0, to: count, by: perRow) {
@@ -26,7 +29,7 @@ enum TextPicture {
           for x in 0..<w {
             func value(_ row: Int) -> Float? {
               guard row < h else { return nil }
-              let v = pixels[(i * height + min(row * scale, height - 1)) * width + min(x * scale, width - 1)]
+              let v = pixels[(i * height + source(row, height)) * width + source(x, width)]
               return v.isFinite ? min(max(v, -1), 1) : 0
             }
             line +=

@@ -47,24 +47,36 @@ import Testing
   }
 
   @Test func imagesInTextAreHalfBlockCellsOfTheirPixels() throws {
-    // Two 4×4 images: a white square with a black centre, and a left-to-right ramp.
-    var pixels = [Float](repeating: 1, count: 32)
-    for (y, x) in [(1, 1), (1, 2), (2, 1), (2, 2)] { pixels[y * 4 + x] = 0 }
-    for y in 0..<4 { for x in 0..<4 { pixels[16 + y * 4 + x] = Float(x) / 3 } }
-    let chart = Chart.images(pixels: pixels, count: 2, height: 4, width: 4, captions: ["ring", "ramp"], columns: 2)
+    // Two 16×4 images: white with a black band inside, and a left-to-right ramp.
+    var pixels = [Float](repeating: 1, count: 128)
+    for y in 1...2 { for x in 1...14 { pixels[y * 16 + x] = 0 } }
+    for y in 0..<4 { for x in 0..<16 { pixels[64 + y * 16 + x] = Float(x) / 15 } }
+    let chart = Chart.images(pixels: pixels, count: 2, height: 4, width: 16, captions: ["ring", "ramp"], columns: 2)
     let text = try Figure(chart: chart, title: "two").text(
       size: TerminalSize(columns: 80, rows: 24), colours: .trueColour)
     let lines = text.split(separator: "\n").map(String.init)
     #expect(lines.count == 4)  // title, two rows of cells (4 pixels high), captions
-    #expect(stripped(lines[1]) == "▀▀▀▀  ▀▀▀▀")
-    #expect(stripped(lines[3]) == "ring  ramp")
-    // Row 0 over row 1 of the ring: white over white at the edge, white over black inside.
-    #expect(
-      lines[1].hasPrefix("\u{1B}[38;2;255;255;255m\u{1B}[48;2;255;255;255m▀\u{1B}[38;2;255;255;255m\u{1B}[48;2;0;0;0m▀")
-    )
+    #expect(stripped(lines[1]) == String(repeating: "▀", count: 16) + "  " + String(repeating: "▀", count: 16))
+    #expect(lines[3] == "ring              ramp")
+    // Rows 0 over 1: white over white at the edge, white over black inside.
+    let white = "\u{1B}[38;2;255;255;255m\u{1B}[48;2;255;255;255m▀"
+    #expect(lines[1].hasPrefix(white + "\u{1B}[38;2;255;255;255m\u{1B}[48;2;0;0;0m▀"))
     #expect(lines[1].contains("\u{1B}[38;2;85;85;85m\u{1B}[48;2;85;85;85m▀"))
     let mono = try Figure(chart: chart, title: "two").text(size: TerminalSize(columns: 80, rows: 24), colours: .none)
-    #expect(mono.split(separator: "\n")[1] == "@++@   -*@")
+    let row = mono.split(separator: "\n")[1]
+    #expect(row.hasPrefix("@" + String(repeating: "+", count: 14) + "@  "))
+    #expect(row.hasSuffix("@") && row.dropFirst(18).first == " ")
+  }
+
+  @Test func smallKernelsGrowToFillTheirCells() throws {
+    let chart = Chart.images(
+      pixels: (0..<50).map { Float($0 % 25) / 12 - 1 }, count: 2, height: 5, width: 5, captions: ["0", "1"], columns: 2)
+    let text = try Figure(chart: chart, title: "kernels").text(
+      size: TerminalSize(columns: 80, rows: 24), colours: .palette256)
+    let lines = text.split(separator: "\n").map { stripped(String($0)) }
+    // 5×5 grows threefold: 15 columns and 15 pixel rows (8 lines of cells) each.
+    #expect(
+      lines.count == 10 && lines[1] == String(repeating: "▀", count: 15) + "  " + String(repeating: "▀", count: 15))
   }
 
   @Test func aHeatmapInTextKeepsItsNumbersShaded() throws {
