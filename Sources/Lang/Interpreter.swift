@@ -16,6 +16,8 @@ public final class Interpreter {
   public var rng = RandomSource(seed: 42)
   /// Where figures and other files of a replayed notebook go.
   public var outputDirectory: String?
+  /// Whether figures keep their gnuplot script and data beside them.
+  public var keepScripts = false
   /// Values given on the command line (`--set quick=true`), read with `setting`.
   public var settings: [String: Value] = [:]
   /// Files (figures) written since the last `takeProducedFiles()`, for reports.
@@ -369,12 +371,24 @@ public struct CallContext {
   let session: Session
   public let location: SourceLocation
 
-  /// A path as the user wrote it: relative paths are looked up beside the notebook
-  /// first (so that a replay works from any folder), then in the working folder.
+  /// A path to read, as the user wrote it: relative paths are looked up in the replay's
+  /// output folder (what the notebook wrote), beside the notebook (so that a replay works
+  /// from any folder), then in the working folder.
   public func resolve(_ path: String) -> String {
     guard !path.hasPrefix("/") else { return path }
+    let written = session.outputDirectory.map { URL(fileURLWithPath: $0).appendingPathComponent(path).path }
+    if let written, FileManager.default.fileExists(atPath: written) { return written }
     let beside = URL(fileURLWithPath: location.file.name).deletingLastPathComponent().appendingPathComponent(path).path
     return FileManager.default.fileExists(atPath: beside) ? beside : path
+  }
+
+  /// A path to write: a replayed notebook keeps every file it writes with a relative path
+  /// under its output folder, which is made as needed.
+  public func outputPath(_ path: String) throws -> String {
+    guard !path.hasPrefix("/"), let folder = session.outputDirectory else { return path }
+    let url = URL(fileURLWithPath: folder).appendingPathComponent(path)
+    try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+    return url.path
   }
 
   /// Calls a function value (builtin or written in the language) with arguments.

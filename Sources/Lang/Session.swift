@@ -19,6 +19,8 @@ protocol Session: AnyObject {
   var tape: Tape { get }
   /// Where figures of a replayed notebook go.
   var outputDirectory: String? { get }
+  /// Whether figures keep their gnuplot script and data beside them (`--keep-scripts`).
+  var keepScripts: Bool { get }
   /// `<output folder>/<n>-<title>.png` for a figure drawn without `to:`.
   func nextFigurePath(_ title: String) -> String
   /// Records a file written, for reports.

@@ -49,9 +49,9 @@ public struct Figure {
     }
   }
 
-  /// Writes `path` (png, svg or pdf) with a `.gp` script and `.dat` data beside it,
-  /// so that `gnuplot path.gp` draws it again.
-  public func save(to path: String, gnuplot: String? = nil) throws {
+  /// Writes `path` (png, svg or pdf). With `keepScript`, a `.gp` script and `.dat` data
+  /// stay beside it, so that `gnuplot path.gp` draws it again.
+  public func save(to path: String, keepScript: Bool = false, gnuplot: String? = nil) throws {
     let url = URL(fileURLWithPath: path)
     let ext = url.pathExtension.lowercased()
     guard let terminal = Figure.fileTerminal(ext, size) else {
@@ -59,6 +59,18 @@ public struct Figure {
     }
     try Script.checkPath(url.path)
     try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+    let folder = url.deletingLastPathComponent().standardizedFileURL
+    guard keepScript else {
+      // Data and script live in a scratch folder; only the figure lands beside the notebook's files.
+      try withScratchFolder { scratch in
+        let script = try Script.write(self, dataStem: scratch.appendingPathComponent("figure").path)
+        try Gnuplot.run(
+          script: "cd \(Script.quoted(scratch.path))\nset terminal \(terminal)\n"
+            + "set output \(Script.quoted(folder.appendingPathComponent(url.lastPathComponent).path))\n" + script
+            + "unset output\n", executable: gnuplot)
+      }
+      return
+    }
     let stem = url.deletingPathExtension().path
     let script = try Script.write(self, dataStem: stem)
     let full =
@@ -67,8 +79,7 @@ public struct Figure {
     try AtomicFile.write(full, to: gp)
     // gnuplot runs in the figure's folder so that the script's relative names resolve.
     try Gnuplot.run(
-      script:
-        "cd \(Script.quoted(url.deletingLastPathComponent().path))\nload \(Script.quoted(URL(fileURLWithPath: gp).lastPathComponent))\n",
+      script: "cd \(Script.quoted(folder.path))\nload \(Script.quoted(URL(fileURLWithPath: gp).lastPathComponent))\n",
       executable: gnuplot)
   }
 

@@ -83,7 +83,10 @@ struct RunCommand: ParsableCommand {
     commandName: "run", abstract: "Replay a notebook and exit (non-zero on error).")
 
   @ArgumentParser.Argument(help: "The notebook (.atl) to run.") var file: String
-  @Option(help: "Folder for figures and other files (default: out/<notebook name>).") var out: String?
+  @Option(
+    help: "Folder for figures and every file the notebook writes to a relative path (default: out/<notebook name>).")
+  var out: String?
+  @Flag(help: "Keep each figure's gnuplot script (.gp) and data (.dat) beside it.") var keepScripts = false
   @Option(help: "Write the notebook, its outputs and figures as Markdown to this file.") var report: String?
   @Option(name: .customLong("set"), help: "Define a setting read by setting(name, default), as name=value.")
   var settings: [String] = []
@@ -96,6 +99,7 @@ struct RunCommand: ParsableCommand {
       let interpreter = try makeInterpreter()
       let name = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
       interpreter.outputDirectory = out ?? "out/\(name)"
+      interpreter.keepScripts = keepScripts
       for setting in settings {
         guard let eq = setting.firstIndex(of: "=") else {
           throw ValidationError("--set takes name=value, not \(setting)")

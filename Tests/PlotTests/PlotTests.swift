@@ -59,11 +59,16 @@ func folder() -> String {
     let dir = folder()
     for (name, chart) in charts {
       let path = "\(dir)/\(name).png"
-      try Figure(chart: chart, title: "A \(name) figure", size: (640, 480)).save(to: path)
+      try Figure(chart: chart, title: "A \(name) figure", size: (640, 480)).save(to: path, keepScript: true)
       let size = try #require(pngSize(path), "\(name) is not a PNG")
       #expect(size == (640, 480), "\(name)")
       #expect(FileManager.default.fileExists(atPath: "\(dir)/\(name).gp"))
     }
+    // Without keepScript only the figure is written.
+    let alone = folder()
+    try Figure(chart: charts[1].1, title: "alone").save(to: "\(alone)/it's.png")
+    #expect(pngSize("\(alone)/it's.png") != nil)
+    #expect(try FileManager.default.contentsOfDirectory(atPath: alone) == ["it's.png"])
     // The .gp beside the figure draws it again.
     try FileManager.default.removeItem(atPath: "\(dir)/scatter.png")
     try Gnuplot.run(script: "cd '\(dir)'\nload 'scatter.gp'\n")
@@ -71,7 +76,10 @@ func folder() -> String {
   }
 
   @Test func svgAndPdfAndText() throws {
-    guard Gnuplot.executable() != nil else { return }
+    guard Gnuplot.executable() != nil else {
+      Issue.record("gnuplot is missing; `make setup` installs gnuplot-nox")
+      return
+    }
     let dir = folder()
     try Figure(chart: charts[0].1, title: "svg").save(to: "\(dir)/f.svg")
     #expect(try String(contentsOfFile: "\(dir)/f.svg", encoding: .utf8).contains("<svg"))
@@ -102,7 +110,7 @@ func folder() -> String {
     let chart = Chart.scatter(
       points: [0, 0, 1, 1, 2, 0], labels: [0, 1, 1], classes: ["a\nsystem(\"touch \(witness)\")", "b'"],
       xLabel: evil, yLabel: "y")
-    try Figure(chart: chart, title: evil).save(to: "\(dir)/it's.png")
+    try Figure(chart: chart, title: evil).save(to: "\(dir)/it's.png", keepScript: true)
     #expect(pngSize("\(dir)/it's.png") != nil)
     // Drawn again from the script beside it: still nothing runs.
     try Gnuplot.run(script: "cd \(Script.quoted(dir))\nload \(Script.quoted("it's.gp"))\n")

@@ -12,8 +12,8 @@ let persistenceBuiltins: [Builtin] = [
     ],
     summary:
       "Saves a model (architecture, weights, optional optimizer state and history) or, to .csv, the data of a value."
-  ) { args, _ in
-    let path = try args.string("path")
+  ) { args, context in
+    let path = try context.outputPath(try args.string("path"))
     if path.lowercased().hasSuffix(".csv") {
       let text = try CSV.text(for: args["value"])
       try AtomicFile.write(text, to: path)
@@ -36,7 +36,7 @@ let persistenceBuiltins: [Builtin] = [
     "load", family: "persistence", parameters: [Parameter("path", type: .string)],
     summary: "A model saved with save or by fit's checkpoints."
   ) { args, context in
-    let path = try args.string("path")
+    let path = context.resolve(try args.string("path"))
     let saved = try Checkpoint.load(from: path)
     warnOfNonFiniteValues(saved.nonFinite, in: path, context)
     return .layer(saved.model)
@@ -45,7 +45,7 @@ let persistenceBuiltins: [Builtin] = [
     "checkpoint", family: "persistence", parameters: [Parameter("path", type: .string)],
     summary: "Everything in a saved model file: {model, opt, history, epoch}."
   ) { args, context in
-    let path = try args.string("path")
+    let path = context.resolve(try args.string("path"))
     let saved = try Checkpoint.load(from: path)
     warnOfNonFiniteValues(saved.nonFinite, in: path, context)
     return .record(
@@ -58,9 +58,9 @@ let persistenceBuiltins: [Builtin] = [
     "export", family: "persistence",
     parameters: [Parameter("model", type: .layer), Parameter("path", type: .string)],
     summary: "Writes the weights as safetensors with PyTorch's names (conv1.weight, bn1.running_mean)."
-  ) { args, _ in
+  ) { args, context in
     guard case .layer(let model) = args["model"] else { return .none }
-    try WeightExchange.export(model, to: try args.string("path"))
+    try WeightExchange.export(model, to: try context.outputPath(try args.string("path")))
     return .none
   },
   Builtin(
@@ -81,7 +81,7 @@ let persistenceBuiltins: [Builtin] = [
       }
       return name
     }
-    let path = try args.string("path")
+    let path = context.resolve(try args.string("path"))
     let nonFinite = try WeightExchange.importWeights(into: model, from: path, skipping: skip)
     warnOfNonFiniteValues(nonFinite, in: path, context)
     return .none

@@ -185,6 +185,9 @@ let plotBuiltins: [Builtin] = [
       Parameter("size", default: .none, type: .list, "[width, height] in pixels"),
       Parameter("labels", default: .none, type: .list, "names of compared runs, or captions of images"),
       Parameter(
+        "keep_script", default: .bool(false),
+        "also write the .gp script and .dat data beside the figure (gnuplot file.gp draws it again)"),
+      Parameter(
         "scale", default: .none, type: .any,
         "images: \"all\" (one range), \"each\" (each its own) or [lo, hi]; signed values use a palette centred on 0"),
     ],
@@ -205,8 +208,9 @@ let plotBuiltins: [Builtin] = [
     let session = context.session
     do {
       if args.has("to") || session.outputDirectory != nil {
-        let path = args.has("to") ? try args.string("to") : session.nextFigurePath(figure.title)
-        try figure.save(to: path)
+        let path =
+          args.has("to") ? try context.outputPath(try args.string("to")) : session.nextFigurePath(figure.title)
+        try figure.save(to: path, keepScript: try args.bool("keep_script") || session.keepScripts)
         session.recordProducedFile(path)
         return .string(path)
       }

@@ -146,9 +146,9 @@ let trainingBuiltins: [Builtin] = [
     }
     if args.has("checkpoint") {
       options.checkpoint = CheckpointPolicy(
-        path: try args.string("checkpoint"), every: try args.int("every"))
+        path: try context.outputPath(try args.string("checkpoint")), every: try args.int("every"))
     }
-    if args.has("resume") { options.resume = try args.string("resume") }
+    if args.has("resume") { options.resume = context.resolve(try args.string("resume")) }
     let flip = try args.bool("flip"), crop = try args.int("crop", in: 0...1024)
     if flip || crop > 0 { options.augmentation = (flip, crop) }
     let display = ConsoleProgress(isTerminal: context.session.isTerminal, write: context.session.write)
