@@ -15,7 +15,7 @@ public enum Printer {
     case .list(let items): return list(items)
     case .record(let r): return "{" + r.fields.map { "\($0.name): \(inline($0.value))" }.joined(separator: ", ") + "}"
     case .layer(let l): return "<\(l is Sequential ? "model" : "layer") \(l.name)>"
-    case .history(let h): return "<history, \(h.epochs.count) epochs>"
+    case .history(let h): return "<history, \(counted(h.epochs.count, "epoch"))>"
     case .builtin(let b): return "<function \(b.name)>"
     case .function(let f): return "<function \(f.declaration.name)>"
     case .tensor(let t): return "<tensor \(describe(shape: t.shape))>"
@@ -28,6 +28,33 @@ public enum Printer {
     if n.isInfinite { return n > 0 ? "inf" : "-inf" }
     if n.rounded() == n, abs(n) < 1e15 { return String(Int(n)) }
     return String(format: "%.6g", n)
+  }
+
+  /// One short line about a value, for `:vars`: what it is and its size.
+  public static func brief(_ value: Value) -> String {
+    switch value {
+    case .layer(let l as Sequential):
+      let size = l.isBuilt ? ", " + counted(l.parameterCount, "param") : ", not built"
+      return "\(l.name), \(counted(l.layers.count, "layer"))" + size
+    case .layer(let l): return "\(l.kind) layer \(l.name)" + (l.details.isEmpty ? "" : ", \(l.details)")
+    case .dataset(let d): return "\(d.name), \(counted(d.count, "image")) \(describe(shape: d.sampleShape))"
+    case .embedding(let e): return "\(e.source), \(counted(e.count, "point")) × \(e.dimensions)"
+    case .history(let h):
+      let last =
+        h.epochs.last.map { String(format: ", last loss %.4g, acc %.4f", $0.trainLoss, $0.trainAccuracy) } ?? ""
+      return counted(h.epochs.count, "epoch") + last
+    case .matrix(let m): return "\(m.title.lowercased()), \(counted(m.classes.count, "class", plural: "classes"))"
+    case .optimizer(let o): return o.summary
+    default:
+      // One line, whatever the value holds: line breaks show as \n.
+      let line = inline(value).replacingOccurrences(of: "\n", with: "\\n")
+      return line.count > 60 ? String(line.prefix(59)) + "…" : line
+    }
+  }
+
+  /// "1 epoch", "3 epochs", "61,706 parameters": a count with its noun.
+  public static func counted(_ n: Int, _ noun: String, plural: String? = nil) -> String {
+    "\(grouped(n)) \(n == 1 ? noun : plural ?? noun + "s")"
   }
 
   /// 61706 -> "61,706"
@@ -56,7 +83,7 @@ public enum Printer {
     case .tensor(let t): return tensor(t)
     case .dataset(let d):
       return
-        "dataset \(d.name): \(grouped(d.count)) images \(describe(shape: d.sampleShape)), \(d.classes.count) classes"
+        "dataset \(d.name): \(counted(d.count, "image")) \(describe(shape: d.sampleShape)), \(counted(d.classes.count, "class", plural: "classes"))"
     case .layer(let l):
       if let model = l as? Sequential { return summary(model) }
       return "\(l.name): \(l.kind)" + (l.details.isEmpty ? "" : " \(l.details)")
@@ -64,7 +91,7 @@ public enum Printer {
     case .history(let h): return history(h)
     case .builtin(let b): return "\(b.signature)\n  \(b.summary)"
     case .function(let f): return "function \(f.signature)" + (f.declaration.doc.map { "\n  \($0)" } ?? "")
-    case .batches(let b): return "\(b.count) batches of \(b.size) from \(b.dataset.name)"
+    case .batches(let b): return "\(counted(b.count, "batch", plural: "batches")) of \(b.size) from \(b.dataset.name)"
     case .embedding(let e): return embedding(e)
     case .matrix(let m): return matrix(m)
     }
@@ -75,11 +102,26 @@ public enum Printer {
     return "[" + shown.joined(separator: ", ") + (items.count > 20 ? ", … (\(items.count) items)" : "") + "]"
   }
 
+  /// Metrics print one way by kind, named as evaluate, fit and report name them:
+  /// accuracies and rates to 4 decimals, losses to 4 significant digits; nil for others.
+  static func metric(_ name: String, _ value: Value) -> String? {
+    guard case .number(let n) = value, n.isFinite else { return nil }
+    let key = name.lowercased()
+    if key.contains("loss") { return String(format: "%.4g", n) }
+    let rates = ["acc", "accuracy", "precision", "recall", "f1", "per_class", "val_acc", "train_acc", "test_acc"]
+    if rates.contains(key) || key.hasSuffix("_acc") { return String(format: "%.4f", n) }
+    return nil
+  }
+
+  /// A field's value: a metric in its format, anything else inline.
+  static func field(_ name: String, _ value: Value) -> String { metric(name, value) ?? inline(value) }
+
   /// `{a: 1, b: 2}` on one line when short, one field per line otherwise.
   static func record(_ r: Record) -> String {
-    let parts = r.fields.map { "\($0.name): \(inline($0.value))" }
+    let parts = r.fields.map { "\($0.name): \(field($0.name, $0.value))" }
     let oneLine = "{" + parts.joined(separator: ", ") + "}"
-    if oneLine.count <= 80, !oneLine.contains("\n") { return oneLine }
+    let nested = r.fields.contains { if case .record = $0.value { true } else { false } }
+    if oneLine.count <= 80, !oneLine.contains("\n"), !nested { return oneLine }
     let width = r.fields.map(\.name.count).max() ?? 0
     return r.fields.map { field -> String in
       let pad = String(repeating: " ", count: width - field.name.count)
@@ -90,10 +132,13 @@ public enum Printer {
         body =
           "\n"
           + inner.fields.map {
-            "  \($0.name)\(String(repeating: " ", count: max(0, (inner.fields.map(\.name.count).max() ?? 0) - $0.name.count)))  \(inline($0.value))"
+            // A record of numbers under a metric's name (per_class) holds that metric.
+            let shown = metric(field.name, $0.value) ?? inline($0.value)
+            return
+              "  \($0.name)\(String(repeating: " ", count: max(0, (inner.fields.map(\.name.count).max() ?? 0) - $0.name.count)))  \(shown)"
           }.joined(separator: "\n")
       } else {
-        body = inline(field.value)
+        body = Printer.field(field.name, field.value)
       }
       return "\(field.name)\(pad)  \(body)"
     }.joined(separator: "\n")
@@ -109,10 +154,16 @@ public enum Printer {
     }
     let columns = records[0].names
     guard !columns.isEmpty, records.allSatisfy({ $0.names == columns }) else { return nil }
-    let rows = [columns] + records.map { r in r.fields.map { tableCell($0.value) } }
+    let rows = [columns] + records.map { r in r.fields.map { metric($0.name, $0.value) ?? tableCell($0.value) } }
+    // Numbers align right, also in a column with blanks (report's accuracy row).
     let numeric = Set(
       columns.indices.filter { i in
-        records.allSatisfy { if case .number = $0.fields[i].value { return true } else { return false } }
+        records.allSatisfy {
+          switch $0.fields[i].value {
+          case .number, .none: return true
+          default: return false
+          }
+        }
       })
     return table(rows, rightAligned: numeric)
   }
@@ -179,7 +230,8 @@ public enum Printer {
   }
 
   static func embedding(_ e: Embedding) -> String {
-    var text = "embedding of \(e.source): \(grouped(e.count)) points × \(e.dimensions), \(e.classes.count) classes"
+    var text =
+      "embedding of \(e.source): \(counted(e.count, "point")) × \(e.dimensions), \(counted(e.classes.count, "class", plural: "classes"))"
     if let ratios = e.explainedVarianceRatio {
       text += "\nexplained variance: " + ratios.map { String(format: "%.4f", $0) }.joined(separator: ", ")
       text += String(format: " (%.1f%% in all)", ratios.reduce(0, +) * 100)
@@ -265,7 +317,7 @@ public enum Printer {
     var text = table(rows, rightAligned: [3])
     if let input = model.inputShape {
       let total = model.layers.reduce(0) { $0 + $1.parameterCount }
-      text += "\ninput \(describe(shape: input)) · \(grouped(total)) parameters"
+      text += "\ninput \(describe(shape: input)) · \(counted(total, "parameter"))"
     } else {
       text +=
         "\nnot built yet: shapes and parameters appear once it sees data (fit) or with model(input: [1, 28, 28]) { … }"

@@ -136,7 +136,7 @@ final class REPLSession {
     case ":vars":
       let rows = interpreter.globals.filter { !$0.value.isCallable || isUserFunction($0.value) }
         .sorted { $0.key < $1.key }
-        .map { [$0.key, $0.value.typeName, String(Printer.inline($0.value).prefix(60))] }
+        .map { [$0.key, $0.value.typeName, Printer.brief($0.value)] }
       print(rows.isEmpty ? "no variables yet" : Printer.table([["name", "type", "value"]] + rows))
     case ":help":
       print(Help.text(for: argument.isEmpty ? nil : argument, interpreter: interpreter))

@@ -71,6 +71,7 @@ import Testing
     #expect(one.first == "Image" && one.last == "label 1" && one.count == 16)
     let named = output("plot(d.test[0:2], labels: [\"first\", \"second\"])", s).split(separator: "\n")
     #expect(named.last?.hasPrefix("first") == true && named.last?.hasSuffix("second") == true)
-    #expect(output("plot(reshape(tensor([0, 0.5, 1, 1]), [2, 2]))", s).split(separator: "\n").count == 3)
+    // A 2×2 image grows to 16×16 cells: 8 lines between its title and caption.
+    #expect(output("plot(reshape(tensor([0, 0.5, 1, 1]), [2, 2]))", s).split(separator: "\n").count == 10)
   }
 }
