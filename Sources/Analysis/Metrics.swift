@@ -14,6 +14,9 @@ public struct ClassMatrix {
   public let title: String
   /// Confusion rows shown as rates (each row sums to 1).
   public let normalized: Bool
+  /// For a confusion matrix of a model on a dataset: the images and what the model
+  /// predicted for each, so that a cell's images can be looked at (`examples`).
+  public var source: (data: Dataset, predicted: [Int32])?
 
   public init(kind: Kind, values: [[Double]], classes: [String], title: String, normalized: Bool = false) {
     self.kind = kind

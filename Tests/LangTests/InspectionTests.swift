@@ -74,4 +74,23 @@ import Testing
     // A 2×2 image grows to 16×16 cells: 8 lines between its title and caption.
     #expect(output("plot(reshape(tensor([0, 0.5, 1, 1]), [2, 2]))", s).split(separator: "\n").count == 10)
   }
+
+  @Test func aConfusionCellOpensIntoItsImages() throws {
+    let s = try session()
+    let text = output(
+      """
+      cm = confusion(net, d.test)
+      shirts = examples(cm, "Shirt", "T-shirt/top")
+      print len(shirts), cm.values[6][0]
+      print len(examples(cm, 6, 6)) == cm.values[6][6]
+      """, s)
+    let parts = text.split(separator: "\n")
+    let counts = parts[0].split(separator: " ")
+    #expect(counts.count == 2 && counts[0] == counts[1], "\(text)")
+    #expect(parts[1] == "true")
+    let wrong = run("x = examples(cm, \"Shrt\", 0)", in: s).error
+    #expect(wrong?.hint == "did you mean \"Shirt\"?")
+    #expect(
+      run("x = examples(confusion([0, 1], [1, 1]), 0, 1)", in: s).error?.message.contains("not made from") == true)
+  }
 }

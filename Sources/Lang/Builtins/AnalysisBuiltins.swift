@@ -136,7 +136,42 @@ let analysisBuiltins: [Builtin] = [
     summary: "Confusion matrix (rows true, columns predicted) with totals and per-class recall."
   ) { args, _ in
     let (p, t, classes) = try predictionsAndTruth(args, "confusion")
-    return .matrix(try confusion(predicted: p, truth: t, classes: classes, normalize: try args.bool("normalize")))
+    var matrix = try confusion(predicted: p, truth: t, classes: classes, normalize: try args.bool("normalize"))
+    if case .dataset(let data) = args["b"] { matrix.source = (data, p) }
+    return .matrix(matrix)
+  },
+  Builtin(
+    "examples", family: "analysis",
+    parameters: [
+      Parameter("matrix", type: .confusion, "a confusion matrix of a model on a dataset"),
+      Parameter("truth", type: .any, "the true class: its name or index (the row)"),
+      Parameter("predicted", type: .any, "the predicted class: its name or index (the column)"),
+    ],
+    summary: "The images in one cell of a confusion matrix: examples(cm, \"Shirt\", \"T-shirt/top\").",
+    help: "A dataset captioned \"true → predicted\"; plot it to see what the model confuses."
+  ) { args, _ in
+    guard case .matrix(let m) = args["matrix"], let (data, predicted) = m.source else {
+      throw AtelierError(
+        "examples: this confusion matrix was not made from a model and a dataset",
+        hint: "cm = confusion(net, data.test), then examples(cm, \"Shirt\", \"T-shirt/top\")")
+    }
+    func classIndex(_ name: String) throws -> Int {
+      switch args[name] {
+      case .string(let s):
+        if let k = m.classes.firstIndex(of: s) { return k }
+        throw AtelierError(
+          "examples: no class \"\(s)\"",
+          hint: suggestion(for: s, among: m.classes).map { "did you mean \"\($0)\"?" } ?? "classes: "
+            + m.classes.joined(separator: ", "))
+      case .number(let n) where n.rounded() == n && n >= 0 && n < Double(m.classes.count): return Int(n)
+      default: throw AtelierError("examples: \(name) must be a class name or an index below \(m.classes.count)")
+      }
+    }
+    let (row, column) = (try classIndex("truth"), try classIndex("predicted"))
+    let picked = data.labels.indices.filter { Int(data.labels[$0]) == row && Int(predicted[$0]) == column }
+    let cell = try data.subset(picked, name: "\(m.classes[row]) → \(m.classes[column])")
+    cell.captions = picked.map { _ in "\(m.classes[row]) → \(m.classes[column])" }
+    return .dataset(cell)
   },
   Builtin(
     "report", family: "analysis",
