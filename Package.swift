@@ -33,7 +33,9 @@ let package = Package(
     .target(name: "Lang", dependencies: ["Tensor", "NN", "Data", "Analysis", "Plot"], swiftSettings: optimise),
     .executableTarget(
       name: "atelier",
-      dependencies: ["Lang", "Data", "CReadline", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      dependencies: [
+        "Lang", "Data", "Plot", "CReadline", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
       swiftSettings: optimise
     ),
     .executableTarget(

@@ -40,7 +40,44 @@ public enum GraphicsMode: Equatable {
     if term == "xterm-kitty" || env["KITTY_WINDOW_ID"] != nil || term == "xterm-ghostty" { return .kitty }
     if program == "iTerm.app" || program == "WezTerm" { return .iterm }
     if term.hasPrefix("mlterm") || term.hasPrefix("foot") || term.contains("sixel") { return .sixel }
+    if let answer = terminalAnswer, answerListsSixel(answer), terminals.contains("sixelgd") { return .sixel }
     return .text
+  }
+
+  /// The terminal's answer to a device-attributes query, asked once when the prompt starts.
+  nonisolated(unsafe) public static var terminalAnswer: String?
+
+  /// Asks the terminal for its primary device attributes (`ESC [ c`) and waits at most
+  /// `milliseconds` for the answer (`ESC [ ? 62 ; 4 ; 22 c`); nil when there is no
+  /// terminal on both ends or it does not answer in time.
+  public static func askTerminal(milliseconds: Int32 = 150) -> String? {
+    guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else { return nil }
+    var saved = termios()
+    guard tcgetattr(STDIN_FILENO, &saved) == 0 else { return nil }
+    var raw = saved
+    raw.c_lflag &= ~tcflag_t(ICANON | ECHO)
+    guard tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0 else { return nil }
+    defer { tcsetattr(STDIN_FILENO, TCSANOW, &saved) }
+    let query = Array("\u{1B}[c".utf8)
+    guard write(STDOUT_FILENO, query, query.count) == query.count else { return nil }
+    var answer: [UInt8] = []
+    var waiting = pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)
+    let deadline = Date().addingTimeInterval(Double(milliseconds) / 1000)
+    while answer.count < 64 {
+      let left = Int32(max(0, deadline.timeIntervalSinceNow * 1000))
+      guard left > 0, poll(&waiting, 1, left) > 0 else { break }
+      var byte: UInt8 = 0
+      guard read(STDIN_FILENO, &byte, 1) == 1 else { break }
+      answer.append(byte)
+      if byte == UInt8(ascii: "c") { return String(decoding: answer, as: UTF8.self) }
+    }
+    return nil
+  }
+
+  /// Whether a device-attributes answer lists sixel graphics (attribute 4).
+  public static func answerListsSixel(_ answer: String) -> Bool {
+    guard let start = answer.firstIndex(of: "?"), let end = answer.lastIndex(of: "c"), start < end else { return false }
+    return answer[answer.index(after: start)..<end].split(separator: ";").contains("4")
   }
 
   /// The setting's values, for messages and the README.

@@ -4,6 +4,7 @@ import CReadline
 import Data
 import Foundation
 import Lang
+import Plot
 
 struct REPLCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -53,7 +54,11 @@ final class REPLSession {
   init(interpreter: Interpreter, interactive: Bool) {
     self.interpreter = interpreter
     self.interactive = interactive
-    if interactive { LineEditor.start(historyPath: historyPath) }
+    if interactive {
+      LineEditor.start(historyPath: historyPath)
+      // A terminal that is not recognised by name may still say it shows sixel graphics.
+      if GraphicsMode.detect() == .text { GraphicsMode.terminalAnswer = GraphicsMode.askTerminal() }
+    }
   }
 
   /// Runs until end of input or `:quit`; returns whether any entry failed.

@@ -143,4 +143,18 @@ import Testing
     #expect(ColourDepth.detect(["TERM": "xterm-256color", "NO_COLOR": "1"]) == .none)
     #expect(ColourDepth.detect(["TERM": "screen"]) == .palette256)
   }
+
+  @Test func aTerminalThatListsSixelInItsAttributesGetsSixel() {
+    #expect(GraphicsMode.answerListsSixel("\u{1B}[?62;4;22c"))
+    #expect(GraphicsMode.answerListsSixel("\u{1B}[?63;1;2;4c"))
+    #expect(!GraphicsMode.answerListsSixel("\u{1B}[?1;2c"))
+    #expect(!GraphicsMode.answerListsSixel("\u{1B}[?64;14c"))
+    let saved = GraphicsMode.terminalAnswer
+    defer { GraphicsMode.terminalAnswer = saved }
+    GraphicsMode.terminalAnswer = "\u{1B}[?62;4;22c"
+    #expect(GraphicsMode.detect(["TERM": "xterm-256color"], terminals: ["sixelgd"]) == .sixel)
+    #expect(GraphicsMode.detect(["TERM": "xterm-256color"], terminals: []) == .text)
+    GraphicsMode.terminalAnswer = "\u{1B}[?1;2c"
+    #expect(GraphicsMode.detect(["TERM": "xterm-256color"], terminals: ["sixelgd"]) == .text)
+  }
 }
