@@ -108,9 +108,11 @@ public struct TerminalSize: Equatable {
     self.rows = rows
   }
 
-  public static func detect(_ env: [String: String] = ProcessInfo.processInfo.environment) -> TerminalSize {
+  public static func detect(_ env: [String: String] = ProcessInfo.processInfo.environment, askWindow: Bool = true)
+    -> TerminalSize
+  {
     var window = winsize()
-    if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &window) == 0, window.ws_col > 0, window.ws_row > 0 {
+    if askWindow, ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &window) == 0, window.ws_col > 0, window.ws_row > 0 {
       return TerminalSize(columns: Int(window.ws_col), rows: Int(window.ws_row))
     }
     let columns = env["COLUMNS"].flatMap(Int.init) ?? 100, rows = env["LINES"].flatMap(Int.init) ?? 32

@@ -32,4 +32,15 @@ import Testing
     #expect(Printer.brief(try #require(s.variable("net"))) == "model, 12 layers, 61,706 params")
     #expect(Printer.brief(try #require(s.variable("text"))) == "\"two\\nlines\"")
   }
+
+  @Test func imageValuesBecomeShadesByTheAskedScale() throws {
+    let pixels: [Float] = [0, 2, 4, 8, -1, 0, 1, 0.5]
+    // Signed values over all images: divided by the largest magnitude, to [-1, 1].
+    #expect(ImageScale.auto.apply(pixels, imageSize: 4) == [0, 0.25, 0.5, 1, -0.125, 0, 0.125, 0.0625])
+    // Each image over its own range: the first to [0, 1], the second (signed) by its own magnitude.
+    #expect(ImageScale.each.apply(pixels, imageSize: 4) == [0, 0.25, 0.5, 1, -1, 0, 1, 0.5])
+    #expect(ImageScale.fixed(0, 4).apply(pixels, imageSize: 4) == [0, 0.5, 1, 1, 0, 0, 0.25, 0.125])
+    #expect(ImageScale.auto.apply([0, 0.5, 1], imageSize: 3) == [0, 0.5, 1])
+    #expect(throws: AtelierError.self) { try ImageScale.from(.list([.number(2), .number(1)])) }
+  }
 }

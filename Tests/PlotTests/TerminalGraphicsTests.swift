@@ -157,4 +157,12 @@ import Testing
     GraphicsMode.terminalAnswer = "\u{1B}[?1;2c"
     #expect(GraphicsMode.detect(["TERM": "xterm-256color"], terminals: ["sixelgd"]) == .text)
   }
+
+  @Test func withoutAWindowTheSizeComesFromTheEnvironment() {
+    #expect(
+      TerminalSize.detect(["COLUMNS": "160", "LINES": "50"], askWindow: false) == TerminalSize(columns: 160, rows: 50))
+    #expect(TerminalSize.detect([:], askWindow: false) == TerminalSize(columns: 100, rows: 32))
+    #expect(
+      TerminalSize.detect(["COLUMNS": "5", "LINES": "x"], askWindow: false) == TerminalSize(columns: 40, rows: 32))
+  }
 }

@@ -37,6 +37,10 @@ check() {
   python3 "$root/Tests/Scenarios/check_screen.py" "$1" "$work/screen.txt"
 }
 
+# Entries piped in are numbered as lines of the whole input.
+piped=$(printf 'x = 1\n\ny = [1,\n  q]\n' | "$atelier" 2>&1 || true)
+if ! grep -q '^<stdin>:4:3: error' <<<"$piped"; then echo "a piped error names the wrong line: $piped"; exit 1; fi
+
 start
 entry 'd = idx("Tests/Fixtures", classes: ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"])'
 entry 'plot d.test[0:8]'
