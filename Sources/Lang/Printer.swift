@@ -263,7 +263,7 @@ public enum Printer {
       var row = [m.classes[i]] + picks.map { $0.map { cell(m.values[i][$0]) } ?? "…" }
       if counts {
         let total = m.values[i].reduce(0, +)
-        row += [String(Int(total)), total > 0 ? String(format: "%.3f", m.values[i][i] / total) : "-"]
+        row += [String(Int(total)), total > 0 ? String(format: "%.4f", m.values[i][i] / total) : "-"]
       }
       rows.append(row)
     }
@@ -274,7 +274,7 @@ public enum Printer {
       let correct = (0..<count).reduce(0.0) { $0 + m.values[$1][$1] }
       rows.append(
         ["total"] + columnTotals.map { $0.map { String(Int($0)) } ?? "…" } + [
-          String(Int(all)), all > 0 ? String(format: "%.3f", correct / all) : "-",
+          String(Int(all)), all > 0 ? String(format: "%.4f", correct / all) : "-",
         ])
     }
     let shown = count > matrixClassesShown ? "\n(\(count) classes; the first 10 and the last 3 shown)" : ""
@@ -329,10 +329,10 @@ public enum Printer {
     let hasValidation = h.epochs.contains { $0.validationLoss != nil }
     var rows: [[String]] = [["epoch", "loss", "acc"] + (hasValidation ? ["val_loss", "val_acc"] : []) + ["time"]]
     for e in h.epochs {
-      var row = [String(e.epoch), String(format: "%.4f", e.trainLoss), String(format: "%.4f", e.trainAccuracy)]
+      var row = [String(e.epoch), String(format: "%.4g", e.trainLoss), String(format: "%.4f", e.trainAccuracy)]
       if hasValidation {
         row += [
-          e.validationLoss.map { String(format: "%.4f", $0) } ?? "-",
+          e.validationLoss.map { String(format: "%.4g", $0) } ?? "-",
           e.validationAccuracy.map { String(format: "%.4f", $0) } ?? "-",
         ]
       }

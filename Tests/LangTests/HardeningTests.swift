@@ -147,6 +147,6 @@ import Testing
     let lines = result.output.split(separator: "\n")
     #expect(lines.count == 18, "\(result.output)")
     #expect(lines.last == "(1000 classes; the first 10 and the last 3 shown)")
-    #expect(lines.first { $0.hasPrefix("total") }?.hasSuffix("3   0.333") == true)
+    #expect(lines.first { $0.hasPrefix("total") }?.hasSuffix("3  0.3333") == true)
   }
 }

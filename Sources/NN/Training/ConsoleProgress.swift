@@ -23,13 +23,13 @@ public final class ConsoleProgress {
       let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
       let eta = batch > 0 ? elapsed / Double(batch) * Double(batches - batch) : 0
       write(
-        "\r\u{1B}[2Kepoch \(epoch)/\(epochs) \(bar) \(batch)/\(batches)  \(Int(rate)) img/s  loss \(fmt(loss, 4))  acc \(fmt(accuracy, 4))  eta \(fmt(eta, 1))s"
+        "\r\u{1B}[2Kepoch \(epoch)/\(epochs) \(bar) \(batch)/\(batches)  \(Int(rate)) img/s  loss \(significant(loss))  acc \(fmt(accuracy, 4))  eta \(fmt(eta, 1))s"
       )
     case let .epochFinished(record, epochs):
       var line =
-        "epoch \(record.epoch)/\(epochs)  loss \(fmt(record.trainLoss, 4))  acc \(fmt(record.trainAccuracy, 4))"
+        "epoch \(record.epoch)/\(epochs)  loss \(significant(record.trainLoss))  acc \(fmt(record.trainAccuracy, 4))"
       if let loss = record.validationLoss, let acc = record.validationAccuracy {
-        line += "  val_loss \(fmt(loss, 4))  val_acc \(fmt(acc, 4))"
+        line += "  val_loss \(significant(loss))  val_acc \(fmt(acc, 4))"
       }
       line += "  \(fmt(record.seconds, 1))s"
       write((isTerminal ? "\r\u{1B}[2K" : "") + line + "\n")
@@ -45,3 +45,6 @@ public final class ConsoleProgress {
 }
 
 func fmt(_ value: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", value) }
+
+/// Losses to four significant digits, as every loss Atelier prints.
+func significant(_ value: Double) -> String { String(format: "%.4g", value) }
