@@ -37,6 +37,31 @@ import Testing
     #expect(net.training.optimizer is SGD)
   }
 
+  @Test func aSavedModelCarriesOnAfterLoad() throws {
+    let s = try sessionInterpreter { _ in }
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("carry-\(UUID().uuidString).atlm").path
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let source = """
+      d = idx("\(fixtures)")
+      net = model { flatten; dense 16; relu; dense 10 }
+      h1 = fit(net, d.train[0:256], epochs: 2, batch: 64)
+      save(net, "\(path)")
+      again = load("\(path)")
+      h2 = fit(again, d.train[0:256], epochs: 1, batch: 64)
+      print history(again).epochs
+      """
+    let result = run(source, in: s)
+    #expect(result.error == nil, "\(String(describing: result.error))")
+    #expect(result.output.contains("epoch 3/3") && result.output.hasSuffix("3\n"), "\(result.output)")
+    guard case .layer(let layer) = s.variable("again"), let again = layer as? Sequential,
+      let adam = again.training.optimizer as? Adam, let weight = again.namedParameters.first?.tensor
+    else {
+      Issue.record("the loaded model kept no Adam")
+      return
+    }
+    #expect(adam.state(of: weight)["t"]?.scalarValue == 12)
+  }
+
   @Test func joinedHistoriesPlotBothRunsAtTheirEpochs() throws {
     let h1 = History(), h2 = History()
     for e in 1...2 {

@@ -8,7 +8,8 @@ let persistenceBuiltins: [Builtin] = [
     parameters: [
       Parameter("value", "a model, or for .csv any analysis value, history, tensor or table"),
       Parameter("path", type: .string, "a .atlm file for a model, or a .csv file"),
-      Parameter("opt", default: .none, type: .optimizer), Parameter("history", default: .none, type: .history),
+      Parameter("opt", default: .none, type: .optimizer, "default: the optimizer the model last trained with"),
+      Parameter("history", default: .none, type: .history, "default: every epoch the model has trained"),
     ],
     summary:
       "Saves a model (architecture, weights, optional optimizer state and history) or, to .csv, the data of a value."
@@ -22,9 +23,12 @@ let persistenceBuiltins: [Builtin] = [
     guard case .layer(let model) = args["value"] else {
       throw AtelierError("save: a \(args["value"].typeName) is saved as CSV", hint: "give a .csv path")
     }
-    var optimizer: Optimizer?
+    // What the model trained with goes along unless other values are given, so that a
+    // loaded model carries on where it stopped.
+    let record = (model as? Sequential)?.training
+    var optimizer: Optimizer? = record?.optimizer
     if case .optimizer(let o) = args["opt"] { optimizer = o }
-    var history: History?
+    var history: History? = record.flatMap { $0.history.epochs.isEmpty ? nil : $0.history }
     if case .history(let h) = args["history"] { history = h }
     try Checkpoint(
       model: model, optimizer: optimizer, history: history, epoch: history?.epochs.count ?? 0, generators: []
@@ -34,11 +38,15 @@ let persistenceBuiltins: [Builtin] = [
   },
   Builtin(
     "load", family: "persistence", parameters: [Parameter("path", type: .string)],
-    summary: "A model saved with save or by fit's checkpoints."
+    summary: "A model saved with save or by fit's checkpoints; a fit of it carries on with its optimizer and epochs."
   ) { args, context in
     let path = context.resolve(try args.string("path"))
     let saved = try Checkpoint.load(from: path)
     warnOfNonFiniteValues(saved.nonFinite, in: path, context)
+    if let model = saved.model as? Sequential {
+      model.training.optimizer = saved.optimizer
+      model.training.history = saved.history ?? History()
+    }
     return .layer(saved.model)
   },
   Builtin(
