@@ -2,6 +2,8 @@ import Foundation
 
 /// What one top-level statement of a replayed notebook did.
 public struct StatementRecord {
+  /// The notebook line the statement starts on.
+  public var firstLine = 1
   public let source: String
   public let output: String
   public let files: [String]
@@ -26,10 +28,14 @@ public enum NotebookRunner {
       do {
         try interpreter.runTopLevel(item.statement, showValues: true)
         records.append(
-          StatementRecord(source: source, output: captured, files: interpreter.takeProducedFiles(), error: nil))
+          StatementRecord(
+            firstLine: item.firstLine, source: source, output: captured, files: interpreter.takeProducedFiles(),
+            error: nil))
       } catch {
         records.append(
-          StatementRecord(source: source, output: captured, files: interpreter.takeProducedFiles(), error: "\(error)"))
+          StatementRecord(
+            firstLine: item.firstLine, source: source, output: captured, files: interpreter.takeProducedFiles(),
+            error: "\(error)"))
         throw error
       }
     }

@@ -10,7 +10,7 @@ struct Atelier: ParsableCommand {
     commandName: "atelier",
     abstract: "A notebook language for exploring small neural networks on image data.",
     version: "atelier \(atelierVersion)\n" + String(cString: atl_isa_summary()),
-    subcommands: [REPLCommand.self, RunCommand.self, CheckCommand.self, DocsCommand.self],
+    subcommands: [REPLCommand.self, RunCommand.self, CheckCommand.self, ConvertCommand.self, DocsCommand.self],
     defaultSubcommand: REPLCommand.self)
 
   static func main() {
@@ -87,7 +87,10 @@ struct RunCommand: ParsableCommand {
     help: "Folder for figures and every file the notebook writes to a relative path (default: out/<notebook name>).")
   var out: String?
   @Flag(help: "Keep each figure's gnuplot script (.gp) and data (.dat) beside it.") var keepScripts = false
-  @Option(help: "Write the notebook, its outputs and figures as Markdown to this file.") var report: String?
+  @Option(
+    help:
+      "Write the notebook with its outputs and figures to this file: Markdown, or an executed Jupyter notebook for a .ipynb name."
+  ) var report: String?
   @Option(name: .customLong("set"), help: "Define a setting read by setting(name, default), as name=value.")
   var settings: [String] = []
 
@@ -95,6 +98,7 @@ struct RunCommand: ParsableCommand {
     let start = Date()
     var records: [StatementRecord] = []
     var failed = false
+    var failure: String?
     do {
       let interpreter = try makeInterpreter()
       let name = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
@@ -112,11 +116,18 @@ struct RunCommand: ParsableCommand {
     } catch {
       printError(error)
       failed = true
+      failure = "\(error)"
     }
     if let report {
-      let markdown = Report.markdown(
-        notebook: file, records: records, reportPath: report, seconds: Date().timeIntervalSince(start))
-      try AtomicFile.write(markdown, to: report)
+      if report.lowercased().hasSuffix(".ipynb") {
+        let text = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
+        let executed = JupyterReport.notebook(source: text, records: records, failure: failure)
+        try AtomicFile.write(try NotebookConversion.encode(executed), to: report)
+      } else {
+        let markdown = Report.markdown(
+          notebook: file, records: records, reportPath: report, seconds: Date().timeIntervalSince(start))
+        try AtomicFile.write(markdown, to: report)
+      }
     }
     if failed { throw ExitCode(1) }
   }
@@ -137,6 +148,39 @@ struct CheckCommand: ParsableCommand {
       printError(error)
       throw ExitCode(1)
     }
+  }
+}
+
+struct ConvertCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "convert",
+    abstract: "Convert a notebook between .atl and Jupyter's .ipynb (cells at # %% markers or blank lines).")
+
+  @ArgumentParser.Argument(help: "The notebook to convert (.atl or .ipynb).") var file: String
+  @Option(help: "The format to write: ipynb or atl (default: the other one).") var to: String?
+  @Option(name: .shortAndLong, help: "Where to write (default: beside the input, with the new extension).")
+  var output: String?
+
+  func run() throws {
+    let input = URL(fileURLWithPath: file)
+    let from = input.pathExtension.lowercased()
+    let format = (to ?? (from == "ipynb" ? "atl" : "ipynb")).lowercased()
+    guard ["atl", "ipynb"].contains(from), ["atl", "ipynb"].contains(format), from != format else {
+      throw ValidationError("convert goes from .atl to ipynb or from .ipynb to atl, not from .\(from) to \(format)")
+    }
+    let text: String
+    do {
+      text = try String(contentsOfFile: file, encoding: .utf8)
+    } catch {
+      throw ValidationError("\(file) cannot be read as UTF-8 text")
+    }
+    let converted =
+      format == "ipynb"
+      ? try NotebookConversion.encode(NotebookConversion.ipynb(fromAtl: text))
+      : NotebookConversion.atl(fromIpynb: try NotebookConversion.decode(text, path: file))
+    let target = output ?? input.deletingPathExtension().appendingPathExtension(format).path
+    try AtomicFile.write(converted, to: target)
+    print("wrote \(target)")
   }
 }
 

@@ -1,0 +1,46 @@
+import Foundation
+
+/// A replayed notebook as an executed Jupyter notebook: each code cell with what its
+/// statements printed, the figures they wrote (embedded PNGs) and the error that stopped
+/// the replay, so that it reads with its outputs on the web.
+public enum JupyterReport {
+  public static func notebook(source text: String, records: [StatementRecord], failure: String?) -> JupyterNotebook {
+    var notebook = NotebookConversion.ipynb(fromAtl: text)
+    let cells = NotebookCells.split(text)
+    var count = 0
+    var failureShown = false
+    for (index, cell) in cells.enumerated() where cell.kind == .code && !cell.source.isEmpty {
+      let lastLine = cell.firstLine + cell.source.split(separator: "\n", omittingEmptySubsequences: false).count - 1
+      let mine = records.filter { $0.firstLine >= cell.firstLine && $0.firstLine <= lastLine }
+      guard !mine.isEmpty else { continue }
+      count += 1
+      var outputs: [JupyterNotebook.Output] = []
+      for record in mine {
+        if !record.output.isEmpty { outputs.append(.stream(record.output)) }
+        for file in record.files {
+          guard let data = FileManager.default.contents(atPath: file), let size = pngSize(data) else { continue }
+          outputs.append(.png(data, width: size.width, height: size.height))
+        }
+        if let error = record.error {
+          outputs.append(.error(error))
+          failureShown = true
+        }
+      }
+      notebook.cells[index].execution_count = count
+      notebook.cells[index].outputs = outputs
+    }
+    // An error before any statement ran (a parse error) goes on the first code cell.
+    if let failure, !failureShown, let first = notebook.cells.firstIndex(where: { $0.cell_type == "code" }) {
+      notebook.cells[first].outputs = [.error(failure)]
+    }
+    return notebook
+  }
+
+  /// Width and height from a PNG's header, or nil when the bytes are not a PNG.
+  static func pngSize(_ data: Data) -> (width: Int, height: Int)? {
+    let bytes = [UInt8](data.prefix(24))
+    guard bytes.count == 24, bytes.prefix(8) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] else { return nil }
+    let number = { (o: Int) in bytes[o..<(o + 4)].reduce(0) { $0 << 8 | Int($1) } }
+    return (number(16), number(20))
+  }
+}
