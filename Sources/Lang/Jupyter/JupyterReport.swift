@@ -16,7 +16,10 @@ public enum JupyterReport {
       count += 1
       var outputs: [JupyterNotebook.Output] = []
       for record in mine {
-        if !record.output.isEmpty { outputs.append(.stream(record.output)) }
+        // A plot's value is the path of its figure; the figure itself shows below.
+        let text = record.output.split(separator: "\n", omittingEmptySubsequences: false)
+          .filter { !record.files.contains(String($0)) }.joined(separator: "\n")
+        if !text.trimmingCharacters(in: .newlines).isEmpty { outputs.append(.stream(text)) }
         for file in record.files {
           guard let data = FileManager.default.contents(atPath: file), let size = pngSize(data) else { continue }
           outputs.append(.png(data, width: size.width, height: size.height))
