@@ -17,9 +17,10 @@ struct FileFuzzer {
   func run(count: Int) -> [String] {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("atelier-fuzz-files-\(getpid())")
     try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: folder) }
     let fixtures = repository + "/Tests/Fixtures"
     var failures: [String] = []
+    // The folder stays when the process dies on a case, so that the case can be replayed.
+    defer { try? FileManager.default.removeItem(at: folder) }
     do {
       let seeds = try Seeds(fixtures: fixtures, folder: folder.path)
       var g = Generator(state: 31)
@@ -28,9 +29,11 @@ struct FileFuzzer {
         for n in 0..<count {
           let original = g.pick(originals)
           let bytes = mutate(original, kind: kind, &g)
-          let path = folder.appendingPathComponent("case-\(n)" + (kind == .checkpoint ? ".atlm" : "")).path
+          // One file per kind, written once: after a crash it is the input that crashed,
+          // and the watchdog's note says where it is.
+          let path = folder.appendingPathComponent("case" + (kind == .checkpoint ? ".atlm" : "")).path
           try bytes.write(to: URL(fileURLWithPath: path))
-          watchdog.run("\(kind) file \(n)", input: bytes) {
+          watchdog.run("\(kind) file \(n)", input: Data("the input is the file \(path)\n".utf8)) {
             do {
               try use(path, kind: kind, seeds: seeds)
             } catch let error as UserError {
