@@ -108,7 +108,7 @@ public enum Printer {
     guard case .number(let n) = value, n.isFinite else { return nil }
     let key = name.lowercased()
     if key.contains("loss") { return String(format: "%.4g", n) }
-    let rates = ["acc", "accuracy", "precision", "recall", "f1", "per_class", "val_acc", "train_acc", "test_acc"]
+    let rates = ["acc", "accuracy", "precision", "recall", "f1", "per_class"]
     if rates.contains(key) || key.hasSuffix("_acc") { return String(format: "%.4f", n) }
     return nil
   }

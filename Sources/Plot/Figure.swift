@@ -59,16 +59,9 @@ public struct Figure {
     }
     try Script.checkPath(url.path)
     try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-    let folder = url.deletingLastPathComponent().standardizedFileURL
     guard keepScript else {
       // Data and script live in a scratch folder; only the figure lands beside the notebook's files.
-      try withScratchFolder { scratch in
-        let script = try Script.write(self, dataStem: scratch.appendingPathComponent("figure").path)
-        try Gnuplot.run(
-          script: "cd \(Script.quoted(scratch.path))\nset terminal \(terminal)\n"
-            + "set output \(Script.quoted(folder.appendingPathComponent(url.lastPathComponent).path))\n" + script
-            + "unset output\n", executable: gnuplot)
-      }
+      _ = try drawn(on: terminal, output: url.standardizedFileURL.path, executable: gnuplot)
       return
     }
     let stem = url.deletingPathExtension().path
@@ -79,7 +72,8 @@ public struct Figure {
     try AtomicFile.write(full, to: gp)
     // gnuplot runs in the figure's folder so that the script's relative names resolve.
     try Gnuplot.run(
-      script: "cd \(Script.quoted(folder.path))\nload \(Script.quoted(URL(fileURLWithPath: gp).lastPathComponent))\n",
+      script:
+        "cd \(Script.quoted(url.deletingLastPathComponent().path))\nload \(Script.quoted(URL(fileURLWithPath: gp).lastPathComponent))\n",
       executable: gnuplot)
   }
 
@@ -98,23 +92,16 @@ public struct Figure {
         colours: colours)
     case .curves, .scatter:
       let rows = min(max(size.rows - 4, 12), columns / 2)
-      let terminal = "dumb size \(columns),\(rows)" + (colours == .none ? " mono" : " ansi256")
-      return try withScratchFolder { folder in
-        let script = try Script.write(self, dataStem: folder.appendingPathComponent("figure").path, forText: true)
-        return try Gnuplot.run(script: "cd \(Script.quoted(folder.path))\nset terminal \(terminal)\n" + script).stdout
-      }
+      return try drawn(on: "dumb size \(columns),\(rows)" + (colours == .none ? " mono" : " ansi256"), forText: true)
     }
   }
 
   /// The figure as a PNG, as `save` draws it.
   public func png() throws -> Data {
-    try withScratchFolder { folder in
-      let script = try Script.write(self, dataStem: folder.appendingPathComponent("figure").path)
-      _ = try Gnuplot.run(
-        script: "cd \(Script.quoted(folder.path))\nset terminal \(Figure.fileTerminal("png", size) ?? "png")\n"
-          + "set output 'figure.png'\n" + script + "unset output\n")
-      return try Data(contentsOf: folder.appendingPathComponent("figure.png"))
-    }
+    let file = FileManager.default.temporaryDirectory.appendingPathComponent("atelier-figure-\(UUID().uuidString).png")
+    defer { try? FileManager.default.removeItem(at: file) }
+    _ = try drawn(on: Figure.fileTerminal("png", size) ?? "png", output: file.path)
+    return try Data(contentsOf: file)
   }
 
   /// Where a figure goes at the prompt (`GraphicsMode.detect`). Returns what to print:
@@ -133,23 +120,33 @@ public struct Figure {
     }
   }
 
-  /// What gnuplot prints for the figure on `terminal`. A window that stays open may read
-  /// its data again (zoom, replot), so its folder stays; other terminals are done with it.
-  private func drawn(on terminal: String, persist: Bool = false) throws -> String {
+  /// What gnuplot prints drawing the figure on `terminal`, into `output` when given. The
+  /// script's data live in a scratch folder; a window that stays open may read them again
+  /// (zoom, replot), so its folder stays, and other terminals are done with it.
+  private func drawn(
+    on terminal: String, output: String? = nil, forText: Bool = false, persist: Bool = false,
+    executable: String? = nil
+  ) throws -> String {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("atelier-plot-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     defer { if !persist { try? FileManager.default.removeItem(at: folder) } }
-    let script = try Script.write(self, dataStem: folder.appendingPathComponent("figure").path)
+    let script = try Script.write(self, dataStem: folder.appendingPathComponent("figure").path, forText: forText)
+    let into = output.map { ("set output \(Script.quoted($0))\n", "unset output\n") } ?? ("", "")
     let output = try Gnuplot.run(
-      script: "cd \(Script.quoted(folder.path))\nset terminal \(terminal)\(persist ? " persist" : "")\n" + script)
+      script: "cd \(Script.quoted(folder.path))\nset terminal \(terminal)\(persist ? " persist" : "")\n" + into.0
+        + script
+        + into.1, executable: executable)
     return output.stdout
   }
 
-  private func withScratchFolder<T>(_ body: (URL) throws -> T) throws -> T {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("atelier-plot-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: folder) }
-    return try body(folder)
+  /// Width and height from a PNG's header, or nil when the bytes are not a PNG.
+  public static func pngSize(_ data: Data) -> (width: Int, height: Int)? {
+    let bytes = [UInt8](data.prefix(24))
+    guard bytes.count == 24, bytes.prefix(8) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A],
+      String(decoding: bytes[12..<16], as: UTF8.self) == "IHDR"
+    else { return nil }
+    let number = { (o: Int) in bytes[o..<(o + 4)].reduce(0) { $0 << 8 | Int($1) } }
+    return (number(16), number(20))
   }
 
   static func fileTerminal(_ ext: String, _ size: (width: Int, height: Int)) -> String? {

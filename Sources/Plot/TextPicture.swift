@@ -107,7 +107,7 @@ enum TextPicture {
     func code(_ v: Float, _ layer: Int) -> String {
       let (r, g, b) = diverging(v)
       if colours == .trueColour { return "\u{1B}[\(layer);2;\(r);\(g);\(b)m" }
-      return "\u{1B}[\(layer);5;\(16 + 36 * (r * 6 / 256) + 6 * (g * 6 / 256) + b * 6 / 256)m"
+      return "\u{1B}[\(layer);5;\(cube256(r, g, b))m"
     }
     switch colours {
     case .none:
@@ -118,6 +118,9 @@ enum TextPicture {
       return code(top, 38) + (bottom.map { code($0, 48) } ?? "\u{1B}[49m") + "▀"
     }
   }
+
+  /// The 256-colour palette's entry for a colour: its 6×6×6 cube, six steps a channel.
+  static func cube256(_ r: Int, _ g: Int, _ b: Int) -> Int { 16 + 36 * (r * 6 / 256) + 6 * (g * 6 / 256) + b * 6 / 256 }
 
   /// The 256-colour palette's grey ramp (232…255), black (16) and white (231).
   static func grey256(_ v: Float) -> Int {
@@ -136,9 +139,7 @@ enum TextPicture {
     case .none: return text
     case .trueColour: return "\u{1B}[48;2;\(r);\(g);\(b)m\u{1B}[38;2;\(ink)m\(text)\u{1B}[0m"
     case .palette256:
-      // The 6×6×6 cube: each channel in six steps.
-      let cube = 16 + 36 * (r * 6 / 256) + 6 * (g * 6 / 256) + b * 6 / 256
-      return "\u{1B}[48;5;\(cube)m\u{1B}[38;5;\(t > 0.5 ? 231 : 235)m\(text)\u{1B}[0m"
+      return "\u{1B}[48;5;\(cube256(r, g, b))m\u{1B}[38;5;\(t > 0.5 ? 231 : 235)m\(text)\u{1B}[0m"
     }
   }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Plot
 import Testing
 
 @testable import Lang
@@ -96,7 +97,7 @@ import Testing
     #expect(read.cells[1].outputs?.first?.text == ["x is 2\n"] && read.cells[1].execution_count == 1)
     let figure = try #require(read.cells[2].outputs?.first { $0.output_type == "display_data" })
     let png = try #require(Data(base64Encoded: figure.data?["image/png"] ?? ""))
-    #expect(JupyterReport.pngSize(png).map { [$0.width, $0.height] } == [700, 450])
+    #expect(Figure.pngSize(png).map { [$0.width, $0.height] } == [700, 450])
     #expect(figure.metadata?["image/png"]?["width"] == 700)
   }
 }

@@ -3,18 +3,9 @@ import Testing
 
 @testable import Plot
 
-/// Width and height from a PNG's IHDR chunk, or nil when the bytes are not a PNG.
+/// Width and height of the PNG at `path`, or nil when it is not one.
 func pngSize(_ path: String) -> (Int, Int)? {
-  guard let data = FileManager.default.contents(atPath: path), data.count > 24 else { return nil }
-  let bytes = [UInt8](data.prefix(24))
-  guard bytes.prefix(8) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A],
-    String(decoding: bytes[12..<16], as: UTF8.self) == "IHDR"
-  else {
-    return nil
-  }
-  let number = { (o: Int) in Int(bytes[o]) << 24 | Int(bytes[o + 1]) << 16 | Int(bytes[o + 2]) << 8 | Int(bytes[o + 3])
-  }
-  return (number(16), number(20))
+  FileManager.default.contents(atPath: path).flatMap(Figure.pngSize).map { ($0.width, $0.height) }
 }
 
 func folder() -> String {

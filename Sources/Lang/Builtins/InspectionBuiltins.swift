@@ -9,8 +9,7 @@ private func inputs(_ value: Value, _ builtin: String, first n: Int?) throws -> 
   case .tensor(let t): return t
   case .dataset(let d): return d.rows(0, min(n ?? d.count, d.count))
   case .record(let r):
-    guard case .tensor(let image)? = r["image"] else { break }
-    return try image.reshaped([1] + image.shape)
+    if let image = try itemImage(r) { return image }
   default: break
   }
   throw AtelierError("\(builtin): x must be images (a tensor or a dataset), not a \(value.typeName)")

@@ -5,6 +5,12 @@ import NN
 import Plot
 import Tensor
 
+/// The image of one item of a dataset (`{image, label}`) as a batch of one; nil for other records.
+func itemImage(_ r: Record) throws -> Tensor? {
+  guard case .tensor(let image)? = r["image"] else { return nil }
+  return try image.reshaped([1] + image.shape)
+}
+
 /// Turns a value into a chart; the dispatch of `plot`.
 enum Charts {
   static func chart(for value: Value, labels: [String]?, scale: ImageScale = .auto) throws -> (Chart, String) {
@@ -39,14 +45,11 @@ enum Charts {
       let captions = labels ?? d.captions ?? d.labels.prefix(count).map { d.classes[Int($0)] }
       return (try imageChart(d.rows(0, count), count: count, captions: captions, scale: scale), "\(d.name) images")
     case .record(let r):
-      // One item of a dataset: {image, label}.
-      guard case .tensor(let image)? = r["image"] else {
+      guard let image = try itemImage(r) else {
         throw AtelierError("plot cannot draw a record", hint: "plot one image: plot(data.test[3]) or plot(x.image)")
       }
       let caption = labels?.first ?? r["label"].map { "label \(Printer.inline($0))" } ?? ""
-      return (
-        try imageChart(try image.reshaped([1] + image.shape), count: 1, captions: [caption], scale: scale), "Image"
-      )
+      return (try imageChart(image, count: 1, captions: [caption], scale: scale), "Image")
     case .tensor(let t) where t.rank >= 2 && t.rank <= 4:
       // [H, W] is one image, [N, H, W] and [N, 1, H, W] a batch; [N, C, H, W] shows every channel.
       let images = try t.reshaped([-1] + t.shape.suffix(2))

@@ -1,4 +1,5 @@
 import Foundation
+import Plot
 
 /// A replayed notebook as an executed Jupyter notebook: each code cell with what its
 /// statements printed, the figures they wrote (embedded PNGs) and the error that stopped
@@ -21,7 +22,7 @@ public enum JupyterReport {
           .filter { !record.files.contains(String($0)) }.joined(separator: "\n")
         if !text.trimmingCharacters(in: .newlines).isEmpty { outputs.append(.stream(text)) }
         for file in record.files {
-          guard let data = FileManager.default.contents(atPath: file), let size = pngSize(data) else { continue }
+          guard let data = FileManager.default.contents(atPath: file), let size = Figure.pngSize(data) else { continue }
           outputs.append(.png(data, width: size.width, height: size.height))
         }
         if let error = record.error {
@@ -39,11 +40,4 @@ public enum JupyterReport {
     return notebook
   }
 
-  /// Width and height from a PNG's header, or nil when the bytes are not a PNG.
-  static func pngSize(_ data: Data) -> (width: Int, height: Int)? {
-    let bytes = [UInt8](data.prefix(24))
-    guard bytes.count == 24, bytes.prefix(8) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] else { return nil }
-    let number = { (o: Int) in bytes[o..<(o + 4)].reduce(0) { $0 << 8 | Int($1) } }
-    return (number(16), number(20))
-  }
 }
