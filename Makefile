@@ -1,7 +1,7 @@
 # Atelier: `make demo` trains LeNet-5 on Fashion-MNIST; `make test` runs the test suite.
 SWIFT ?= swift
 APT_PACKAGES := libopenblas-dev liblapacke-dev libdnnl-dev libreadline-dev zlib1g-dev gnuplot-nox dataset-fashion-mnist \
-  tmux python3
+  tmux python3 libzmq3-dev python3-venv
 ATELIER := .build/release/atelier
 
 .PHONY: setup build test fuzz scenario demo bench format docs clean

@@ -8,12 +8,14 @@ let package = Package(
   platforms: [.macOS(.v13)],
   products: [.executable(name: "atelier", targets: ["atelier"])],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
   ],
   targets: [
     .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
     .systemLibrary(name: "CReadline", path: "Sources/CReadline"),
     .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+    .systemLibrary(name: "CZmq", path: "Sources/CZmq"),
     .target(
       name: "CKernel",
       dependencies: ["COpenBLAS"],
@@ -31,10 +33,14 @@ let package = Package(
     .target(name: "Analysis", dependencies: ["Tensor", "NN", "Data"], swiftSettings: optimise),
     .target(name: "Plot", dependencies: ["Tensor", "Data"], swiftSettings: optimise),
     .target(name: "Lang", dependencies: ["Tensor", "NN", "Data", "Analysis", "Plot"], swiftSettings: optimise),
+    .target(
+      name: "Kernel",
+      dependencies: ["Lang", "Plot", "Data", "CKernel", "CZmq", .product(name: "Crypto", package: "swift-crypto")],
+      swiftSettings: optimise),
     .executableTarget(
       name: "atelier",
       dependencies: [
-        "Lang", "Data", "Plot", "CReadline", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "Lang", "Data", "Plot", "Kernel", "CReadline", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: optimise
     ),
@@ -47,6 +53,7 @@ let package = Package(
     .testTarget(name: "LangTests", dependencies: ["Lang", "NN", "Tensor"], exclude: ["golden"]),
     .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Data", "NN"]),
     .testTarget(name: "PlotTests", dependencies: ["Plot"]),
+    .testTarget(name: "KernelTests", dependencies: ["Kernel", "Lang"]),
   ],
   swiftLanguageModes: [.v5]
 )

@@ -5,10 +5,15 @@
 #include "ckernel.h"
 
 static volatile sig_atomic_t pending = 0;
+// Every interrupt ever raised, never consumed: a caller that runs several pieces of
+// work (a notebook cell's statements) sees that one was interrupted even after the
+// piece that stopped consumed the flag.
+static volatile sig_atomic_t raised = 0;
 
 static void on_sigint(int signo) {
   (void)signo;
   pending = 1;
+  raised = raised + 1;
 }
 
 void atl_install_interrupt_handler(void) {
@@ -21,4 +26,8 @@ void atl_install_interrupt_handler(void) {
 
 int atl_interrupt_pending(void) { return pending != 0; }
 void atl_interrupt_clear(void) { pending = 0; }
-void atl_interrupt_raise(void) { pending = 1; }
+void atl_interrupt_raise(void) {
+  pending = 1;
+  raised = raised + 1;
+}
+int atl_interrupt_count(void) { return raised; }

@@ -3,7 +3,7 @@ public enum Completion {
   /// With the text before the word: inside a call's parentheses its named arguments
   /// (`tsne(f, perp` → `perplexity:`) come first.
   public static func candidates(for word: String, before: String, interpreter: Interpreter) -> [String] {
-    guard !word.contains("."), let callee = enclosingCall(before) else {
+    guard !word.contains("."), let callee = enclosingCallName(before) else {
       return candidates(for: word, interpreter: interpreter)
     }
     let names: [String]
@@ -18,7 +18,7 @@ public enum Completion {
   }
 
   /// The function whose parentheses the end of `text` is inside: `fit(net, d, ` → fit.
-  static func enclosingCall(_ text: String) -> String? {
+  public static func enclosingCallName(_ text: String) -> String? {
     var depth = 0
     var inString = false
     let characters = Array(text)
@@ -67,6 +67,13 @@ public enum Completion {
 public enum Help {
   public static func text(for name: String?, interpreter: Interpreter) -> String {
     guard let name else { return overview() }
+    if let entry = entry(for: name, interpreter: interpreter) { return entry }
+    let known = Registry.all.map(\.name) + Array(interpreter.globals.keys)
+    return "no help for '\(name)'" + (suggestion(for: name, among: known).map { "; did you mean '\($0)'?" } ?? "")
+  }
+
+  /// The help of a variable, function or builtin; nil when the name is unknown.
+  public static func entry(for name: String, interpreter: Interpreter) -> String? {
     if let value = interpreter.variable(name) {
       switch value {
       case .function(let f):
@@ -75,9 +82,7 @@ public enum Help {
       default: return "\(name) is a \(value.typeName):\n\(Printer.show(value))"
       }
     }
-    if let b = Registry.byName[name] { return builtin(b) }
-    let known = Registry.all.map(\.name) + Array(interpreter.globals.keys)
-    return "no help for '\(name)'" + (suggestion(for: name, among: known).map { "; did you mean '\($0)'?" } ?? "")
+    return Registry.byName[name].map(builtin)
   }
 
   static func builtin(_ b: Builtin) -> String {

@@ -2,6 +2,7 @@ import CKernel
 import Data
 import Foundation
 import NN
+import Plot
 import Tensor
 
 /// A tree-walking interpreter. Its globals live as long as it does, so the REPL
@@ -18,6 +19,10 @@ public final class Interpreter {
   public var outputDirectory: String?
   /// Whether figures keep their gnuplot script and data beside them.
   public var keepScripts = false
+  /// Shows each plot in a front end (a Jupyter notebook) rather than on the terminal.
+  public var displayFigure: ((Figure) throws -> Void)?
+  /// Shows a top-level expression's value; by default its text goes to `write`.
+  public var showValue: ((Value) -> Void)?
   /// Values given on the command line (`--set quick=true`), read with `setting`.
   public var settings: [String: Value] = [:]
   /// Files (figures) written since the last `takeProducedFiles()`, for reports.
@@ -122,7 +127,9 @@ public final class Interpreter {
     switch statement {
     case .expression(let expr, let hidden):
       let value = try evaluate(expr, in: scope)
-      if showValues, !hidden, !value.isNone { write(Printer.show(value) + "\n") }
+      if showValues, !hidden, !value.isNone {
+        if let showValue { showValue(value) } else { write(Printer.show(value) + "\n") }
+      }
     case .assign(let names, let expr, let location):
       let value = try evaluate(expr, in: scope)
       if names.count == 1 {

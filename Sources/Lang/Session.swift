@@ -1,4 +1,5 @@
 import NN
+import Plot
 import Tensor
 
 /// What a builtin may use of the running session: its output, its generator and
@@ -21,6 +22,8 @@ protocol Session: AnyObject {
   var outputDirectory: String? { get }
   /// Whether figures keep their gnuplot script and data beside them (`--keep-scripts`).
   var keepScripts: Bool { get }
+  /// Shows a figure where the session is seen (a notebook front end), instead of the terminal.
+  var displayFigure: ((Figure) throws -> Void)? { get }
   /// `<output folder>/<n>-<title>.png` for a figure drawn without `to:`.
   func nextFigurePath(_ title: String) -> String
   /// Records a file written, for reports.

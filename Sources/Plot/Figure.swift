@@ -97,10 +97,17 @@ public struct Figure {
   }
 
   /// The figure as a PNG, as `save` draws it.
-  public func png() throws -> Data {
-    let file = FileManager.default.temporaryDirectory.appendingPathComponent("atelier-figure-\(UUID().uuidString).png")
+  public func png() throws -> Data { try rendered(as: "png") }
+
+  /// The figure's bytes in a file format `save` writes (png, svg, pdf).
+  public func rendered(as format: String) throws -> Data {
+    guard let terminal = Figure.fileTerminal(format, size) else {
+      throw PlotError("plot: cannot draw .\(format) figures", hint: "use png, svg or pdf")
+    }
+    let file = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "atelier-figure-\(UUID().uuidString).\(format)")
     defer { try? FileManager.default.removeItem(at: file) }
-    _ = try drawn(on: Figure.fileTerminal("png", size) ?? "png", output: file.path)
+    _ = try drawn(on: terminal, output: file.path)
     return try Data(contentsOf: file)
   }
 

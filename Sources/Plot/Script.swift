@@ -4,7 +4,7 @@ import Tensor
 
 /// gnuplot scripts for each kind of chart. Data go to binary float32 files
 /// (`stem.dat`, `stem-1.dat`, …) that the script reads with `binary format=…`.
-enum Script {
+public enum Script {
   /// Text inside a single-quoted gnuplot string. gnuplot ends a command at a line
   /// break even inside quotes, so a title with a newline could run the rest as a
   /// command (`system(...)`): control characters become spaces, quotes are doubled.
@@ -14,7 +14,7 @@ enum Script {
   }
 
   /// A file name as a gnuplot string.
-  static func quoted(_ name: String) -> String { "'" + escape(name) + "'" }
+  public static func quoted(_ name: String) -> String { "'" + escape(name) + "'" }
 
   /// A string for enhanced-text terminals: `_`, `^`, `@`, `&`, braces print as themselves.
   static func label(_ text: String) -> String {

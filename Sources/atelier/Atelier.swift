@@ -10,7 +10,9 @@ struct Atelier: ParsableCommand {
     commandName: "atelier",
     abstract: "A notebook language for exploring small neural networks on image data.",
     version: "atelier \(atelierVersion)\n" + String(cString: atl_isa_summary()),
-    subcommands: [REPLCommand.self, RunCommand.self, CheckCommand.self, ConvertCommand.self, DocsCommand.self],
+    subcommands: [
+      REPLCommand.self, RunCommand.self, CheckCommand.self, ConvertCommand.self, KernelCommand.self, DocsCommand.self,
+    ],
     defaultSubcommand: REPLCommand.self)
 
   static func main() {

@@ -195,33 +195,3 @@ final class REPLSession {
     return !URL(fileURLWithPath: f.declaration.location.file.name).standardizedFileURL.path.hasPrefix(library)
   }
 }
-
-/// Net count of open ( [ { outside strings and comments.
-func openBrackets(_ text: String) -> Int {
-  var depth = 0
-  var inString = false, inComment = false, escaped = false
-  for c in text {
-    if inComment {
-      if c == "\n" { inComment = false }
-      continue
-    }
-    if inString {
-      if escaped {
-        escaped = false
-      } else if c == "\\" {
-        escaped = true
-      } else if c == "\"" || c == "\n" {
-        inString = false
-      }
-      continue
-    }
-    switch c {
-    case "\"": inString = true
-    case "#": inComment = true
-    case "(", "[", "{": depth += 1
-    case ")", "]", "}": depth -= 1
-    default: break
-    }
-  }
-  return depth
-}

@@ -29,11 +29,11 @@ import Testing
 
   @Test func tabCompletesTheNamedArgumentsOfTheCallBeingTyped() {
     let interpreter = Interpreter()
-    #expect(Completion.enclosingCall("x = tsne(f, ") == "tsne")
-    #expect(Completion.enclosingCall("fit(net, d, opt: adam(") == "adam")
-    #expect(Completion.enclosingCall("plot([h1, h2], ") == "plot")
-    #expect(Completion.enclosingCall("print(\"(\", ") == "print")
-    #expect(Completion.enclosingCall("x = [1, ") == nil)
+    #expect(Completion.enclosingCallName("x = tsne(f, ") == "tsne")
+    #expect(Completion.enclosingCallName("fit(net, d, opt: adam(") == "adam")
+    #expect(Completion.enclosingCallName("plot([h1, h2], ") == "plot")
+    #expect(Completion.enclosingCallName("print(\"(\", ") == "print")
+    #expect(Completion.enclosingCallName("x = [1, ") == nil)
     #expect(Completion.candidates(for: "perp", before: "e = tsne(f, ", interpreter: interpreter) == ["perplexity:"])
     let epochs = Completion.candidates(for: "ep", before: "fit(net, d, ", interpreter: interpreter)
     #expect(epochs.first == "epochs:")

@@ -310,6 +310,8 @@ void atl_install_interrupt_handler(void);
 int atl_interrupt_pending(void);
 void atl_interrupt_clear(void);
 void atl_interrupt_raise(void);
+// How many interrupts were raised so far (never reset).
+int atl_interrupt_count(void);
 
 // ---- stack (stack.c) ----
 // Bytes of stack left below the caller's frame on the calling thread.

@@ -215,7 +215,12 @@ let plotBuiltins: [Builtin] = [
           args.has("to") ? try context.outputPath(try args.string("to")) : session.nextFigurePath(figure.title)
         try figure.save(to: path, keepScript: try args.bool("keep_script") || session.keepScripts)
         session.recordProducedFile(path)
+        try session.displayFigure?(figure)
         return .string(path)
+      }
+      if let display = session.displayFigure {
+        try display(figure)
+        return .none
       }
       session.write(try figure.show())
       return .none

@@ -1,0 +1,89 @@
+import CKernel
+import Foundation
+import Lang
+import Plot
+
+/// One execute request: the cell's statements run in the kernel's interpreter with its
+/// printed text going out as `stream`, shown values as `execute_result` and figures as
+/// `display_data`. The session keeps its variables whatever happens.
+struct CellRun {
+  let kernel: JupyterKernel
+  let parent: JSONValue
+  let count: Int
+  let silent: Bool
+
+  /// Runs the code; returns the `error` content when it failed or was interrupted.
+  func run(_ code: String) -> JSONValue? {
+    let interpreter = kernel.interpreter
+    let saved = (interpreter.write, interpreter.showValue, interpreter.displayFigure)
+    defer { (interpreter.write, interpreter.showValue, interpreter.displayFigure) = saved }
+    interpreter.write = { text in self.stream(text) }
+    interpreter.showValue = { value in self.result(value) }
+    interpreter.displayFigure = { figure in try self.display(figure) }
+    // An interrupt that arrived while the kernel was idle is not for this cell.
+    atl_interrupt_clear()
+    let interruptsBefore = atl_interrupt_count()
+    do {
+      let program = try interpreter.prepare(SourceFile(name: "<cell \(count)>", text: code))
+      for item in program {
+        try interpreter.runTopLevel(item.statement, showValues: true)
+        // fit and tsne stop at a safe point and keep what they computed; the cell's
+        // later statements do not run, as the rest of an entry at the prompt would not.
+        if atl_interrupt_count() != interruptsBefore, item.lastLine < program.last?.lastLine ?? 0 {
+          return CellRun.failure(
+            name: "Interrupted",
+            text: "<cell \(count)>:\(item.lastLine): interrupted; the statements after this line did not run")
+        }
+      }
+      return nil
+    } catch {
+      if atl_interrupt_count() != interruptsBefore, "\(error)".hasSuffix("error: interrupted") {
+        return CellRun.failure(name: "Interrupted", text: "\(error)")
+      }
+      return CellRun.failure(name: CellRun.errorName(error), text: "\(error)")
+    }
+  }
+
+  /// The `error` content: the first line as the value, every line of the
+  /// message (place, source line, caret, hint) as the traceback.
+  static func failure(name: String, text: String) -> JSONValue {
+    let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { JSONValue.string(String($0)) }
+    let first = text.split(separator: "\n").first.map(String.init) ?? text
+    return ["ename": .string(name), "evalue": .string(first), "traceback": .array(lines)]
+  }
+
+  static func errorName(_ error: Error) -> String { String(describing: type(of: error)) }
+
+  private func stream(_ text: String) {
+    guard !silent, !text.isEmpty else { return }
+    // Clearing the line is a terminal's business; the carriage return alone redraws it.
+    let cleaned = text.replacingOccurrences(of: "\u{1B}[2K", with: "")
+    kernel.publish("stream", parent: parent, ["name": "stdout", "text": .string(cleaned)])
+  }
+
+  private func result(_ value: Value) {
+    guard !silent else { return }
+    kernel.publish(
+      "execute_result", parent: parent,
+      ["execution_count": .number(Double(count)), "data": ["text/plain": .string(Printer.show(value))], "metadata": [:]])
+  }
+
+  private func display(_ figure: Figure) throws {
+    guard !silent else { return }
+    var data: [String: JSONValue] = ["text/plain": .string("<figure: \(figure.title)>")]
+    var metadata: [String: JSONValue] = [:]
+    for format in kernel.options.figureFormats {
+      switch format {
+      case "svg":
+        data["image/svg+xml"] = .string(String(decoding: try figure.rendered(as: "svg"), as: UTF8.self))
+      default:
+        let png = try figure.png()
+        data["image/png"] = .string(png.base64EncodedString())
+        if let size = Figure.pngSize(png) {
+          metadata["image/png"] = ["width": .number(Double(size.width)), "height": .number(Double(size.height))]
+        }
+      }
+    }
+    kernel.publish("display_data", parent: parent, ["data": .object(data), "metadata": .object(metadata), "transient": [:]])
+  }
+}
