@@ -4,7 +4,7 @@ APT_PACKAGES := libopenblas-dev liblapacke-dev libdnnl-dev libreadline-dev zlib1
   tmux python3 libzmq3-dev python3-venv
 ATELIER := .build/release/atelier
 
-.PHONY: setup build test fuzz scenario demo bench format docs clean
+.PHONY: setup build test fuzz scenario jupyter demo bench format docs clean
 
 ## setup: install the Debian packages Atelier needs that are missing
 setup:
@@ -29,11 +29,18 @@ test: setup
 	$(SWIFT) test --no-parallel
 	$(MAKE) fuzz
 	$(MAKE) scenario
+	$(MAKE) jupyter
 
 ## scenario: the REPL driven in a 160x50 tmux window, its screens checked (Tests/Scenarios)
 scenario: setup
 	$(SWIFT) build -c release --product atelier
 	Tests/Scenarios/prompt.sh $(ATELIER)
+
+## jupyter: the kernel driven by real clients, nbclient and jupyter_client, installed from
+## PyPI into .jupyter-venv once (Tests/Jupyter)
+jupyter: setup
+	$(SWIFT) build -c release --product atelier
+	Tests/Jupyter/jupyter.sh $(ATELIER)
 
 ## fuzz: the fuzzers against the release build, as people run it: programs, files
 ## someone might send, and the parallel loop with more threads than cores
