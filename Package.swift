@@ -40,7 +40,8 @@ let package = Package(
     .executableTarget(
       name: "atelier",
       dependencies: [
-        "Lang", "Data", "Plot", "Kernel", "CReadline", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "Lang", "Data", "Plot", "Kernel", "CReadline",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: optimise
     ),

@@ -6,11 +6,21 @@ import Plot
 /// One execute request: the cell's statements run in the kernel's interpreter with its
 /// printed text going out as `stream`, shown values as `execute_result` and figures as
 /// `display_data`. The session keeps its variables whatever happens.
-struct CellRun {
+final class CellRun {
   let kernel: JupyterKernel
   let parent: JSONValue
   let count: Int
   let silent: Bool
+  /// The display a progress line redraws in place (`update_display_data`), until the
+  /// line ends; each epoch keeps one line in the saved notebook.
+  private var liveLine: String?
+
+  init(kernel: JupyterKernel, parent: JSONValue, count: Int, silent: Bool) {
+    self.kernel = kernel
+    self.parent = parent
+    self.count = count
+    self.silent = silent
+  }
 
   /// Runs the code; returns the `error` content when it failed or was interrupted.
   func run(_ code: String) -> JSONValue? {
@@ -54,18 +64,49 @@ struct CellRun {
 
   static func errorName(_ error: Error) -> String { String(describing: type(of: error)) }
 
+  /// Text as `stream`; a line redrawn with a carriage return (fit's and tsne's progress)
+  /// as one display updated in place.
   private func stream(_ text: String) {
     guard !silent, !text.isEmpty else { return }
-    // Clearing the line is a terminal's business; the carriage return alone redraws it.
-    let cleaned = text.replacingOccurrences(of: "\u{1B}[2K", with: "")
-    kernel.publish("stream", parent: parent, ["name": "stdout", "text": .string(cleaned)])
+    // Clearing the line is a terminal's business.
+    var rest = Substring(text.replacingOccurrences(of: "\u{1B}[2K", with: ""))
+    while let carriage = rest.firstIndex(of: "\r") {
+      send(rest[..<carriage])
+      rest = rest[rest.index(after: carriage)...]
+      let end = rest.firstIndex(of: "\n")
+      redraw(String(rest[..<(end ?? rest.endIndex)]), ends: end != nil)
+      rest = end.map { rest[rest.index(after: $0)...] } ?? ""
+    }
+    send(rest)
+  }
+
+  private func send(_ text: Substring) {
+    guard !text.isEmpty else { return }
+    kernel.publish("stream", parent: parent, ["name": "stdout", "text": .string(String(text))])
+  }
+
+  private func redraw(_ line: String, ends: Bool) {
+    // A terminal's cleared line (tsne's last redraw) would leave an empty output:
+    // the last line stays, closed.
+    guard !line.isEmpty else {
+      liveLine = nil
+      return
+    }
+    let id = liveLine ?? UUID().uuidString
+    kernel.publish(
+      liveLine == nil ? "display_data" : "update_display_data", parent: parent,
+      ["data": ["text/plain": .string(line)], "metadata": [:], "transient": ["display_id": .string(id)]])
+    liveLine = ends ? nil : id
   }
 
   private func result(_ value: Value) {
     guard !silent else { return }
     kernel.publish(
       "execute_result", parent: parent,
-      ["execution_count": .number(Double(count)), "data": ["text/plain": .string(Printer.show(value))], "metadata": [:]])
+      [
+        "execution_count": .number(Double(count)), "data": ["text/plain": .string(Printer.show(value))],
+        "metadata": [:],
+      ])
   }
 
   private func display(_ figure: Figure) throws {
@@ -84,6 +125,7 @@ struct CellRun {
         }
       }
     }
-    kernel.publish("display_data", parent: parent, ["data": .object(data), "metadata": .object(metadata), "transient": [:]])
+    kernel.publish(
+      "display_data", parent: parent, ["data": .object(data), "metadata": .object(metadata), "transient": [:]])
   }
 }

@@ -146,7 +146,9 @@ public final class JupyterKernel {
     if storeHistory { executionCount += 1 }
     let count = executionCount
     let parent = request.header
-    if !silent { publish("execute_input", parent: parent, ["code": .string(code), "execution_count": .number(Double(count))]) }
+    if !silent {
+      publish("execute_input", parent: parent, ["code": .string(code), "execution_count": .number(Double(count))])
+    }
     let cell = CellRun(kernel: self, parent: parent, count: count, silent: silent)
     let failure = cell.run(code)
     guard let failure else {

@@ -19,7 +19,8 @@ public enum KernelReplies {
         "pygments_lexer": "python",
         "codemirror_mode": "python",
       ],
-      "banner": .string("Atelier \(version): small neural networks on image data. `:help` in the REPL, Shift-Tab here."),
+      "banner": .string(
+        "Atelier \(version): small neural networks on image data. `:help` in the REPL, Shift-Tab here."),
       "help_links": [],
     ]
   }
@@ -37,7 +38,9 @@ public enum KernelReplies {
       while start > lineStart, scalars[start - 1] != "\"" { start -= 1 }
       matches = pathCandidates(String(String.UnicodeScalarView(scalars[start..<end])))
     } else {
-      let wordScalar = { (s: Unicode.Scalar) in s.properties.isAlphabetic || ("0"..."9").contains(s) || s == "_" || s == "." }
+      let wordScalar = { (s: Unicode.Scalar) in
+        s.properties.isAlphabetic || ("0"..."9").contains(s) || s == "_" || s == "."
+      }
       while start > 0, wordScalar(scalars[start - 1]) { start -= 1 }
       let word = String(String.UnicodeScalarView(scalars[start..<end]))
       let before = String(String.UnicodeScalarView(scalars[..<start]))

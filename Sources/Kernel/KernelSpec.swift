@@ -9,7 +9,9 @@ public enum KernelSpec {
   public static let name = "atelier"
 
   /// `<prefix>/share/jupyter/kernels/atelier`, or the user's Jupyter data folder.
-  public static func folder(user: Bool, prefix: String?, environment: [String: String] = ProcessInfo.processInfo.environment)
+  public static func folder(
+    user: Bool, prefix: String?, environment: [String: String] = ProcessInfo.processInfo.environment
+  )
     -> String
   {
     let base: String

@@ -19,11 +19,15 @@ final class ZmqSocket {
   static var lastError: String { String(cString: zmq_strerror(zmq_errno())) }
 
   func bind(_ endpoint: String) throws {
-    guard zmq_bind(handle, endpoint) == 0 else { throw KernelError("cannot listen on \(endpoint): \(ZmqSocket.lastError)") }
+    guard zmq_bind(handle, endpoint) == 0 else {
+      throw KernelError("cannot listen on \(endpoint): \(ZmqSocket.lastError)")
+    }
   }
 
   func connect(_ endpoint: String) throws {
-    guard zmq_connect(handle, endpoint) == 0 else { throw KernelError("cannot connect to \(endpoint): \(ZmqSocket.lastError)") }
+    guard zmq_connect(handle, endpoint) == 0 else {
+      throw KernelError("cannot connect to \(endpoint): \(ZmqSocket.lastError)")
+    }
   }
 
   func subscribeAll() { zmq_setsockopt(handle, ZMQ_SUBSCRIBE, "", 0) }

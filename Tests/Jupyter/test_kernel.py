@@ -65,6 +65,13 @@ def outputs_of(cell, kind):
     return [o for o in cell.outputs if o.output_type == kind]
 
 
+def text_of(cell):
+    """What a cell printed: its streams and the progress lines it redrew in place."""
+    shown = [o.get("text") or o.get("data", {}).get("text/plain", "") for o in cell.outputs
+             if o.output_type == "stream" or (o.output_type == "display_data" and list(o.data) == ["text/plain"])]
+    return "".join(t if t.endswith("\n") else t + "\n" for t in shown)
+
+
 def notebook_through_nbclient():
     print("-- nbclient executes a notebook")
     cells = [
@@ -96,8 +103,10 @@ def notebook_through_nbclient():
     load, fit, history, tsne, typo, interrupted, evaluated = nb.cells
 
     check(any("1,000 images" in o.text for o in outputs_of(load, "stream")), "printed text arrives as a stream")
-    fit_text = "".join(o.text for o in outputs_of(fit, "stream"))
-    check("epoch 1/1" in fit_text and "val_acc" in fit_text, "fit's progress line arrives")
+    progress = [o for o in outputs_of(fit, "display_data") if "text/plain" in o.data]
+    check(len(progress) == 1 and progress[0].data["text/plain"].startswith("epoch 1/1  loss "),
+          "fit's progress is one line, redrawn in place until the epoch ends")
+    check("val_acc" in text_of(fit), "the epoch's line carries the validation figures")
     results = outputs_of(fit, "execute_result")
     check(len(results) == 1 and results[0].data["text/plain"] == "1", "a shown value is an execute_result")
     check(results and results[0].execution_count == fit.execution_count == 2, "execution counts follow the cells")
@@ -118,7 +127,7 @@ def notebook_through_nbclient():
         check(e.traceback[1:] == ["    y = nett + 1", "        ^"] + e.traceback[3:], "the traceback shows the line and a caret")
         check(any("did you mean 'net'" in line for line in e.traceback), "the traceback carries the hint")
 
-    text = "".join(o.text for o in outputs_of(interrupted, "stream"))
+    text = text_of(interrupted)
     check("interrupted at epoch" in text, "the timed-out fit was interrupted at a safe point")
     check("after the long fit" not in text, "the interrupted cell's later statements did not run")
     stopped = outputs_of(interrupted, "error")
@@ -197,8 +206,8 @@ def protocol_through_jupyter_client():
             msg = kc.get_iopub_msg(timeout=30)
             if msg["parent_header"].get("msg_id") != msg_id:
                 continue
-            if msg["msg_type"] == "stream":
-                streamed.append(msg["content"]["text"])
+            if msg["msg_type"] in ("stream", "display_data", "update_display_data"):
+                streamed.append(msg["content"].get("text") or msg["content"]["data"].get("text/plain", ""))
             if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
                 break
         check(any("interrupted at epoch" in t for t in streamed), "the fit stopped, keeping its weights")

@@ -55,7 +55,8 @@ import Testing
 
   @Test func pathsCompleteInsideStrings() throws {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kernel-paths-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: folder.appendingPathComponent("images"), withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(
+      at: folder.appendingPathComponent("images"), withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: folder) }
     try Data().write(to: folder.appendingPathComponent("imagenet.csv"))
     let code = "d = idx(\"\(folder.path)/ima"
