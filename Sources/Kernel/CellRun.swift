@@ -32,9 +32,15 @@ final class CellRun {
     interpreter.displayFigure = { figure in try self.display(figure) }
     // An interrupt that arrived while the kernel was idle is not for this cell.
     atl_interrupt_clear()
+    if let command = PromptCommand.parse(code) { return run(command) }
+    return statements(SourceFile(name: "<cell \(count)>", text: code))
+  }
+
+  private func statements(_ file: SourceFile) -> JSONValue? {
+    let interpreter = kernel.interpreter
     let interruptsBefore = atl_interrupt_count()
     do {
-      let program = try interpreter.prepare(SourceFile(name: "<cell \(count)>", text: code))
+      let program = try interpreter.prepare(file)
       for item in program {
         try interpreter.runTopLevel(item.statement, showValues: true)
         // fit and tsne stop at a safe point and keep what they computed; the cell's
@@ -42,7 +48,7 @@ final class CellRun {
         if atl_interrupt_count() != interruptsBefore, item.lastLine < program.last?.lastLine ?? 0 {
           return CellRun.failure(
             name: "Interrupted",
-            text: "<cell \(count)>:\(item.lastLine): interrupted; the statements after this line did not run")
+            text: "\(file.name):\(item.lastLine): interrupted; the statements after this line did not run")
         }
       }
       return nil
@@ -54,9 +60,43 @@ final class CellRun {
     }
   }
 
+  /// A cell that is one of the prompt's `:` commands.
+  private func run(_ command: PromptCommand) -> JSONValue? {
+    let interpreter = kernel.interpreter
+    switch command {
+    case .help(let name):
+      stream(Help.text(for: name, interpreter: interpreter) + "\n")
+    case .vars:
+      stream(PromptCommand.variables(of: interpreter) + "\n")
+    case .time(let statement):
+      let start = Date()
+      let failure = statements(SourceFile(name: "<cell \(count)>", text: statement))
+      stream(String(format: "time: %.3f s\n", Date().timeIntervalSince(start)))
+      return failure
+    case .load(let path):
+      guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+        return CellRun.failure(name: "AtelierError", text: "error: \(path): no such readable notebook")
+      }
+      return statements(SourceFile(name: path, text: text))
+    case .save:
+      return CellRun.failure(
+        name: "AtelierError", text: "error: :save belongs to the prompt; in Jupyter the notebook saves itself",
+        hint: "atelier convert nb.ipynb --to atl gives its code as a .atl notebook")
+    case .quit:
+      return CellRun.failure(
+        name: "AtelierError", text: "error: :quit belongs to the prompt",
+        hint: "shut the kernel down from the front end")
+    case .unknown(let name):
+      return CellRun.failure(
+        name: "AtelierError", text: "error: unknown command \(name); the commands are \(PromptCommand.summary)")
+    }
+    return nil
+  }
+
   /// The `error` content: the first line as the value, every line of the
   /// message (place, source line, caret, hint) as the traceback.
-  static func failure(name: String, text: String) -> JSONValue {
+  static func failure(name: String, text: String, hint: String? = nil) -> JSONValue {
+    let text = text + (hint.map { "\nhint: \($0)" } ?? "")
     let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { JSONValue.string(String($0)) }
     let first = text.split(separator: "\n").first.map(String.init) ?? text
     return ["ename": .string(name), "evalue": .string(first), "traceback": .array(lines)]

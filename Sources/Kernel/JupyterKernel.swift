@@ -56,15 +56,22 @@ public final class JupyterKernel {
   // MARK: messages
 
   private func handle(_ frames: [Data], on socket: ZmqSocket, channel: String) {
-    let request: WireMessage
+    if let request = accepted(frames, channel: channel) { handle(request, on: socket, channel: channel) }
+  }
+
+  /// The message, when its signature is good; a refused one is logged, never run.
+  private func accepted(_ frames: [Data], channel: String) -> WireMessage? {
+    signerLock.lock()
+    defer { signerLock.unlock() }
     do {
-      signerLock.lock()
-      defer { signerLock.unlock() }
-      request = try signer.message(from: frames)
+      return try signer.message(from: frames)
     } catch {
       options.log("rejected a message on \(channel): \(error); it was not run")
-      return
+      return nil
     }
+  }
+
+  private func handle(_ request: WireMessage, on socket: ZmqSocket, channel: String) {
     publishStatus("busy", parent: request.header)
     defer { publishStatus("idle", parent: request.header) }
     let content = request.content
@@ -72,7 +79,11 @@ public final class JupyterKernel {
     case "kernel_info_request":
       reply(to: request, on: socket, KernelReplies.kernelInfo(version: options.version))
     case "execute_request":
-      reply(to: request, on: socket, execute(request))
+      let outcome = execute(request)
+      reply(to: request, on: socket, outcome)
+      if outcome["status"] == "error", request.content["stop_on_error"]?.bool ?? true, channel == "shell" {
+        abortQueuedCells(on: socket)
+      }
     case "complete_request":
       reply(
         to: request, on: socket,
@@ -100,6 +111,22 @@ public final class JupyterKernel {
       exit(0)
     default:
       options.log("ignored a \(request.type) on \(channel)")
+    }
+  }
+
+  /// After a failed cell, the cells already sent after it (Run All) are answered
+  /// `aborted` instead of running on a session the failure left behind; anything
+  /// else queued is served as usual.
+  private func abortQueuedCells(on socket: ZmqSocket) {
+    while let frames = socket.receive(waiting: false) {
+      guard let request = accepted(frames, channel: "shell") else { continue }
+      guard request.type == "execute_request" else {
+        handle(request, on: socket, channel: "shell")
+        continue
+      }
+      publishStatus("busy", parent: request.header)
+      reply(to: request, on: socket, ["status": "aborted", "execution_count": .number(Double(executionCount))])
+      publishStatus("idle", parent: request.header)
     }
   }
 

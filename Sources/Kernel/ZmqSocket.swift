@@ -38,14 +38,16 @@ final class ZmqSocket {
     zmq_setsockopt(handle, ZMQ_RCVTIMEO, &value, MemoryLayout<Int32>.size)
   }
 
-  /// All frames of the next message, or nil on a timeout or an interrupted wait.
-  func receive() -> [Data]? {
+  /// All frames of the next message, or nil on a timeout or an interrupted wait;
+  /// without `waiting`, nil when no message is queued.
+  func receive(waiting: Bool = true) -> [Data]? {
     var frames: [Data] = []
     while true {
       var message = zmq_msg_t()
       zmq_msg_init(&message)
       defer { zmq_msg_close(&message) }
-      guard zmq_msg_recv(&message, handle, 0) >= 0 else { return nil }
+      // Only the first frame may be absent; the rest of a message arrives with it.
+      guard zmq_msg_recv(&message, handle, frames.isEmpty && !waiting ? ZMQ_DONTWAIT : 0) >= 0 else { return nil }
       let size = zmq_msg_size(&message)
       frames.append(size == 0 ? Data() : Data(bytes: zmq_msg_data(&message), count: size))
       if zmq_msg_more(&message) == 0 { return frames }

@@ -133,65 +133,53 @@ final class REPLSession {
 
   /// Handles a `:command`; nil leaves the REPL, otherwise whether it succeeded.
   private func command(_ text: String) -> Bool? {
-    let parts = text.split(separator: " ", maxSplits: 1).map(String.init)
-    let argument = parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : ""
-    switch parts[0] {
-    case ":quit", ":q", ":exit":
+    switch PromptCommand.parse(text) ?? .unknown(text) {
+    case .quit:
       return nil
-    case ":vars":
-      let rows = interpreter.globals.filter { !$0.value.isCallable || isUserFunction($0.value) }
-        .sorted { $0.key < $1.key }
-        .map { [$0.key, $0.value.typeName, Printer.brief($0.value)] }
-      print(rows.isEmpty ? "no variables yet" : Printer.table([["name", "type", "value"]] + rows))
-    case ":help":
-      print(Help.text(for: argument.isEmpty ? nil : argument, interpreter: interpreter))
-    case ":time":
-      guard !argument.isEmpty else {
+    case .vars:
+      print(PromptCommand.variables(of: interpreter))
+    case .help(let name):
+      print(Help.text(for: name, interpreter: interpreter))
+    case .time(let statement):
+      guard !statement.isEmpty else {
         print("usage: :time statement")
         return false
       }
       let start = Date()
-      let ok = evaluate(argument)
+      let ok = evaluate(statement)
       print(String(format: "time: %.3f s", Date().timeIntervalSince(start)))
-      if ok { successfulEntries.append(argument) }
+      if ok { successfulEntries.append(statement) }
       return ok
-    case ":load":
-      guard !argument.isEmpty else {
+    case .load(let path):
+      guard !path.isEmpty else {
         print("usage: :load notebook.atl")
         return false
       }
       do {
-        try interpreter.run(try readSource(argument))
-        successfulEntries.append("use \"\(argument)\"")
+        try interpreter.run(try readSource(path))
+        successfulEntries.append("use \"\(path)\"")
       } catch {
         printError(error)
         return false
       }
-    case ":save":
-      guard !argument.isEmpty else {
+    case .save(let path):
+      guard !path.isEmpty else {
         print("usage: :save notebook.atl")
         return false
       }
       let text = "# Saved from an Atelier session.\n" + successfulEntries.joined(separator: "\n") + "\n"
       do {
-        try AtomicFile.write(text, to: argument)
-        print("saved \(successfulEntries.count) entries to \(argument)")
+        try AtomicFile.write(text, to: path)
+        print("saved \(successfulEntries.count) entries to \(path)")
       } catch {
-        print("cannot write \(argument): \(error.localizedDescription)")
+        print("cannot write \(path): \(error.localizedDescription)")
         return false
       }
-    default:
-      print(
-        "unknown command \(parts[0]); the commands are :help [name], :vars, :time stmt, :load file, :save file, :quit")
+    case .unknown(let name):
+      print("unknown command \(name); the commands are \(PromptCommand.summary)")
       return false
     }
     return true
   }
 
-  /// Functions the user wrote, not those of the standard library.
-  private func isUserFunction(_ value: Value) -> Bool {
-    guard case .function(let f) = value else { return false }
-    let library = StandardLibrary.locate().map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? "\u{0}"
-    return !URL(fileURLWithPath: f.declaration.location.file.name).standardizedFileURL.path.hasPrefix(library)
-  }
 }

@@ -214,6 +214,22 @@ def protocol_through_jupyter_client():
         reply = kc.get_shell_msg(timeout=10)
         check(reply["parent_header"]["msg_id"] == msg_id and reply["content"]["status"] == "ok", "the fit's cell ends")
 
+        # The prompt's commands work as a whole cell.
+        said = []
+        kc.execute_interactive(":vars", timeout=30, output_hook=lambda m: said.append(m["content"].get("text", "")))
+        check(any(re.search(r"^data +record +{train: dataset train", t, re.M) for t in said), ":vars lists the session's variables")
+
+        # Run All: after a failing cell, the cells queued behind it are aborted, not run.
+        ids = [kc.execute(code) for code in (
+            "spin = 0\nfor i in range(200000) { spin = spin + 1 }", "broken = no_such_name", "after = 1")]
+        statuses = {}
+        while len(statuses) < 3:
+            reply = kc.get_shell_msg(timeout=60)
+            statuses[reply["parent_header"]["msg_id"]] = reply["content"]["status"]
+        check([statuses[i] for i in ids] == ["ok", "error", "aborted"], f"cells after an error are aborted ({statuses})")
+        reply = kc.execute_interactive("after", timeout=30, output_hook=lambda m: None)
+        check(reply["content"]["status"] == "error", "an aborted cell did not run")
+
         kc.comm_info()
         check(kc.get_shell_msg(timeout=10)["content"]["comms"] == {}, "comm_info answers")
     finally:
