@@ -1,10 +1,10 @@
 # Atelier: `make demo` trains LeNet-5 on Fashion-MNIST; `make test` runs the test suite.
 SWIFT ?= swift
 APT_PACKAGES := libopenblas-dev liblapacke-dev libdnnl-dev libreadline-dev zlib1g-dev gnuplot-nox dataset-fashion-mnist \
-  tmux python3 libzmq3-dev python3-venv
+  libzmq3-dev tmux python3 python3-venv man-db bash
 ATELIER := .build/release/atelier
 
-.PHONY: setup build test fuzz scenario jupyter demo bench format docs clean
+.PHONY: setup build test fuzz scenario jupyter install uninstall install-check man demo bench format docs clean
 
 ## setup: install the Debian packages Atelier needs that are missing
 setup:
@@ -30,6 +30,7 @@ test: setup
 	$(MAKE) fuzz
 	$(MAKE) scenario
 	$(MAKE) jupyter
+	$(MAKE) install-check
 
 ## scenario: the REPL driven in a 160x50 tmux window, its screens checked (Tests/Scenarios)
 scenario: setup
@@ -41,6 +42,49 @@ scenario: setup
 jupyter: setup
 	$(SWIFT) build -c release --product atelier
 	Tests/Jupyter/jupyter.sh $(ATELIER)
+
+## install: the binary, standard library, example notebooks, shell completions and manual
+## pages under PREFIX (DESTDIR for packagers); the files written are listed in
+## PREFIX/share/atelier/installed-files, which `make uninstall` removes exactly
+PREFIX ?= /usr/local
+DESTDIR ?=
+ROOT := $(DESTDIR)$(PREFIX)
+MANIFEST := $(ROOT)/share/atelier/installed-files
+install: build man
+	@set -e; files=""; \
+	put() { install -D -m "$$1" "$$2" "$(ROOT)/$$3"; files="$$files $(PREFIX)/$$3"; }; \
+	put 755 $(ATELIER) bin/atelier; \
+	for f in stdlib/*.atl; do put 644 "$$f" "share/atelier/$$f"; done; \
+	for f in notebooks/*.atl; do put 644 "$$f" "share/atelier/$$f"; done; \
+	put 644 .build/completions/atelier.bash share/bash-completion/completions/atelier; \
+	put 644 .build/completions/_atelier share/zsh/site-functions/_atelier; \
+	put 644 .build/completions/atelier.fish share/fish/vendor_completions.d/atelier.fish; \
+	put 644 .build/man/atelier.1 share/man/man1/atelier.1; \
+	put 644 .build/man/atelier-language.7 share/man/man7/atelier-language.7; \
+	printf '%s\n' $$files "$(PREFIX)/share/atelier/installed-files" > "$(MANIFEST)"; \
+	echo "installed Atelier in $(ROOT): bin/atelier, share/atelier, completions, man pages"
+
+## uninstall: removes the files `make install` listed, then the folders it leaves empty
+uninstall:
+	@set -e; test -f "$(MANIFEST)" || { echo "nothing to uninstall: no $(MANIFEST)"; exit 0; }; \
+	files=$$(cat "$(MANIFEST)"); \
+	for f in $$files; do rm -f "$(DESTDIR)$$f"; done; \
+	cd "$(DESTDIR)/"; for f in $$files; do rmdir -p --ignore-fail-on-non-empty "$$(dirname "$${f#/}")" 2>/dev/null || true; done; \
+	echo "removed Atelier from $(ROOT)"
+
+## man: atelier.1 from the command definitions, atelier-language.7 from the builtin
+## registry; completion scripts for bash, zsh and fish
+man: build
+	$(SWIFT) build -c release --product generate-manual
+	mkdir -p .build/man .build/completions
+	.build/release/generate-manual $(ATELIER) -o .build/man
+	$(ATELIER) docs --man > .build/man/atelier-language.7
+	for shell in bash zsh fish; do $(ATELIER) --generate-completion-script $$shell > .build/completions/atelier.$$shell; done
+	mv .build/completions/atelier.zsh .build/completions/_atelier
+
+## install-check: installs into a scratch root and uses it as a person would (Tests/Install)
+install-check: build
+	Tests/Install/install.sh
 
 ## fuzz: the fuzzers against the release build, as people run it: programs, files
 ## someone might send, and the parallel loop with more threads than cores

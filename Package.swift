@@ -40,7 +40,7 @@ let package = Package(
     .executableTarget(
       name: "atelier",
       dependencies: [
-        "Lang", "Data", "Plot", "Kernel", "CReadline",
+        "Lang", "Data", "Plot", "Kernel", "CReadline", "COpenBLAS",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: optimise

@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 
 /// What one top-level statement of a replayed notebook did.
 public struct StatementRecord {
@@ -49,7 +50,8 @@ public enum Report {
   {
     let reportFolder = URL(fileURLWithPath: reportPath).deletingLastPathComponent().standardizedFileURL.path
     var text = "# \(URL(fileURLWithPath: notebook).lastPathComponent)\n\n"
-    text += "Replayed with `atelier run \(notebook)` in \(String(format: "%.1f", seconds)) s"
+    text +=
+      "Replayed with `atelier run \(notebook)` (Atelier \(AtelierVersion.number)) in \(String(format: "%.1f", seconds)) s"
     text += records.contains { $0.error != nil } ? "; it stopped at an error.\n" : ".\n"
     for record in records {
       text += "\n```atelier\n\(record.source)\n```\n"
@@ -79,27 +81,55 @@ public enum Report {
 
 /// Where the language's own library (`prelude.atl`, models, experiments) lives.
 public enum StandardLibrary {
-  /// `$ATELIER_STDLIB`, else a `stdlib/` beside or above the executable, else `./stdlib`.
-  public static func locate() -> String? {
-    let fm = FileManager.default
-    if let env = ProcessInfo.processInfo.environment["ATELIER_STDLIB"] { return env }
-    var folder = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath()
-      .deletingLastPathComponent()
+  /// The folders looked in, in order: `$ATELIER_STDLIB`, then `../share/atelier/stdlib`
+  /// beside the executable (an installed Atelier), then a `stdlib/` in a folder above
+  /// the executable (a build in the source tree).
+  public static func candidates(
+    environment: [String: String] = ProcessInfo.processInfo.environment, executable: String = executablePath()
+  ) -> [String] {
+    if let folder = environment["ATELIER_STDLIB"] { return [folder] }
+    let binFolder = URL(fileURLWithPath: executable).resolvingSymlinksInPath().deletingLastPathComponent()
+    var folders = [binFolder.deletingLastPathComponent().appendingPathComponent("share/atelier/stdlib").path]
+    var folder = binFolder
     for _ in 0..<5 {
-      let candidate = folder.appendingPathComponent("stdlib")
-      if fm.fileExists(atPath: candidate.appendingPathComponent("prelude.atl").path) { return candidate.path }
+      folders.append(folder.appendingPathComponent("stdlib").path)
       folder = folder.deletingLastPathComponent()
     }
-    let local = URL(fileURLWithPath: fm.currentDirectoryPath).appendingPathComponent("stdlib")
-    return fm.fileExists(atPath: local.appendingPathComponent("prelude.atl").path) ? local.path : nil
+    return folders
   }
 
-  /// Makes `use` find the library and loads the prelude.
-  public static func prepare(_ interpreter: Interpreter) throws {
-    guard let folder = locate() else { return }
+  public static func locate() -> String? {
+    candidates().first { FileManager.default.fileExists(atPath: $0 + "/prelude.atl") }
+  }
+
+  /// The running executable, resolved (a name found on the PATH is not a path).
+  public static func executablePath() -> String {
+    URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+  }
+
+  /// Said once, at start, when no folder holds the library.
+  public static func missingWarning() -> String {
+    "warning: Atelier's standard library (prelude.atl) was not found; looked in:\n"
+      + candidates().map { "  \($0)" }.joined(separator: "\n")
+      + "\nlibrary models such as lenet5() are not defined; set ATELIER_STDLIB to the stdlib folder"
+      + " or reinstall with `make install`"
+  }
+
+  /// Makes `use` find the library and loads the prelude; without one, warns on stderr.
+  public static func prepare(_ interpreter: Interpreter, warn: (String) -> Void = StandardLibrary.warnOnStandardError)
+    throws
+  {
+    guard let folder = locate() else {
+      warn(missingWarning())
+      return
+    }
     interpreter.libraryPaths.append(folder)
     let prelude = URL(fileURLWithPath: folder).appendingPathComponent("prelude.atl").path
     guard let text = try? String(contentsOfFile: prelude, encoding: .utf8) else { return }
     try interpreter.run(SourceFile(name: prelude, text: text), showValues: false)
+  }
+
+  public static func warnOnStandardError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
   }
 }

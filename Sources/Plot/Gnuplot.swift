@@ -39,6 +39,17 @@ public enum Gnuplot {
     return Set(output.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init))
   }()
 
+  /// `5.4 patchlevel 4`, or nil without a working gnuplot.
+  public static let version: String? = {
+    guard
+      let output = try? run(
+        script: "print sprintf(\"%g patchlevel %s\", GPVAL_VERSION, GPVAL_PATCHLEVEL)\n", timeout: 10
+      ).stderr
+    else { return nil }
+    let line = output.trimmingCharacters(in: .whitespacesAndNewlines)
+    return line.isEmpty ? nil : line
+  }()
+
   /// Runs a script; a gnuplot that does not finish in `timeout` seconds is stopped.
   @discardableResult
   public static func run(script: String, timeout: Double = 60, executable chosen: String? = nil) throws -> (

@@ -3,20 +3,27 @@ import CKernel
 import Data
 import Foundation
 import Lang
+import Tensor
 
 @main
 struct Atelier: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "atelier",
     abstract: "A notebook language for exploring small neural networks on image data.",
-    version: "atelier \(atelierVersion)\n" + String(cString: atl_isa_summary()),
+    version: "atelier \(atelierVersion)",
     subcommands: [
-      REPLCommand.self, RunCommand.self, CheckCommand.self, ConvertCommand.self, KernelCommand.self, DocsCommand.self,
+      REPLCommand.self, RunCommand.self, CheckCommand.self, ConvertCommand.self, KernelCommand.self, DoctorCommand.self,
+      DocsCommand.self,
     ],
     defaultSubcommand: REPLCommand.self)
 
   static func main() {
     restartForOpenBLASCoreIfNeeded()
+    // The full report runs gnuplot, so it is built only when asked for.
+    if Array(CommandLine.arguments.dropFirst()) == ["--version"] {
+      print(Installation.versionReport())
+      Foundation.exit(0)
+    }
     runWithLargeStack {
       main(nil)
       Foundation.exit(0)
@@ -35,7 +42,7 @@ func runWithLargeStack(_ body: @escaping () -> Void) {
   while true { sleep(3600) }
 }
 
-let atelierVersion = "0.11.0"
+let atelierVersion = AtelierVersion.number
 
 /// OpenBLAS fixes its kernels when it loads, so steering it to the CPU's widest
 /// instruction set (or to ATELIER_ISA's cap) means starting again with
@@ -190,5 +197,13 @@ struct DocsCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "docs", abstract: "Print docs/LANGUAGE.md, generated from the builtin registry.", shouldDisplay: false)
 
-  func run() throws { print(LanguageDocs.markdown(), terminator: "") }
+  @Flag(help: "Print the reference as a manual page (atelier-language.7) instead.") var man = false
+
+  func run() throws {
+    guard man else { return print(LanguageDocs.markdown(), terminator: "") }
+    let date = ISO8601DateFormatter.string(from: Date(), timeZone: .gmt, formatOptions: [.withFullDate])
+    print(
+      ManualPage.roff(fromMarkdown: LanguageDocs.markdown(), name: "atelier-language", section: 7, date: date),
+      terminator: "")
+  }
 }

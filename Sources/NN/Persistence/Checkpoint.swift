@@ -40,6 +40,7 @@ public struct Checkpoint {
     }
     var metadata = [
       "format": Checkpoint.format,
+      "atelier_version": AtelierVersion.number,
       "architecture": try LayerCodec.encode(model),
       "epoch": String(epoch),
       "generators": try Checkpoint.json(generators.map { $0.map(String.init) }),
