@@ -8,12 +8,12 @@ static volatile sig_atomic_t pending = 0;
 // Every interrupt ever raised, never consumed: a caller that runs several pieces of
 // work (a notebook cell's statements) sees that one was interrupted even after the
 // piece that stopped consumed the flag.
-static volatile sig_atomic_t raised = 0;
+static int raised = 0;
 
 static void on_sigint(int signo) {
   (void)signo;
   pending = 1;
-  raised = raised + 1;
+  __atomic_fetch_add(&raised, 1, __ATOMIC_SEQ_CST);
 }
 
 void atl_install_interrupt_handler(void) {
@@ -28,6 +28,6 @@ int atl_interrupt_pending(void) { return pending != 0; }
 void atl_interrupt_clear(void) { pending = 0; }
 void atl_interrupt_raise(void) {
   pending = 1;
-  raised = raised + 1;
+  __atomic_fetch_add(&raised, 1, __ATOMIC_SEQ_CST);
 }
-int atl_interrupt_count(void) { return raised; }
+int atl_interrupt_count(void) { return __atomic_load_n(&raised, __ATOMIC_SEQ_CST); }

@@ -44,18 +44,17 @@ final class CellRun {
       for item in program {
         try interpreter.runTopLevel(item.statement, showValues: true)
         // fit and tsne stop at a safe point and keep what they computed; the cell's
-        // later statements do not run, as the rest of an entry at the prompt would not.
-        if atl_interrupt_count() != interruptsBefore, item.lastLine < program.last?.lastLine ?? 0 {
-          return CellRun.failure(
-            name: "Interrupted",
-            text: "\(file.name):\(item.lastLine): interrupted; the statements after this line did not run")
+        // later statements do not run, as the rest of an entry at the prompt would not,
+        // and the cell ends as interrupted so that the cells queued behind it stop too.
+        if atl_interrupt_count() != interruptsBefore {
+          let rest = item.lastLine < program.last?.lastLine ?? 0 ? "; the statements after this line did not run" : ""
+          return CellRun.failure(name: "Interrupted", text: "\(file.name):\(item.lastLine): interrupted\(rest)")
         }
       }
       return nil
+    } catch let error as AtelierError where error.message == "interrupted" {
+      return CellRun.failure(name: "Interrupted", text: "\(error)")
     } catch {
-      if atl_interrupt_count() != interruptsBefore, "\(error)".hasSuffix("error: interrupted") {
-        return CellRun.failure(name: "Interrupted", text: "\(error)")
-      }
       return CellRun.failure(name: CellRun.errorName(error), text: "\(error)")
     }
   }

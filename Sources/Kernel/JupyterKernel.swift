@@ -71,9 +71,23 @@ public final class JupyterKernel {
     }
   }
 
+  /// Requests the control channel serves: it runs beside a cell, so it never touches
+  /// the session.
+  private static let controlRequests: Set<String> = ["kernel_info_request", "interrupt_request", "shutdown_request"]
+
   private func handle(_ request: WireMessage, on socket: ZmqSocket, channel: String) {
+    if channel == "control", !JupyterKernel.controlRequests.contains(request.type) {
+      options.log("ignored a \(request.type) on control: control serves kernel_info, interrupt and shutdown")
+      return
+    }
     publishStatus("busy", parent: request.header)
-    defer { publishStatus("idle", parent: request.header) }
+    let abortQueue = dispatch(request, on: socket)
+    publishStatus("idle", parent: request.header)
+    if abortQueue { abortQueuedCells(on: socket) }
+  }
+
+  /// Answers one request; true when the cells queued behind it are to be aborted.
+  private func dispatch(_ request: WireMessage, on socket: ZmqSocket) -> Bool {
     let content = request.content
     switch request.type {
     case "kernel_info_request":
@@ -81,9 +95,8 @@ public final class JupyterKernel {
     case "execute_request":
       let outcome = execute(request)
       reply(to: request, on: socket, outcome)
-      if outcome["status"] == "error", request.content["stop_on_error"]?.bool ?? true, channel == "shell" {
-        abortQueuedCells(on: socket)
-      }
+      let silent = content["silent"]?.bool ?? false
+      return outcome["status"] == "error" && !silent && content["stop_on_error"]?.bool ?? true
     case "complete_request":
       reply(
         to: request, on: socket,
@@ -108,10 +121,13 @@ public final class JupyterKernel {
       reply(to: request, on: socket, ["status": "ok", "restart": .bool(restart)])
       publishStatus("idle", parent: request.header)
       options.log("shutting down")
+      // zmq_send only queues: give the I/O thread a moment to deliver the reply.
+      usleep(200_000)
       exit(0)
     default:
-      options.log("ignored a \(request.type) on \(channel)")
+      options.log("ignored a \(request.type)")
     }
+    return false
   }
 
   /// After a failed cell, the cells already sent after it (Run All) are answered
@@ -169,7 +185,8 @@ public final class JupyterKernel {
   private func execute(_ request: WireMessage) -> JSONValue {
     let code = request.content["code"]?.string ?? ""
     let silent = request.content["silent"]?.bool ?? false
-    let storeHistory = request.content["store_history"]?.bool ?? !silent
+    // A silent request is never counted, whatever store_history says.
+    let storeHistory = !silent && request.content["store_history"]?.bool ?? true
     if storeHistory { executionCount += 1 }
     let count = executionCount
     let parent = request.header

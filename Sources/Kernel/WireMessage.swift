@@ -52,7 +52,9 @@ public final class MessageSigner {
   private let key: SymmetricKey?
   /// Signatures already accepted: the protocol asks kernels to refuse a replayed message.
   private var seen: Set<String> = []
+  /// The remembered signatures in arrival order, a ring: the oldest is forgotten first.
   private var seenOrder: [String] = []
+  private var oldest = 0
   private static let remembered = 10_000
 
   public init(key: String, scheme: String = "hmac-sha256") throws {
@@ -101,9 +103,12 @@ public final class MessageSigner {
 
   private func remember(_ signature: String) {
     seen.insert(signature)
-    seenOrder.append(signature)
-    if seenOrder.count > MessageSigner.remembered {
-      seen.remove(seenOrder.removeFirst())
+    if seenOrder.count < MessageSigner.remembered {
+      seenOrder.append(signature)
+    } else {
+      seen.remove(seenOrder[oldest])
+      seenOrder[oldest] = signature
+      oldest = (oldest + 1) % MessageSigner.remembered
     }
   }
 

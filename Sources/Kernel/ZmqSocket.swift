@@ -12,7 +12,15 @@ final class ZmqSocket {
     // Closing must not wait for unsent messages to a client that has gone.
     var linger: Int32 = 0
     zmq_setsockopt(handle, ZMQ_LINGER, &linger, MemoryLayout<Int32>.size)
+    // Anyone on the machine may connect before a signature is checked: no frame may
+    // make the kernel hold more than this.
+    var largest = ZmqSocket.largestFrame
+    zmq_setsockopt(handle, ZMQ_MAXMSGSIZE, &largest, MemoryLayout<Int64>.size)
   }
+
+  static let largestFrame: Int64 = 256 << 20
+  /// A Jupyter message has its identities, seven frames and a few buffers.
+  static let mostFrames = 64
 
   deinit { zmq_close(handle) }
 
@@ -42,15 +50,25 @@ final class ZmqSocket {
   /// without `waiting`, nil when no message is queued.
   func receive(waiting: Bool = true) -> [Data]? {
     var frames: [Data] = []
+    var tooMany = false
     while true {
       var message = zmq_msg_t()
       zmq_msg_init(&message)
       defer { zmq_msg_close(&message) }
       // Only the first frame may be absent; the rest of a message arrives with it.
-      guard zmq_msg_recv(&message, handle, frames.isEmpty && !waiting ? ZMQ_DONTWAIT : 0) >= 0 else { return nil }
+      guard zmq_msg_recv(&message, handle, frames.isEmpty && !waiting ? ZMQ_DONTWAIT : 0) >= 0 else {
+        // A signal in the middle of a message: the rest is still to be read.
+        if !frames.isEmpty, zmq_errno() == EINTR { continue }
+        return nil
+      }
       let size = zmq_msg_size(&message)
-      frames.append(size == 0 ? Data() : Data(bytes: zmq_msg_data(&message), count: size))
-      if zmq_msg_more(&message) == 0 { return frames }
+      if frames.count < ZmqSocket.mostFrames {
+        frames.append(size == 0 ? Data() : Data(bytes: zmq_msg_data(&message), count: size))
+      } else {
+        tooMany = true
+      }
+      // A message of too many frames is read to its end and dropped whole.
+      if zmq_msg_more(&message) == 0 { return tooMany ? [] : frames }
     }
   }
 

@@ -212,7 +212,31 @@ def protocol_through_jupyter_client():
                 break
         check(any("interrupted at epoch" in t for t in streamed), "the fit stopped, keeping its weights")
         reply = kc.get_shell_msg(timeout=10)
-        check(reply["parent_header"]["msg_id"] == msg_id and reply["content"]["status"] == "ok", "the fit's cell ends")
+        check(reply["parent_header"]["msg_id"] == msg_id and reply["content"].get("ename") == "Interrupted",
+              "the interrupted cell ends as Interrupted")
+
+        # A plain loop stops at its next turn; what it computed stays.
+        msg_id = kc.execute("turns = 0\nwhile true { turns = turns + 1 }")
+        time.sleep(1.5)
+        kc.control_channel.send(kc.session.msg("interrupt_request", {}))
+        kc.control_channel.get_msg(timeout=10)
+        reply = kc.get_shell_msg(timeout=30)
+        check(reply["content"].get("ename") == "Interrupted", "an interrupted loop ends the cell as Interrupted")
+        shown = []
+        kc.execute_interactive("turns > 0", timeout=30, output_hook=shown.append)
+        check(any(m["msg_type"] == "execute_result" and m["content"]["data"]["text/plain"] == "true" for m in shown),
+              "the loop's variable keeps its last value")
+
+        # Control serves only kernel_info, interrupt and shutdown: a cell sent there does not run.
+        kc.control_channel.send(kc.session.msg("execute_request", {"code": "via_control = 1", "silent": False}))
+        time.sleep(0.5)
+        reply = kc.execute_interactive("via_control", timeout=30, output_hook=lambda m: None)
+        check(reply["content"]["status"] == "error", "a cell sent on control does not run")
+
+        # iopub brackets a request: busy, its input, its outputs, idle.
+        seen = []
+        kc.execute_interactive('print "hello"', timeout=30, output_hook=lambda m: seen.append(m["msg_type"]))
+        check(seen == ["status", "execute_input", "stream", "status"], f"iopub order of a cell: {seen}")
 
         # The prompt's commands work as a whole cell.
         said = []
@@ -232,11 +256,16 @@ def protocol_through_jupyter_client():
 
         kc.comm_info()
         check(kc.get_shell_msg(timeout=10)["content"]["comms"] == {}, "comm_info answers")
+
+        # Shutdown is answered on control and the kernel exits by itself, cleanly.
+        kc.shutdown()
+        reply = kc.control_channel.get_msg(timeout=10)
+        check(reply["msg_type"] == "shutdown_reply" and reply["content"]["status"] == "ok", "shutdown is answered")
+        check(km.provisioner.process.wait(timeout=10) == 0, "the kernel exits with status 0 after shutdown")
     finally:
         kc.stop_channels()
-        km.shutdown_kernel(now=False)
-    time.sleep(0.3)
-    check(not os.path.exists(f"/proc/{pid}"), "shutdown ends the kernel process")
+        km.shutdown_kernel(now=True)
+    check(not os.path.exists(f"/proc/{pid}"), "no kernel process is left")
     os.unlink(log.name)
 
 

@@ -41,6 +41,11 @@ import Testing
     let completion = KernelReplies.completion(code: "x = catal", cursor: 9, interpreter: interpreter)
     #expect(completion["matches"] == ["catalogue"])
     #expect(completion["cursor_start"]?.int == 4 && completion["cursor_end"]?.int == 9)
+    // Positions count Unicode scalars, as the protocol does (not UTF-16 units or bytes).
+    let wide = "s = \"é🎉\"; y = catal"
+    let after = KernelReplies.completion(code: wide, cursor: 19, interpreter: interpreter)
+    #expect(after["matches"] == ["catalogue"])
+    #expect(after["cursor_start"]?.int == 14 && after["cursor_end"]?.int == 19)
     // Named arguments of the call being typed come first.
     let named = KernelReplies.completion(code: "tsne(f, perp", cursor: 12, interpreter: interpreter)
     #expect(named["matches"] == ["perplexity:"])
