@@ -38,13 +38,28 @@ enum Installation {
     .allSatisfy { FileManager.default.fileExists(atPath: dataFolder + "/" + $0) }
   }
 
+  /// The Debian package's version when the data come from it.
+  static var dataVersion: String? {
+    guard dataFolder == FashionMNIST.systemDirectory,
+      let status = try? String(contentsOfFile: "/var/lib/dpkg/status", encoding: .utf8)
+    else { return nil }
+    guard
+      let entry = status.components(separatedBy: "\n\n").first(where: {
+        $0.hasPrefix("Package: dataset-fashion-mnist\n")
+      })
+    else { return nil }
+    return entry.split(separator: "\n").first { $0.hasPrefix("Version: ") }.map { String($0.dropFirst(9)) }
+  }
+
   static func versionReport() -> String {
     [
       "atelier \(AtelierVersion.number)",
       "kernel: " + String(cString: atl_isa_summary()),
       "OpenBLAS: \(openBLAS)",
       "gnuplot: " + (Gnuplot.version.map { "\($0) (\(Gnuplot.executable() ?? "?"))" } ?? "not found"),
-      "Fashion-MNIST: " + (dataFound ? dataFolder : "not found in \(dataFolder)"),
+      "Fashion-MNIST: "
+        + (dataFound
+          ? dataFolder + (dataVersion.map { " (dataset-fashion-mnist \($0))" } ?? "") : "not found in \(dataFolder)"),
       "stdlib: " + (StandardLibrary.locate() ?? "not found"),
     ].joined(separator: "\n")
   }

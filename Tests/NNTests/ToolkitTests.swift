@@ -66,6 +66,8 @@ import Testing
     #expect(loaded.optimizer?.summary == optimizer.summary)
     #expect(try evaluate(model, on: data).accuracy == (try evaluate(net, on: data).accuracy))
     #expect(!FileManager.default.fileExists(atPath: path + ".tmp"))
+    // The file says which Atelier wrote it.
+    #expect(try SafeTensors.read(path).metadata["atelier_version"] == AtelierVersion.number)
   }
 
   @Test func weightImportNamesEveryMismatch() throws {
