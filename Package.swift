@@ -32,7 +32,10 @@ let package = Package(
     .target(name: "NN", dependencies: ["Tensor", "Data"], swiftSettings: optimise),
     .target(name: "Analysis", dependencies: ["Tensor", "NN", "Data"], swiftSettings: optimise),
     .target(name: "Plot", dependencies: ["Tensor", "Data"], swiftSettings: optimise),
-    .target(name: "Lang", dependencies: ["Tensor", "NN", "Data", "Analysis", "Plot"], swiftSettings: optimise),
+    .target(
+      name: "Lang",
+      dependencies: ["Tensor", "NN", "Data", "Analysis", "Plot", .product(name: "Crypto", package: "swift-crypto")],
+      swiftSettings: optimise),
     .target(
       name: "Kernel",
       dependencies: ["Lang", "Plot", "Data", "CKernel", "CZmq", .product(name: "Crypto", package: "swift-crypto")],

@@ -4,7 +4,7 @@ import NN
 import Tensor
 
 /// Values as CSV, so that data survive without gnuplot and open anywhere.
-enum CSV {
+public enum CSV {
   static func field(_ text: String) -> String {
     text.contains(where: { ",\"\n".contains($0) })
       ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
@@ -12,7 +12,7 @@ enum CSV {
 
   static func number(_ x: Double) -> String { x.isNaN ? "" : String(x) }
 
-  static func text(for value: Value) throws -> String {
+  public static func text(for value: Value) throws -> String {
     var rows: [[String]] = []
     switch value {
     case .embedding(let e):

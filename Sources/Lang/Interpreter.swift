@@ -19,6 +19,8 @@ public final class Interpreter {
   public var outputDirectory: String?
   /// Whether figures keep their gnuplot script and data beside them.
   public var keepScripts = false
+  /// Where `result(…)` writes a sweep run's metrics; nil outside a sweep.
+  public var resultPath: String?
   /// Shows each plot in a front end (a Jupyter notebook) rather than on the terminal.
   public var displayFigure: ((Figure) throws -> Void)?
   /// Shows a top-level expression's value; by default its text goes to `write`.

@@ -106,7 +106,9 @@ public enum Printer {
   /// accuracies and rates to 4 decimals, losses to 4 significant digits; nil for others.
   static func metric(_ name: String, _ value: Value) -> String? {
     guard case .number(let n) = value, n.isFinite else { return nil }
-    let key = name.lowercased()
+    var key = name.lowercased()
+    // A spread over folds (val_acc_std) is shown as the metric it spreads.
+    if key.hasSuffix("_std") { key.removeLast(4) }
     if key.contains("loss") { return String(format: "%.4g", n) }
     let rates = ["acc", "accuracy", "precision", "recall", "f1", "per_class"]
     if rates.contains(key) || key.hasSuffix("_acc") { return String(format: "%.4f", n) }

@@ -22,6 +22,8 @@ protocol Session: AnyObject {
   var outputDirectory: String? { get }
   /// Whether figures keep their gnuplot script and data beside them (`--keep-scripts`).
   var keepScripts: Bool { get }
+  /// Where `result(…)` writes a sweep run's metrics (`atelier run --result`).
+  var resultPath: String? { get }
   /// Shows a figure where the session is seen (a notebook front end), instead of the terminal.
   var displayFigure: ((Figure) throws -> Void)? { get }
   /// `<output folder>/<n>-<title>.png` for a figure drawn without `to:`.

@@ -12,7 +12,9 @@ struct Atelier: ParsableCommand {
     abstract: "A notebook language for exploring small neural networks on image data.",
     version: "atelier \(atelierVersion)",
     subcommands: [
-      REPLCommand.self, RunCommand.self, CheckCommand.self, ConvertCommand.self, KernelCommand.self, DoctorCommand.self,
+      REPLCommand.self, RunCommand.self, CheckCommand.self, ConvertCommand.self, SweepCommand.self, GatherCommand.self,
+      KernelCommand.self,
+      DoctorCommand.self,
       DocsCommand.self,
     ],
     defaultSubcommand: REPLCommand.self)
@@ -79,14 +81,6 @@ func makeInterpreter() throws -> Interpreter {
   return interpreter
 }
 
-/// `name=value` from --set: a number, true/false, or else a string.
-func settingValue(_ text: String) -> Value {
-  if let n = Double(text) { return .number(n) }
-  if text == "true" || text == "false" { return .bool(text == "true") }
-  if text == "none" { return .none }
-  return .string(text)
-}
-
 struct RunCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "run", abstract: "Replay a notebook and exit (non-zero on error).")
@@ -102,6 +96,7 @@ struct RunCommand: ParsableCommand {
   ) var report: String?
   @Option(name: .customLong("set"), help: "Define a setting read by setting(name, default), as name=value.")
   var settings: [String] = []
+  @Option(help: "Where result({…}) writes the run's metrics as JSON (what a sweep reads).") var result: String?
 
   func run() throws {
     let start = Date()
@@ -113,6 +108,7 @@ struct RunCommand: ParsableCommand {
       let name = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
       interpreter.outputDirectory = out ?? "out/\(name)"
       interpreter.keepScripts = keepScripts
+      interpreter.resultPath = result
       for setting in settings {
         guard let eq = setting.firstIndex(of: "=") else {
           throw ValidationError("--set takes name=value, not \(setting)")

@@ -254,11 +254,12 @@ public final class Builtin {
 public enum Registry {
   public static let all: [Builtin] =
     coreBuiltins + mathBuiltins + collectionBuiltins + dataBuiltins + layerBuiltins + trainingBuiltins + lossBuiltins
-    + analysisBuiltins + inspectionBuiltins + plotBuiltins + persistenceBuiltins
+    + analysisBuiltins + inspectionBuiltins + plotBuiltins + persistenceBuiltins + sweepBuiltins
 
   /// The families in the order the docs present them.
   public static let families = [
     "core", "math", "collections", "data", "layers", "training", "losses", "analysis", "plot", "persistence",
+    "sweeps",
   ]
 
   public static let byName: [String: Builtin] = Dictionary(all.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })

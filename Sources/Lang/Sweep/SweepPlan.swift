@@ -1,0 +1,84 @@
+import Foundation
+
+/// One value of a grid axis, as `--set name=value` passes it to a run.
+public enum SweepValue: Codable, Equatable, Sendable {
+  case number(Double)
+  case bool(Bool)
+  case string(String)
+
+  /// The text after `name=` in `--set`, read back by the same rule (`settingValue`).
+  public var setText: String {
+    switch self {
+    case .number(let n): return n == n.rounded() && abs(n) < 1e15 ? String(Int64(n)) : String(n)
+    case .bool(let b): return b ? "true" : "false"
+    case .string(let s): return s
+    }
+  }
+
+  public var value: Value {
+    switch self {
+    case .number(let n): return .number(n)
+    case .bool(let b): return .bool(b)
+    case .string(let s): return .string(s)
+    }
+  }
+}
+
+/// `name=text` from `--set`: a number, true/false, none, or else a string.
+public func settingValue(_ text: String) -> Value {
+  if let n = Double(text) { return .number(n) }
+  if text == "true" || text == "false" { return .bool(text == "true") }
+  if text == "none" { return .none }
+  return .string(text)
+}
+
+/// One run of the notebook: a setting of the grid and a fold.
+public struct SweepTask: Codable, Equatable, Sendable {
+  public let index: Int
+  public let setting: [String: SweepValue]
+  public let fold: Int
+
+  /// The arguments after `atelier run NOTEBOOK` (the names in the grid's order).
+  public func runArguments(notebook: String, folder: String, names: [String]) -> [String] {
+    var arguments = [notebook, "--out", folder, "--result", folder + "/result.json"]
+    for name in names { arguments += ["--set", "\(name)=\(setting[name]?.setText ?? "")"] }
+    return arguments + ["--set", "fold=\(fold)"]
+  }
+}
+
+/// What a sweep is: a notebook, its settings and folds. Written to the sweep folder as
+/// `manifest.json`, so that a later run (or `gather`) knows what the results belong to.
+public struct SweepPlan: Codable, Equatable, Sendable {
+  public var atelierVersion: String
+  public let notebook: String
+  public let notebookHash: String
+  /// The grid's names in the order given, and each one's values.
+  public let names: [String]
+  public let values: [String: [SweepValue]]
+  public let folds: Int
+  public let tasks: [SweepTask]
+
+  public init(notebook: String, notebookHash: String, grid: [(String, [SweepValue])], folds: Int, version: String) {
+    atelierVersion = version
+    self.notebook = notebook
+    self.notebookHash = notebookHash
+    names = grid.map(\.0)
+    values = Dictionary(grid, uniquingKeysWith: { a, _ in a })
+    self.folds = folds
+    // Settings in the grid's order, the last name changing fastest; folds innermost.
+    var settings: [[String: SweepValue]] = [[:]]
+    for (name, options) in grid {
+      settings = settings.flatMap { partial in options.map { partial.merging([name: $0]) { a, _ in a } } }
+    }
+    var tasks: [SweepTask] = []
+    for setting in settings {
+      for fold in 0..<folds { tasks.append(SweepTask(index: tasks.count, setting: setting, fold: fold)) }
+    }
+    self.tasks = tasks
+  }
+
+  /// The settings in order, each once.
+  public var settings: [[String: SweepValue]] {
+    stride(from: 0, to: tasks.count, by: max(folds, 1)).map { tasks[$0].setting }
+  }
+}
