@@ -1,10 +1,10 @@
 # Atelier: `make demo` trains LeNet-5 on Fashion-MNIST; `make test` runs the test suite.
 SWIFT ?= swift
 APT_PACKAGES := libopenblas-dev liblapacke-dev libdnnl-dev libreadline-dev zlib1g-dev gnuplot-nox dataset-fashion-mnist \
-  libzmq3-dev tmux python3 python3-venv man-db bash
+  libzmq3-dev tmux python3 python3-venv man-db bash slurm-wlm munge
 ATELIER := .build/release/atelier
 
-.PHONY: setup build test fuzz scenario jupyter install uninstall install-check man demo bench format docs clean
+.PHONY: setup build test fuzz scenario jupyter sweeps install uninstall install-check man demo bench format docs clean
 
 ## setup: install the Debian packages Atelier needs that are missing
 setup:
@@ -30,6 +30,7 @@ test: setup
 	$(MAKE) fuzz
 	$(MAKE) scenario
 	$(MAKE) jupyter
+	$(MAKE) sweeps
 	$(MAKE) install-check
 
 ## scenario: the REPL driven in a 160x50 tmux window, its screens checked (Tests/Scenarios)
@@ -85,6 +86,13 @@ man: build
 ## install-check: installs into a scratch root and uses it as a person would (Tests/Install)
 install-check: build
 	Tests/Install/install.sh
+
+## sweeps: local sweeps (Ctrl-C, resuming, a changed notebook) and a sweep on a real
+## single-node Slurm cluster started from Debian's slurm-wlm and munge (Tests/Sweep)
+sweeps: setup
+	$(SWIFT) build -c release --product atelier
+	Tests/Sweep/local.sh $(ATELIER)
+	Tests/Sweep/slurm.sh $(ATELIER)
 
 ## fuzz: the fuzzers against the release build, as people run it: programs, files
 ## someone might send, and the parallel loop with more threads than cores

@@ -25,6 +25,8 @@ struct SweepCommand: ParsableCommand {
 
   @ArgumentParser.Argument(help: "The notebook run for each setting.") var notebook: String
   @Option(help: "name=value1,value2,… (repeat for each name).") var grid: [String] = []
+  @Option(name: .customLong("set"), help: "A setting every run gets, as name=value (repeatable).") var fixed: [String] =
+    []
   @Option(help: "Runs per setting, each with setting(\"fold\") = 0, 1, ….") var folds = 1
   @Option(help: "Where the runs go: local or slurm.") var on = "local"
   @Option(help: "Runs at once (local: default one per core; slurm: the array's %M limit).") var jobs: Int?
@@ -57,22 +59,18 @@ struct SweepCommand: ParsableCommand {
     options.slurm.partition = partition
     options.slurm.account = account
     let axes = try grid.map { text -> (String, [SweepValue]) in
-      guard let eq = text.firstIndex(of: "="), eq != text.startIndex else {
-        throw ValidationError("--grid takes name=value1,value2,…, not \(text)")
-      }
-      let values = text[text.index(after: eq)...].split(separator: ",").map { item -> SweepValue in
-        switch settingValue(String(item)) {
-        case .number(let n): return .number(n)
-        case .bool(let b): return .bool(b)
-        default: return .string(String(item))
-        }
-      }
-      return (String(text[..<eq]), values)
+      let (name, values) = try nameAndValue(text, "--grid takes name=value1,value2,…")
+      return (name, values.split(separator: ",").map { sweepValue(String($0)) })
+    }
+    let sets = try fixed.map { text -> (String, SweepValue) in
+      let (name, value) = try nameAndValue(text, "--set takes name=value")
+      return (name, sweepValue(value))
     }
     let name = URL(fileURLWithPath: notebook).deletingPathExtension().lastPathComponent
     do {
       let (report, rows) = try Sweep.run(
-        notebook: notebook, grid: axes, folds: folds, out: out ?? "out/sweep-\(name)", by: table.by, options: options,
+        notebook: notebook, grid: axes, fixed: sets, folds: folds, out: out ?? "out/sweep-\(name)", by: table.by,
+        options: options,
         executable: StandardLibrary.executablePath(), write: standardOutputWriter,
         isTerminal: isatty(STDOUT_FILENO) != 0)
       guard let rows else { return print("atelier gather \(out ?? "out/sweep-\(name)") collects the results later") }
@@ -83,6 +81,20 @@ struct SweepCommand: ParsableCommand {
       printError(error)
       throw ExitCode(1)
     }
+  }
+}
+
+func nameAndValue(_ text: String, _ usage: String) throws -> (String, String) {
+  guard let eq = text.firstIndex(of: "="), eq != text.startIndex else { throw ValidationError("\(usage), not \(text)") }
+  return (String(text[..<eq]), String(text[text.index(after: eq)...]))
+}
+
+/// A value typed on the command line, read as `--set` reads it.
+func sweepValue(_ text: String) -> SweepValue {
+  switch settingValue(text) {
+  case .number(let n): return .number(n)
+  case .bool(let b): return .bool(b)
+  default: return .string(text)
   }
 }
 

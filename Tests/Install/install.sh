@@ -32,14 +32,14 @@ words=$(cd "$elsewhere" && env -i HOME="$home" PATH="$dest/usr/local/bin:/usr/bi
   printf '%s\n' \"\${COMPREPLY[@]}\"" 2>/dev/null | sort | tr '\n' ' ')
 [ "$words" = "repl run " ] || fail "bash completes 'atelier r' to: '$words'"
 
-for page in man1/atelier.1 man7/atelier-language.7; do
-  text=$(MANWIDTH=80 man -l "$dest/usr/local/share/man/$page" 2>/dev/null | col -b) || fail "man -l $page"
-  grep -q 'atelier' <<<"$text" || fail "$page renders without its name"
-done
-MANWIDTH=80 man -l "$dest/usr/local/share/man/man1/atelier.1" 2>/dev/null | col -b | grep -q 'doctor' ||
-  fail "atelier.1 does not describe doctor"
-MANWIDTH=80 man -l "$dest/usr/local/share/man/man7/atelier-language.7" 2>/dev/null | col -b | grep -q 'tsne' ||
-  fail "atelier-language.7 does not describe tsne"
+# Each page renders, and says what it is for (read whole: grep -q closing a pipe early
+# would fail the pipeline).
+rendered() { MANWIDTH=80 man -l "$dest/usr/local/share/man/$1" 2>/dev/null | col -b; }
+commands=$(rendered man1/atelier.1) || fail "man -l atelier.1"
+grep -q 'doctor' <<<"$commands" || fail "atelier.1 does not describe doctor"
+grep -q 'kernel' <<<"$commands" || fail "atelier.1 does not describe kernel"
+language=$(rendered man7/atelier-language.7) || fail "man -l atelier-language.7"
+grep -q 'tsne' <<<"$language" || fail "atelier-language.7 does not describe tsne"
 
 make -C "$root" --no-print-directory uninstall DESTDIR="$dest" PREFIX=/usr/local >/dev/null
 left=$(cd "$dest" && find . -mindepth 1)

@@ -18,7 +18,8 @@ if ! cmp -s "$requirements" "$venv/requirements.txt" 2>/dev/null; then
 fi
 
 "$atelier" kernel install --prefix "$venv" >/dev/null
-"$venv/bin/jupyter" kernelspec list 2>/dev/null | grep -q '^ *atelier ' || {
+specs=$("$venv/bin/jupyter" kernelspec list 2>/dev/null)
+grep -q '^ *atelier ' <<<"$specs" || {
   echo "jupyter kernelspec list does not show the installed Atelier kernel"; exit 1; }
 # The clients must not find the kernel any other way than through the spec just installed.
 JUPYTER_PATH="$venv/share/jupyter" "$venv/bin/python" -u "$root/Tests/Jupyter/test_kernel.py" "$atelier"

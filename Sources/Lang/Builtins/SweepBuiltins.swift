@@ -61,7 +61,8 @@ let sweepBuiltins: [Builtin] = [
     }
     let session = context.session
     let (report, rows) = try Sweep.run(
-      notebook: notebook, grid: try Sweep.grid(args["grid"]), folds: try args.int("folds"), out: out,
+      notebook: notebook, grid: try Sweep.grid(args["grid"]),
+      fixed: args.has("set") ? try Sweep.fixed(args["set"]) : [], folds: try args.int("folds"), out: out,
       by: try args.string("by"), options: options, executable: sweepExecutable(), write: session.write,
       isTerminal: session.isTerminal)
     guard let rows else {

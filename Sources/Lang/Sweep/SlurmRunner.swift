@@ -52,7 +52,7 @@ extension SweepRunner {
     ]
     for task in tasks {
       let arguments =
-        ["run"] + task.runArguments(notebook: plan.notebook, folder: folder.taskFolder(task.index), names: plan.names)
+        ["run"] + task.runArguments(plan, folder: folder.taskFolder(task.index))
       lines.append(
         "  \(task.index)) exec \(shellQuoted(executable)) \(arguments.map(shellQuoted).joined(separator: " ")) ;;")
     }

@@ -7,7 +7,8 @@ public enum Sweep {
   /// Plans (or picks up) the sweep in `out`, runs what has no result, and returns the
   /// report and the table of everything finished (nil when the runs were only submitted).
   public static func run(
-    notebook: String, grid: [(String, [SweepValue])], folds: Int, out: String, by: String, options: SweepOptions,
+    notebook: String, grid: [(String, [SweepValue])], fixed: [(String, SweepValue)] = [], folds: Int, out: String,
+    by: String, options: SweepOptions,
     executable: String, write: @escaping (String) -> Void, isTerminal: Bool
   ) throws -> (report: SweepReport, rows: [Value]?) {
     guard let text = try? String(contentsOfFile: notebook, encoding: .utf8) else {
@@ -16,12 +17,12 @@ public enum Sweep {
     guard !grid.isEmpty, grid.allSatisfy({ !$0.1.isEmpty }) else {
       throw AtelierError("sweep: the grid needs at least one name with at least one value")
     }
-    guard !grid.contains(where: { $0.0 == "fold" }) else {
+    guard !(grid.map(\.0) + fixed.map(\.0)).contains("fold") else {
       throw AtelierError("sweep: fold is set by the sweep itself", hint: "use folds: n")
     }
     let absolute = URL(fileURLWithPath: notebook).standardizedFileURL.path
     let plan = SweepPlan(
-      notebook: absolute, notebookHash: SweepFolder.hash(of: text), grid: grid, folds: folds,
+      notebook: absolute, notebookHash: SweepFolder.hash(of: text), grid: grid, fixed: fixed, folds: folds,
       version: AtelierVersion.number)
     guard plan.tasks.count <= 100_000 else { throw AtelierError("sweep: \(plan.tasks.count) runs; at most 100,000") }
     let folder = SweepFolder(URL(fileURLWithPath: out).standardizedFileURL.path)
@@ -61,19 +62,22 @@ public enum Sweep {
     return try record.fields.map { field in
       let items: [Value]
       if case .list(let list) = field.value { items = list } else { items = [field.value] }
-      return (
-        field.name,
-        try items.map { item in
-          switch item {
-          case .number(let n) where n.isFinite: return .number(n)
-          case .bool(let b): return .bool(b)
-          case .string(let s) where !s.contains("\n"): return .string(s)
-          default:
-            throw AtelierError(
-              "sweep: \(field.name)'s values are numbers, strings or true/false, not a \(item.typeName)")
-          }
-        }
-      )
+      return (field.name, try items.map { try sweepValue($0, field.name) })
+    }
+  }
+
+  /// The settings `set:` gives every run: a record of single values.
+  public static func fixed(_ value: Value) throws -> [(String, SweepValue)] {
+    guard case .record(let record) = value else { throw AtelierError("sweep: set is a record, e.g. {quick: true}") }
+    return try record.fields.map { ($0.name, try sweepValue($0.value, $0.name)) }
+  }
+
+  static func sweepValue(_ item: Value, _ name: String) throws -> SweepValue {
+    switch item {
+    case .number(let n) where n.isFinite: return .number(n)
+    case .bool(let b): return .bool(b)
+    case .string(let s) where !s.contains("\n"): return .string(s)
+    default: throw AtelierError("sweep: \(name)'s values are numbers, strings or true/false, not a \(item.typeName)")
     }
   }
 }

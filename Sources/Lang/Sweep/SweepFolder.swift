@@ -30,7 +30,9 @@ public struct SweepFolder {
   /// stopped, but never mixes results of a changed notebook or grid unless told to.
   public func prepare(_ plan: SweepPlan, allowChanged: Bool) throws {
     if let existing = try readPlan() {
-      if existing.names != plan.names || existing.values != plan.values || existing.folds != plan.folds {
+      if existing.names != plan.names || existing.values != plan.values || existing.folds != plan.folds
+        || existing.fixedNames != plan.fixedNames || existing.fixedValues != plan.fixedValues
+      {
         throw AtelierError(
           "sweep: \(path) holds a sweep of other settings",
           hint: "choose another out:, or remove \(path) to start again")

@@ -38,10 +38,12 @@ public struct SweepTask: Codable, Equatable, Sendable {
   public let setting: [String: SweepValue]
   public let fold: Int
 
-  /// The arguments after `atelier run NOTEBOOK` (the names in the grid's order).
-  public func runArguments(notebook: String, folder: String, names: [String]) -> [String] {
-    var arguments = [notebook, "--out", folder, "--result", folder + "/result.json"]
-    for name in names { arguments += ["--set", "\(name)=\(setting[name]?.setText ?? "")"] }
+  /// The arguments after `atelier run`: the settings every run shares, then this run's
+  /// (in the grid's order) and its fold.
+  public func runArguments(_ plan: SweepPlan, folder: String) -> [String] {
+    var arguments = [plan.notebook, "--out", folder, "--result", folder + "/result.json"]
+    for (name, value) in plan.fixed { arguments += ["--set", "\(name)=\(value.setText)"] }
+    for name in plan.names { arguments += ["--set", "\(name)=\(setting[name]?.setText ?? "")"] }
     return arguments + ["--set", "fold=\(fold)"]
   }
 }
@@ -56,10 +58,20 @@ public struct SweepPlan: Codable, Equatable, Sendable {
   public let names: [String]
   public let values: [String: [SweepValue]]
   public let folds: Int
+  /// Settings every run gets (`set: {quick: true}`), in the order given.
+  public let fixedNames: [String]
+  public let fixedValues: [String: SweepValue]
   public let tasks: [SweepTask]
 
-  public init(notebook: String, notebookHash: String, grid: [(String, [SweepValue])], folds: Int, version: String) {
+  public var fixed: [(String, SweepValue)] { fixedNames.compactMap { name in fixedValues[name].map { (name, $0) } } }
+
+  public init(
+    notebook: String, notebookHash: String, grid: [(String, [SweepValue])], fixed: [(String, SweepValue)] = [],
+    folds: Int, version: String
+  ) {
     atelierVersion = version
+    fixedNames = fixed.map(\.0)
+    fixedValues = Dictionary(fixed, uniquingKeysWith: { a, _ in a })
     self.notebook = notebook
     self.notebookHash = notebookHash
     names = grid.map(\.0)

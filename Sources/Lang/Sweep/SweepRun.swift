@@ -128,7 +128,7 @@ public struct SweepRunner {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments =
-      ["run"] + task.runArguments(notebook: plan.notebook, folder: folder.taskFolder(task.index), names: plan.names)
+      ["run"] + task.runArguments(plan, folder: folder.taskFolder(task.index))
     process.environment = environment
     process.standardOutput = handle
     process.standardError = handle

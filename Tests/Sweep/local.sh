@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Local sweeps: Ctrl-C stops the runs and keeps the finished ones, a second sweep goes on
+# without running them again, and a changed notebook is refused unless allowed.
+# Usage: Tests/Sweep/local.sh path/to/atelier
+set -euo pipefail
+atelier=$(realpath "${1:-.build/release/atelier}")
+root=$(cd "$(dirname "$0")/../.." && pwd)
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+fail() { echo "local sweep check failed: $*"; exit 1; }
+mkdir -p "$scratch/nb"
+cp "$root/Tests/Sweep/tiny.atl" "$scratch/nb/tiny.atl"
+sed -i "s|\"../Fixtures\"|\"$root/Tests/Fixtures\"|" "$scratch/nb/tiny.atl"
+grid=(--grid lr=0.02,0.1,0.3 --grid width=8,32 --set pause=1 --jobs 2 --out "$scratch/sweep")
+
+# Ctrl-C (to the whole process group, as a terminal sends it) after the first runs.
+setsid "$atelier" sweep "$scratch/nb/tiny.atl" "${grid[@]}" >"$scratch/first.out" 2>&1 &
+pid=$!
+for _ in $(seq 200); do
+  [ "$(ls "$scratch"/sweep/tasks/*/result.json 2>/dev/null | wc -l)" -ge 2 ] && break
+  sleep 0.1
+done
+kill -INT -- "-$pid"
+status=0
+wait "$pid" || status=$?
+[ "$status" -ne 0 ] || fail "an interrupted sweep exits 0"
+grep -q 'sweep interrupted: [0-9]* of 6 runs finished and kept' "$scratch/first.out" ||
+  fail "the interrupt is not reported: $(cat "$scratch/first.out")"
+kept=$(ls "$scratch"/sweep/tasks/*/result.json | wc -l)
+[ "$kept" -ge 2 ] && [ "$kept" -lt 6 ] || fail "$kept results after the interrupt"
+stamps=$(stat -c '%n %Y.%y' "$scratch"/sweep/tasks/*/result.json)
+
+# Going on: only the runs without a result run.
+"$atelier" sweep "$scratch/nb/tiny.atl" "${grid[@]}" >"$scratch/second.out" 2>&1 ||
+  fail "the second sweep failed: $(cat "$scratch/second.out")"
+grep -q "sweep: $kept of 6 runs already done" "$scratch/second.out" || fail "not resumed: $(cat "$scratch/second.out")"
+[ "$(grep -c 'done in' "$scratch/second.out")" -eq $((6 - kept)) ] || fail "finished runs ran again"
+[ "$(stat -c '%n %Y.%y' $(cut -d' ' -f1 <<<"$stamps"))" = "$stamps" ] || fail "a kept result was rewritten"
+grep -q 'sweep: 6 of 6 runs finished' "$scratch/second.out" || fail "the sweep did not finish"
+
+# A changed notebook is refused; allowed, it keeps the results and runs nothing.
+echo "# changed" >>"$scratch/nb/tiny.atl"
+if "$atelier" sweep "$scratch/nb/tiny.atl" "${grid[@]}" >"$scratch/third.out" 2>&1; then fail "a changed notebook ran"; fi
+grep -q 'changed since the results' "$scratch/third.out" || fail "the refusal: $(cat "$scratch/third.out")"
+"$atelier" sweep "$scratch/nb/tiny.atl" "${grid[@]}" --allow-changed >"$scratch/fourth.out" 2>&1 ||
+  fail "--allow-changed failed: $(cat "$scratch/fourth.out")"
+grep -q 'sweep: 6 of 6 runs already done' "$scratch/fourth.out" || fail "--allow-changed: $(cat "$scratch/fourth.out")"
+echo "local sweep check passed: interrupted with $kept of 6 kept, resumed without re-running them, a changed notebook refused"
