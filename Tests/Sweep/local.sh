@@ -46,3 +46,11 @@ grep -q 'changed since the results' "$scratch/third.out" || fail "the refusal: $
   fail "--allow-changed failed: $(cat "$scratch/fourth.out")"
 grep -q 'sweep: 6 of 6 runs already done' "$scratch/fourth.out" || fail "--allow-changed: $(cat "$scratch/fourth.out")"
 echo "local sweep check passed: interrupted with $kept of 6 kept, resumed without re-running them, a changed notebook refused"
+
+# Study E's full path (each variant its own run, nets and histories loaded back), on its quick data.
+study=$(cd "$scratch" && "$atelier" run "$root/notebooks/mlp_cnn_sweeps.atl" --set quick=true --set sweep=true \
+  --out "$scratch/study-e" 2>&1) || fail "Study E through sweep: $study"
+grep -q 'sweep: 12 of 12 runs finished' <<<"$study" || fail "Study E's MLP sweep: $study"
+grep -q 'sweep: 8 of 8 runs finished' <<<"$study" || fail "Study E's CNN sweep: $study"
+[ -f "$scratch/study-e/sweep-cnns/tasks/6/net-best.atlm" ] || fail "the 3-block CNN's best checkpoint is missing"
+echo "Study E's sweeps ran: 12 MLPs and 8 CNNs as separate runs, loaded back into the notebook"

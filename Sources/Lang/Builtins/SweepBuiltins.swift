@@ -10,6 +10,7 @@ let sweepBuiltins: [Builtin] = [
         "the notebook run once per setting and fold; it reads each with setting(name, default) and reports with result({…})"
       ),
       Parameter("grid", type: .record, "each name's values: {lr: [0.01, 0.1], dropout: [0.3, 0.5]}"),
+      Parameter("set", default: .none, type: .record, "settings every run gets, e.g. {quick: true, epochs: 5}"),
       Parameter(
         "folds", default: .number(1), whole: 1...1000, "runs per setting, each given setting(\"fold\") = 0, 1, …"),
       Parameter(

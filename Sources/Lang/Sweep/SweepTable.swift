@@ -1,7 +1,8 @@
 import Foundation
 
 /// The table a sweep returns, as `grid` does: a row per setting with the mean of each
-/// metric over its finished folds (and its spread with more than one), best first.
+/// metric over its finished folds (and its spread with more than one), best first; with
+/// one fold, the run's folder (`out`) where it saved what it made.
 public enum SweepTable {
   public static func rows(_ plan: SweepPlan, in folder: SweepFolder, by: String) throws -> [Value] {
     var rows: [Record] = []
@@ -28,7 +29,12 @@ public enum SweepTable {
           record[name + "_std"] = .number(spread)
         }
       }
-      if plan.folds > 1 { record["folds"] = .number(Double(results.count)) }
+      if plan.folds > 1 {
+        record["folds"] = .number(Double(results.count))
+      } else if let task = tasks.first {
+        // What the run wrote (checkpoints, histories, figures) is in its folder.
+        record["out"] = .string(folder.taskFolder(task.index))
+      }
       rows.append(record)
     }
     guard rows.isEmpty || metricNames.contains(by) else {

@@ -1,0 +1,83 @@
+import Foundation
+import Testing
+
+@testable import Lang
+
+/// A sweep's plan, folder and table, without running anything.
+@Suite struct SweepTests {
+  func number(_ value: Value?) -> Double? {
+    if case .number(let n)? = value { return n }
+    return nil
+  }
+
+  func scratch() -> String {
+    FileManager.default.temporaryDirectory.appendingPathComponent("sweep-\(UUID().uuidString)").path
+  }
+
+  @Test func aPlanRunsEverySettingAndFoldInTheGridsOrder() {
+    let plan = SweepPlan(
+      notebook: "/nb.atl", notebookHash: "h",
+      grid: [("lr", [.number(0.1), .number(0.01)]), ("act", [.string("relu"), .string("tanh")])],
+      fixed: [("quick", .bool(true))], folds: 2, version: "test")
+    #expect(plan.tasks.count == 8)
+    #expect(plan.tasks[3].setting == ["lr": .number(0.1), "act": .string("tanh")] && plan.tasks[3].fold == 1)
+    #expect(plan.settings.count == 4 && plan.settings[2] == ["lr": .number(0.01), "act": .string("relu")])
+    #expect(
+      plan.tasks[3].runArguments(plan, folder: "/out/3") == [
+        "/nb.atl", "--out", "/out/3", "--result", "/out/3/result.json", "--set", "quick=true", "--set", "lr=0.1",
+        "--set", "act=tanh", "--set", "fold=1",
+      ])
+    #expect(SweepRunner.arraySpec([0, 1, 2, 5, 7, 8]) == "0-2,5,7-8")
+  }
+
+  @Test func theTableAveragesFoldsAndSortsBestFirst() throws {
+    let folder = SweepFolder(scratch())
+    defer { try? FileManager.default.removeItem(atPath: folder.path) }
+    let plan = SweepPlan(
+      notebook: "/nb.atl", notebookHash: "h", grid: [("lr", [.number(0.1), .number(0.01)])], folds: 2, version: "t")
+    try folder.prepare(plan, allowChanged: false)
+    let accuracies = [0.5, 0.7, 0.9, 0.8]
+    for (index, acc) in accuracies.enumerated() {
+      try SweepResult.write(
+        Record([("val_acc", .number(acc)), ("val_loss", .number(1 - acc))]), to: folder.resultFile(index))
+    }
+    let rows = try SweepTable.rows(plan, in: folder, by: "val_acc")
+    guard case .record(let best) = rows.first else { return #expect(Bool(false), "no rows") }
+    #expect(number(best["lr"]) == 0.01 && number(best["folds"]) == 2)
+    if case .number(let mean)? = best["val_acc"], case .number(let spread)? = best["val_acc_std"] {
+      #expect(abs(mean - 0.85) < 1e-12 && abs(spread - 0.05) < 1e-12)
+    } else {
+      Issue.record("no mean and spread")
+    }
+    // A loss is best low.
+    let byLoss = try SweepTable.rows(plan, in: folder, by: "val_loss")
+    guard case .record(let lowest) = byLoss.first else { return #expect(Bool(false)) }
+    #expect(number(lowest["lr"]) == 0.01)
+    #expect(throws: AtelierError.self) { try SweepTable.rows(plan, in: folder, by: "accuracy") }
+  }
+
+  @Test func aChangedNotebookOrGridIsRefused() throws {
+    let folder = SweepFolder(scratch())
+    defer { try? FileManager.default.removeItem(atPath: folder.path) }
+    let plan = SweepPlan(
+      notebook: "/nb.atl", notebookHash: "one", grid: [("lr", [.number(0.1)])], folds: 1, version: "t")
+    try folder.prepare(plan, allowChanged: false)
+    let edited = SweepPlan(
+      notebook: "/nb.atl", notebookHash: "two", grid: [("lr", [.number(0.1)])], folds: 1, version: "t")
+    #expect(throws: AtelierError.self) { try folder.prepare(edited, allowChanged: false) }
+    try folder.prepare(edited, allowChanged: true)
+    let other = SweepPlan(
+      notebook: "/nb.atl", notebookHash: "two", grid: [("lr", [.number(0.5)])], folds: 1, version: "t")
+    #expect(throws: AtelierError.self) { try folder.prepare(other, allowChanged: true) }
+  }
+
+  @Test func resultsKeepTheirOrderAndRefuseOtherValues() throws {
+    let path = scratch() + ".json"
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    try SweepResult.write(
+      Record([("val_loss", .number(0.25)), ("note", .string("ok")), ("best", .bool(true))]), to: path)
+    let text = try String(contentsOfFile: path, encoding: .utf8)
+    #expect(text.contains(#""order":["val_loss","note","best"]"#))
+    #expect(throws: AtelierError.self) { try SweepResult.write(Record([("h", .list([]))]), to: path) }
+  }
+}
