@@ -92,7 +92,8 @@ public struct Figure {
         colours: colours)
     case .curves, .scatter:
       let rows = min(max(size.rows - 4, 12), columns / 2)
-      return try drawn(on: "dumb size \(columns),\(rows)" + (colours == .none ? " mono" : " ansi256"), forText: true)
+      return try drawn(
+        on: "dumb size \(columns),\(rows) enhanced" + (colours == .none ? " mono" : " ansi256"), forText: true)
     }
   }
 

@@ -20,7 +20,8 @@ public enum Script {
   static func label(_ text: String) -> String {
     var out = ""
     for c in text {
-      if "_^@&{}".contains(c) { out += "\\\\" }
+      // In a single-quoted string one backslash escapes the character for enhanced text.
+      if "_^@&{}".contains(c) { out += "\\" }
       out.append(c)
     }
     return quoted(out)

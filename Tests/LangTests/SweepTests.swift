@@ -80,4 +80,19 @@ import Testing
     #expect(text.contains(#""order":["val_loss","note","best"]"#))
     #expect(throws: AtelierError.self) { try SweepResult.write(Record([("h", .list([]))]), to: path) }
   }
+
+  @Test func aTablePlotsAsAHeatmapOfItsFirstResultOverTwoSettings() throws {
+    let rows = [(0.1, 8.0, 0.5), (0.1, 32.0, 0.7), (0.01, 8.0, 0.2), (0.01, 32.0, 0.4), (0.01, 32.0, 0.6)].map {
+      Record([("lr", .number($0.0)), ("width", .number($0.1)), ("val_loss", .number(1)), ("val_acc", .number($0.2))])
+    }
+    let (chart, title) = try Charts.tableChart(rows)
+    #expect(title == "val_acc by lr and width")
+    guard case .heatmap(let values, let rowNames, let columns, _, let x, let y) = chart else {
+      return #expect(Bool(false), "not a heatmap")
+    }
+    #expect(rowNames == ["0.01", "0.1"] && columns == ["8", "32"] && x == "width" && y == "lr")
+    // Repeated settings are averaged.
+    #expect(values == [[0.2, 0.5], [0.5, 0.7]])
+    #expect(throws: AtelierError.self) { try Charts.tableChart([Record([("name", .string("x"))])]) }
+  }
 }

@@ -66,6 +66,15 @@ func folder() -> String {
     #expect(pngSize("\(dir)/scatter.png") != nil)
   }
 
+  @Test func labelsKeepUnderscoresAndCaretsAsTheyAre() throws {
+    // In single quotes one backslash keeps enhanced text from reading `_` as a subscript.
+    #expect(Script.label("val_acc ^2") == "'val\\_acc \\^2'")
+    let figure = Figure(
+      chart: .curves(panels: [.init(title: "", yLabel: "v", series: [("a", [1, 2])])]), title: "val_acc")
+    let text = try figure.text(size: TerminalSize(columns: 80, rows: 24), colours: .none)
+    #expect(text.contains("val_acc") && !text.contains("\\_"))
+  }
+
   @Test func svgAndPdfAndText() throws {
     guard Gnuplot.executable() != nil else {
       Issue.record("gnuplot is missing; `make setup` installs gnuplot-nox")

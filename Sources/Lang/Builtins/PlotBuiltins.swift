@@ -57,6 +57,9 @@ enum Charts {
       let channels = t.rank == 4 ? t.shape[1] : 1
       let names = (0..<count).map { channels > 1 ? "\($0 / channels):\($0 % channels)" : String($0) }
       return (try imageChart(images, count: count, captions: labels ?? names, scale: scale), "Images")
+    case .list(let items)
+    where !items.isEmpty && items.allSatisfy({ if case .record = $0 { return true } else { return false } }):
+      return try tableChart(items.compactMap { if case .record(let r) = $0 { return r } else { return nil } })
     case .list(let items):
       let values = try numbers(value, "plot")
       guard !values.isEmpty else { throw AtelierError("plot: nothing to draw in an empty list") }
@@ -67,6 +70,48 @@ enum Charts {
         "plot cannot draw a \(value.typeName)",
         hint: "plot draws histories, embeddings, confusion and correlation matrices, images and lists of numbers")
     }
+  }
+
+  /// A table of settings and results (what `grid` and `sweep` return): the first result
+  /// (val_acc when there is one) over the first two settings, averaged over the others.
+  static func tableChart(_ rows: [Record]) throws -> (Chart, String) {
+    let names = rows[0].names
+    let isResult = { (name: String) in Printer.metric(name, .number(0)) != nil || ["folds", "out"].contains(name) }
+    let settings = Array(names.prefix { !isResult($0) }.prefix(2))
+    guard
+      let metric = names.first(where: { $0 == "val_acc" })
+        ?? names.first(where: { isResult($0) && !$0.hasSuffix("_std") }),
+      !settings.isEmpty
+    else {
+      throw AtelierError(
+        "plot: this list of records has no settings followed by results",
+        hint: "plot draws the tables grid and sweep return: settings first, then val_acc, val_loss, …")
+    }
+    let key = { (r: Record, name: String) in r[name].map(Printer.inline) ?? "" }
+    let distinct = { (name: String) -> [String] in
+      var seen: [String] = []
+      for row in rows where !seen.contains(key(row, name)) { seen.append(key(row, name)) }
+      return seen.sorted { (Double($0) ?? .infinity, $0) < (Double($1) ?? .infinity, $1) }
+    }
+    let rowNames = settings.count == 2 ? distinct(settings[0]) : [metric]
+    let columnNames = distinct(settings.count == 2 ? settings[1] : settings[0])
+    let values = rowNames.map { rowName in
+      columnNames.map { columnName -> Double in
+        let matching = rows.filter {
+          (settings.count == 1 || key($0, settings[0]) == rowName) && key($0, settings.last ?? "") == columnName
+        }
+        let numbers = matching.compactMap { row -> Double? in
+          if case .number(let n)? = row[metric] { return n }
+          return nil
+        }
+        return numbers.isEmpty ? .nan : numbers.reduce(0, +) / Double(numbers.count)
+      }
+    }
+    return (
+      .heatmap(
+        values: values, rows: rowNames, columns: columnNames, integers: false, xLabel: settings.last ?? "",
+        yLabel: settings.count == 2 ? settings[0] : ""), "\(metric) by \(settings.joined(separator: " and "))"
+    )
   }
 
   static func ratioLabels(_ ratios: [Double]?) -> (String, String) {
