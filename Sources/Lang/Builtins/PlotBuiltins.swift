@@ -68,7 +68,9 @@ enum Charts {
     default:
       throw AtelierError(
         "plot cannot draw a \(value.typeName)",
-        hint: "plot draws histories, embeddings, confusion and correlation matrices, images and lists of numbers")
+        hint:
+          "plot draws histories, embeddings, confusion and correlation matrices, images, lists of numbers and tables of results"
+      )
     }
   }
 
@@ -225,7 +227,10 @@ let plotBuiltins: [Builtin] = [
   Builtin(
     "plot", family: "plot",
     parameters: [
-      Parameter("value", "a history, list of histories, embedding, confusion, correlation, images or numbers"),
+      Parameter(
+        "value",
+        "a history, list of histories, embedding, confusion, correlation, images, numbers, or a table of settings and results (grid, sweep)"
+      ),
       Parameter(
         "to", default: .none, type: .string,
         "a .png, .svg or .pdf file (a .gp script and .dat data are written beside it)"),
