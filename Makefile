@@ -104,6 +104,7 @@ fuzz: setup
 	GOMP_SPINCOUNT=1000 ATELIER_THREADS=8 $(FUZZ_ENV) .build/release/atelier-fuzz pool 100000
 	$(FUZZ_ENV) .build/release/atelier-fuzz language 10000
 	$(FUZZ_ENV) .build/release/atelier-fuzz files 3000
+	$(FUZZ_ENV) .build/release/atelier-fuzz messages 20000
 
 ## demo: train LeNet-5 for two epochs on the real Fashion-MNIST
 demo: build

@@ -49,7 +49,8 @@ let package = Package(
       swiftSettings: optimise
     ),
     .executableTarget(
-      name: "atelier-fuzz", dependencies: ["Lang", "NN", "Data", "Tensor", "CKernel"], swiftSettings: optimise),
+      name: "atelier-fuzz", dependencies: ["Lang", "Kernel", "NN", "Data", "Tensor", "CKernel"],
+      swiftSettings: optimise),
     .testTarget(name: "CKernelTests", dependencies: ["CKernel", "Tensor"]),
     .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
     .testTarget(name: "DataTests", dependencies: ["Data", "Tensor"]),

@@ -2,13 +2,14 @@
 //   atelier-fuzz language [count]  generated and mutated programs, every builtin with random arguments
 //   atelier-fuzz files [count]     mutated IDX, safetensors and .atlm files, read and then used
 //   atelier-fuzz pool [count]      parallel loops of every piece count, checked element by element
+//   atelier-fuzz messages [count]  mutated Jupyter messages, parsed, checked and answered
 // Any crash, hang or memory overrun ends the process; the input it was working on is
 // in `.fuzz-last-input` (written before each case) so that it can be replayed.
 import Foundation
 
 let arguments = CommandLine.arguments.dropFirst()
 guard let mode = arguments.first else {
-  FileHandle.standardError.write(Data("usage: atelier-fuzz language|files|pool [count]\n".utf8))
+  FileHandle.standardError.write(Data("usage: atelier-fuzz language|files|pool|messages [count]\n".utf8))
   exit(2)
 }
 let count = arguments.dropFirst().first.flatMap { Int($0) }
@@ -21,6 +22,7 @@ switch mode {
 case "language": failures = LanguageFuzzer(repository: repository, watchdog: watchdog).run(count: count ?? 10_000)
 case "files": failures = FileFuzzer(repository: repository, watchdog: watchdog).run(count: count ?? 3_000)
 case "pool": failures = PoolStress.run(jobs: count ?? 100_000)
+case "messages": failures = MessageFuzzer(watchdog: watchdog).run(count: count ?? 20_000)
 default:
   FileHandle.standardError.write(Data("atelier-fuzz: unknown mode \(mode)\n".utf8))
   exit(2)

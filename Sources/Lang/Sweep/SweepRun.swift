@@ -123,8 +123,8 @@ public struct SweepRunner {
 
   private func start(_ task: SweepTask, environment: [String: String]) throws -> Process {
     let log = folder.logFile(task.index)
-    FileManager.default.createFile(atPath: log, contents: nil)
-    guard let handle = FileHandle(forWritingAtPath: log) else { throw AtelierError("sweep: cannot write \(log)") }
+    guard FileManager.default.createFile(atPath: log, contents: nil), let handle = FileHandle(forWritingAtPath: log)
+    else { throw AtelierError("sweep: cannot write \(log)") }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments =
