@@ -64,6 +64,14 @@ public final class Dataset {
   }
 
   public var count: Int { labels.count }
+
+  /// The stored pixels as raw bytes (floats or bytes, as held), for content digests.
+  public func withStoredPixels<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    switch pixels {
+    case .floats(let t): return try t.toArray().withUnsafeBytes(body)
+    case .bytes(let b, _): return try b.withUnsafeBytes(body)
+    }
+  }
   private var rowLength: Int { sampleShape.reduce(1, *) }
 
   /// Every image as one float tensor (N, C, H, W). For a dataset held as bytes this

@@ -53,7 +53,7 @@ public final class Interpreter {
   public func variable(_ name: String) -> Value? { globalScope.lookup(name) }
   public func define(_ name: String, _ value: Value) { globalScope.define(name, value) }
 
-  private var figureCount = 0
+  var figureCount = 0
 
   /// `<output folder>/<n>-<title>.png` for a figure drawn without `to:`.
   func nextFigurePath(_ title: String) -> String {

@@ -1,3 +1,4 @@
+import CKernel
 import Foundation
 import Tensor
 
@@ -9,29 +10,54 @@ public struct StatementRecord {
   public let output: String
   public let files: [String]
   public let error: String?
+  /// Restored from the replay cache instead of run; `seconds` is then the time it saved.
+  public var cached = false
+  public var seconds = 0.0
 }
 
 /// Replays a notebook statement by statement, keeping each statement's output
-/// and the files it wrote, for `atelier run --report`.
+/// and the files it wrote, for `atelier run --report`. With a cache, expensive
+/// statements whose inputs are unchanged are restored instead of run.
 public enum NotebookRunner {
   /// Runs every statement; stops at the first error, which is recorded and rethrown.
-  public static func replay(_ file: SourceFile, in interpreter: Interpreter, records: inout [StatementRecord]) throws {
+  public static func replay(
+    _ file: SourceFile, in interpreter: Interpreter, records: inout [StatementRecord], cache: ReplayCache? = nil
+  ) throws {
     let program = try interpreter.prepare(file)
     let echo = interpreter.write
     defer { interpreter.write = echo }
+    let cached = cache.map { CachedStatements(cache: $0, interpreter: interpreter) }
     for item in program {
       var captured = ""
+      let source = (item.firstLine...item.lastLine).compactMap { file.line($0) }.joined(separator: "\n")
+      let key = cached?.key(for: item.statement, source: source)
+      if let key, let cached, let restored = try cached.restore(key.key) {
+        echo(restored.output)
+        echo(String(format: "(cached: %.1f s saved)\n", restored.seconds))
+        records.append(
+          StatementRecord(
+            firstLine: item.firstLine, source: source, output: restored.output,
+            files: interpreter.takeProducedFiles(), error: nil, cached: true, seconds: restored.seconds))
+        continue
+      }
       interpreter.write = { text in
         captured += text
         echo(text)
       }
-      let source = (item.firstLine...item.lastLine).compactMap { file.line($0) }.joined(separator: "\n")
+      let start = Date()
+      let interrupts = atl_interrupt_count()
+      let touched = cached?.touched(by: key)
+      defer { cached?.ran(touching: touched) }
       do {
         try interpreter.runTopLevel(item.statement, showValues: true)
+        let seconds = Date().timeIntervalSince(start)
+        let files = interpreter.takeProducedFiles()
+        if let key, let cached, seconds >= cached.cache.threshold, atl_interrupt_count() == interrupts {
+          cached.store(key, output: captured, files: files, seconds: seconds)
+        }
         records.append(
           StatementRecord(
-            firstLine: item.firstLine, source: source, output: captured, files: interpreter.takeProducedFiles(),
-            error: nil))
+            firstLine: item.firstLine, source: source, output: captured, files: files, error: nil, seconds: seconds))
       } catch {
         records.append(
           StatementRecord(
@@ -53,8 +79,15 @@ public enum Report {
     text +=
       "Replayed with `atelier run \(notebook)` (Atelier \(AtelierVersion.number)) in \(String(format: "%.1f", seconds)) s"
     text += records.contains { $0.error != nil } ? "; it stopped at an error.\n" : ".\n"
+    let restored = records.filter(\.cached)
+    if !restored.isEmpty {
+      text += String(
+        format: "\n*(cached: %d of %d statements restored from the cache, %.1f s saved)*\n", restored.count,
+        records.count, restored.reduce(0) { $0 + $1.seconds })
+    }
     for record in records {
       text += "\n```atelier\n\(record.source)\n```\n"
+      if record.cached { text += String(format: "\n*(cached: %.1f s saved)*\n", record.seconds) }
       let output = record.output.replacingOccurrences(of: "\r", with: "\n").trimmingCharacters(in: .newlines)
       if !output.isEmpty { text += "\n```\n\(output)\n```\n" }
       for file in record.files {
@@ -127,6 +160,13 @@ public enum StandardLibrary {
     let prelude = URL(fileURLWithPath: folder).appendingPathComponent("prelude.atl").path
     guard let text = try? String(contentsOfFile: prelude, encoding: .utf8) else { return }
     try interpreter.run(SourceFile(name: prelude, text: text), showValues: false)
+  }
+
+  /// Whether a function comes from the library (it reads no notebook's variables).
+  static func isLibrary(_ function: UserFunction) -> Bool {
+    guard let folder = locate() else { return false }
+    let library = URL(fileURLWithPath: folder).standardizedFileURL.path + "/"
+    return URL(fileURLWithPath: function.declaration.location.file.name).standardizedFileURL.path.hasPrefix(library)
   }
 
   public static func warnOnStandardError(_ text: String) {

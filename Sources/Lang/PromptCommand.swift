@@ -40,7 +40,6 @@ public enum PromptCommand: Equatable {
   /// Functions the user wrote, not those of the standard library.
   static func isUserFunction(_ value: Value) -> Bool {
     guard case .function(let f) = value else { return false }
-    let library = StandardLibrary.locate().map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? "\u{0}"
-    return !URL(fileURLWithPath: f.declaration.location.file.name).standardizedFileURL.path.hasPrefix(library)
+    return !StandardLibrary.isLibrary(f)
   }
 }

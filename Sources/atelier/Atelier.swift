@@ -97,6 +97,10 @@ struct RunCommand: ParsableCommand {
   @Option(name: .customLong("set"), help: "Define a setting read by setting(name, default), as name=value.")
   var settings: [String] = []
   @Option(help: "Where result({…}) writes the run's metrics as JSON (what a sweep reads).") var result: String?
+  @Flag(help: "Run every statement; neither read nor write the replay cache.") var noCache = false
+  @Flag(help: "Run every statement and store the expensive ones in the cache again.") var refresh = false
+  @Option(help: "The replay cache's size limit, e.g. 2G or 500M (least recently used entries go first).")
+  var cacheSize = "2G"
 
   func run() throws {
     let start = Date()
@@ -115,7 +119,7 @@ struct RunCommand: ParsableCommand {
         }
         interpreter.settings[String(setting[..<eq])] = settingValue(String(setting[setting.index(after: eq)...]))
       }
-      try NotebookRunner.replay(try readSource(file), in: interpreter, records: &records)
+      try NotebookRunner.replay(try readSource(file), in: interpreter, records: &records, cache: try replayCache())
     } catch let error as ValidationError {
       throw error
     } catch {
@@ -135,6 +139,20 @@ struct RunCommand: ParsableCommand {
       }
     }
     if failed { throw ExitCode(1) }
+  }
+}
+
+extension RunCommand {
+  /// Statements that took over `$ATELIER_CACHE_MIN_SECONDS` (2 s) are kept in
+  /// `$ATELIER_CACHE` (`.atelier-cache/` beside the notebook).
+  func replayCache() throws -> ReplayCache? {
+    guard !noCache else { return nil }
+    guard let limit = MemoryBudget.parse(cacheSize), limit > 0 else {
+      throw ValidationError("--cache-size takes a size such as 2G or 500M, not \(cacheSize)")
+    }
+    let threshold = ProcessInfo.processInfo.environment["ATELIER_CACHE_MIN_SECONDS"].flatMap(Double.init) ?? 2
+    return ReplayCache(
+      folder: ReplayCache.defaultFolder(for: file), sizeLimit: limit, threshold: max(threshold, 0), refresh: refresh)
   }
 }
 

@@ -174,13 +174,18 @@ public final class Builtin {
   public let summary: String
   /// Longer help shown by `:help name` and in docs/LANGUAGE.md; may hold an example.
   public let help: String
+  /// The parameters whose argument the builtin changes (`fit` trains its model): a
+  /// replayed statement that calls it writes those names.
+  public let mutates: Set<String>
   public let run: (Arguments, CallContext) throws -> Value
 
   public init(
     _ name: String, family: String, parameters: [Parameter] = [], variadic: Bool = false, acceptsBlock: Bool = false,
-    summary: String, help: String = "", run: @escaping (Arguments, CallContext) throws -> Value
+    summary: String, help: String = "", mutates: Set<String> = [],
+    run: @escaping (Arguments, CallContext) throws -> Value
   ) {
     self.name = name
+    self.mutates = mutates
     self.family = family
     self.parameters = parameters
     self.variadic = variadic

@@ -122,7 +122,8 @@ let trainingBuiltins: [Builtin] = [
     ],
     summary: "Trains a model with cross-entropy and returns its per-epoch history.",
     help:
-      "fit(net, data.train, epochs: 10, opt: sgd(lr: 0.05, momentum: 0.9), val: val, patience: 3, checkpoint: \"out/run.atlm\")"
+      "fit(net, data.train, epochs: 10, opt: sgd(lr: 0.05, momentum: 0.9), val: val, patience: 3, checkpoint: \"out/run.atlm\")",
+    mutates: ["model", "opt"]
   ) { args, context in
     let model = try requireModel(args["model"], "fit")
     let data = try requireDataset(args["data"], "fit", "data")

@@ -1,0 +1,115 @@
+import CKernel
+import Crypto
+import Foundation
+import Tensor
+
+/// The replay cache as a replay uses it: the key of a statement before it runs, what
+/// it left behind after, and putting that back on a hit.
+final class CachedStatements {
+  let cache: ReplayCache
+  let interpreter: Interpreter
+  private let digests = ValueDigests()
+
+  init(cache: ReplayCache, interpreter: Interpreter) {
+    self.cache = cache
+    self.interpreter = interpreter
+  }
+
+  struct Key {
+    let key: String
+    let writes: [String]
+    let figuresBefore: Int
+  }
+
+  /// The statement's key: its text, the content of every name it reads, the settings,
+  /// the generator, where its figures go, Atelier's version and the thread count. Nil
+  /// when the statement is not one the cache can keep.
+  func key(for statement: Stmt, source: String) -> Key? {
+    let interpreter = self.interpreter
+    guard
+      let scope = StatementScope(
+        statement,
+        isUserFunction: { name in
+          if case .function(let f)? = interpreter.variable(name) { return !StandardLibrary.isLibrary(f) }
+          return false
+        })
+    else { return nil }
+    var h = SHA256()
+    func add(_ text: String) { h.update(data: Data((text + "\u{0}").utf8)) }
+    add("atelier \(AtelierVersion.number) threads \(atl_threads())")
+    add(source.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: "\n"))
+    for (name, value) in interpreter.settings.sorted(by: { $0.key < $1.key }) { add("set \(name)=\(Printer.inline(value))") }
+    add("generator \(interpreter.rng.words)")
+    add("figures \(interpreter.figureCount) in \(interpreter.outputDirectory ?? "")")
+    for name in scope.reads.sorted() {
+      guard let value = interpreter.variable(name) else {
+        add("\(name) undefined")
+        continue
+      }
+      guard let digest = try? digests.digest(value) else { return nil }
+      add("\(name) \(digest)")
+    }
+    var writes: [String] = []
+    for name in scope.writes where !writes.contains(name) { writes.append(name) }
+    return Key(
+      key: h.finalize().map { String(format: "%02x", $0) }.joined(), writes: writes,
+      figuresBefore: interpreter.figureCount)
+  }
+
+  /// After a statement ran: keeps what it left, unless a value cannot be kept.
+  func store(_ key: Key, output: String, files: [String], seconds: Double) {
+    var values: [String: CachedValue] = [:]
+    var digested: [String: String] = [:]
+    for name in key.writes {
+      guard let value = interpreter.variable(name), let kept = try? CachedValue(value) else { return }
+      values[name] = kept
+      if let digest = try? digests.objectDigest(value) { digested[name] = digest }
+    }
+    var contents: [String: Data] = [:]
+    for file in files {
+      guard let data = FileManager.default.contents(atPath: file) else { return }
+      contents[file] = data
+    }
+    cache.write(
+      CacheEntry(
+        values: values, order: key.writes, digests: digested, output: output, files: contents,
+        figures: interpreter.figureCount - key.figuresBefore, generator: interpreter.rng.words, seconds: seconds),
+      key: key.key)
+  }
+
+  /// The objects a statement about to run may change: those its written names hold
+  /// (nil when it cannot say). Their remembered digests are dropped after it ran.
+  func touched(by key: Key?) -> [AnyObject]? {
+    key.map { $0.writes.compactMap { interpreter.variable($0).flatMap(ValueDigests.identity) } }
+  }
+
+  func ran(touching objects: [AnyObject]?) { digests.forget(objects) }
+
+  /// Puts a cached statement's effects back; nil on a miss.
+  func restore(_ key: String) throws -> CacheEntry? {
+    guard let entry = cache.read(key) else { return nil }
+    var restored: [(String, Value)] = []
+    do {
+      for name in entry.order {
+        guard let kept = entry.values[name] else { return nil }
+        restored.append((name, try kept.value))
+      }
+    } catch {
+      cache.warn("warning: a cache entry could not be read back (\(error)); the statement runs")
+      return nil
+    }
+    for (name, value) in restored {
+      interpreter.define(name, value)
+      if let digest = entry.digests[name] { digests.remember(value, as: digest) }
+    }
+    for (path, data) in entry.files.sorted(by: { $0.key < $1.key }) {
+      try FileManager.default.createDirectory(
+        at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
+      try data.write(to: URL(fileURLWithPath: path))
+      interpreter.recordProducedFile(path)
+    }
+    interpreter.figureCount += entry.figures
+    interpreter.rng.words = entry.generator
+    return entry
+  }
+}

@@ -1,0 +1,189 @@
+import Analysis
+import Crypto
+import Data
+import Foundation
+import NN
+import Tensor
+
+/// A value as the replay cache keeps it. Models carry their optimizer state and
+/// history (the `.atlm` bytes), so that a fit after a restored fit goes on as it would.
+indirect enum CachedValue: Codable {
+  case none
+  case bool(Bool)
+  case number(Double)
+  case string(String)
+  case list([CachedValue])
+  case record(names: [String], values: [CachedValue])
+  case tensor(shape: [Int], floats: Data)
+  case model(Data)
+  case history(Data)
+  case embedding(
+    points: [Int], floats: Data, labels: [Int32], classes: [String], source: String, kl: Double?, ratios: [Double]?,
+    stopped: [Int]?)
+
+  /// The value kept, or nil for a value the cache cannot keep (datasets, optimizers,
+  /// functions): a statement that writes one is not cached.
+  init?(_ value: Value) throws {
+    switch value {
+    case .none: self = .none
+    case .bool(let b): self = .bool(b)
+    case .number(let n): self = .number(n)
+    case .string(let s): self = .string(s)
+    case .list(let items):
+      var kept: [CachedValue] = []
+      for item in items {
+        guard let k = try CachedValue(item) else { return nil }
+        kept.append(k)
+      }
+      self = .list(kept)
+    case .record(let r):
+      var kept: [CachedValue] = []
+      for field in r.fields {
+        guard let k = try CachedValue(field.value) else { return nil }
+        kept.append(k)
+      }
+      self = .record(names: r.names, values: kept)
+    case .tensor(let t): self = .tensor(shape: t.shape, floats: CachedValue.bytes(t))
+    case .layer(let layer) where layer is Sequential: self = .model(try ModelArchive.data(of: layer))
+    case .history(let h): self = .history(try h.archived())
+    case .embedding(let e):
+      self = .embedding(
+        points: e.points.shape, floats: CachedValue.bytes(e.points), labels: e.labels, classes: e.classes,
+        source: e.source, kl: e.klDivergence, ratios: e.explainedVarianceRatio,
+        stopped: e.stoppedEarly.map { [$0.iteration, $0.of] })
+    default: return nil
+    }
+  }
+
+  var value: Value {
+    get throws {
+      switch self {
+      case .none: return .none
+      case .bool(let b): return .bool(b)
+      case .number(let n): return .number(n)
+      case .string(let s): return .string(s)
+      case .list(let items): return .list(try items.map { try $0.value })
+      case .record(let names, let values): return .record(Record(Array(zip(names, try values.map { try $0.value }))))
+      case .tensor(let shape, let floats): return .tensor(try CachedValue.tensor(shape, floats))
+      case .model(let data): return .layer(try ModelArchive.model(from: data))
+      case .history(let data): return .history(try History.restored(data))
+      case .embedding(let shape, let floats, let labels, let classes, let source, let kl, let ratios, let stopped):
+        var e = try Embedding(points: try CachedValue.tensor(shape, floats), labels: labels, classes: classes, source: source)
+        e.klDivergence = kl
+        e.explainedVarianceRatio = ratios
+        if let stopped, stopped.count == 2 { e.stoppedEarly = (stopped[0], stopped[1]) }
+        return .embedding(e)
+      }
+    }
+  }
+
+  static func bytes(_ t: Tensor) -> Data { t.toArray().withUnsafeBytes { Data($0) } }
+
+  static func tensor(_ shape: [Int], _ floats: Data) throws -> Tensor {
+    let count = floats.count / MemoryLayout<Float>.size
+    guard shape.reduce(1, *) == count else { throw AtelierError("a cached tensor does not match its shape") }
+    let values = floats.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+    return try Tensor(values, shape: shape)
+  }
+}
+
+/// The content of the values a statement reads, for its cache key. Datasets are hashed
+/// once per object (they do not change); a value that cannot be hashed makes the
+/// statement run every time.
+final class ValueDigests {
+  private var datasets: [ObjectIdentifier: (Dataset, String)] = [:]
+  /// Values put back from the cache keep the digest they had when they were stored, so
+  /// the statements after a restored one find the keys an uncached replay made.
+  private var remembered: [ObjectIdentifier: (object: AnyObject, digest: String)] = [:]
+
+  /// A statement that ran may have changed what it wrote (or, when it cannot say, anything).
+  func forget(_ objects: [AnyObject]?) {
+    guard let objects else { return remembered.removeAll() }
+    for object in objects { remembered[ObjectIdentifier(object)] = nil }
+  }
+
+  func remember(_ value: Value, as digest: String) {
+    guard let object = ValueDigests.identity(value) else { return }
+    remembered[ObjectIdentifier(object)] = (object, digest)
+  }
+
+  static func identity(_ value: Value) -> AnyObject? {
+    switch value {
+    case .layer(let layer): return layer
+    case .history(let history): return history
+    case .embedding(let e): return e.points
+    case .tensor(let t): return t
+    default: return nil
+    }
+  }
+
+  func digest(_ value: Value) throws -> String? {
+    var hasher = SHA256()
+    guard try add(value, to: &hasher) else { return nil }
+    return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+  }
+
+  /// The digest of a model, history, embedding or tensor by itself: remembered for one
+  /// put back from the cache, else of its content.
+  func objectDigest(_ value: Value) throws -> String? {
+    guard let object = ValueDigests.identity(value) else { return nil }
+    if let known = remembered[ObjectIdentifier(object)], known.object === object { return known.digest }
+    var h = SHA256()
+    switch value {
+    case .tensor(let t):
+      h.update(data: Data("tensor \(t.shape)".utf8))
+      h.update(data: CachedValue.bytes(t))
+    case .layer(let layer):
+      guard layer is Sequential else { return nil }
+      h.update(data: try ModelArchive.data(of: layer))
+    case .history(let history): h.update(data: try history.archived())
+    case .embedding(let e):
+      h.update(data: Data("\(e.source) \(e.classes) \(e.points.shape) \(e.klDivergence ?? .nan) \(e.explainedVarianceRatio ?? [])".utf8))
+      h.update(data: CachedValue.bytes(e.points))
+      e.labels.withUnsafeBytes { h.update(bufferPointer: $0) }
+    default: return nil
+    }
+    return h.finalize().map { String(format: "%02x", $0) }.joined()
+  }
+
+  private func add(_ value: Value, to h: inout SHA256) throws -> Bool {
+    func text(_ s: String) { h.update(data: Data((s + "\u{0}").utf8)) }
+    if ValueDigests.identity(value) != nil {
+      guard let own = try objectDigest(value) else { return false }
+      text("object \(own)")
+      return true
+    }
+    switch value {
+    case .none: text("none")
+    case .bool(let b): text("bool \(b)")
+    case .number(let n): text("number \(n.bitPattern)")
+    case .string(let s): text("string \(s)")
+    case .list(let items):
+      text("list \(items.count)")
+      for item in items where try !add(item, to: &h) { return false }
+    case .record(let r):
+      text("record \(r.fields.count)")
+      for field in r.fields {
+        text(field.name)
+        guard try add(field.value, to: &h) else { return false }
+      }
+    case .dataset(let d): text("dataset " + dataset(d))
+    case .builtin(let b): text("builtin \(b.name)")
+    case .function(let f) where StandardLibrary.isLibrary(f):
+      text("library function \(f.declaration.name) \(f.declaration.location.file.name):\(f.declaration.location.line)")
+    default: return false
+    }
+    return true
+  }
+
+  private func dataset(_ d: Dataset) -> String {
+    if let (kept, digest) = datasets[ObjectIdentifier(d)], kept === d { return digest }
+    var h = SHA256()
+    h.update(data: Data("\(d.name) \(d.sampleShape) \(d.classes) \(d.captions ?? [])".utf8))
+    d.labels.withUnsafeBytes { h.update(bufferPointer: $0) }
+    d.withStoredPixels { h.update(bufferPointer: $0) }
+    let digest = h.finalize().map { String(format: "%02x", $0) }.joined()
+    datasets[ObjectIdentifier(d)] = (d, digest)
+    return digest
+  }
+}

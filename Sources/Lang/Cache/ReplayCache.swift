@@ -1,0 +1,123 @@
+import Crypto
+import Data
+import Foundation
+
+/// What a cached statement did: the values it left in its names, what it printed, the
+/// figures it wrote and the generator after it.
+struct CacheEntry: Codable {
+  var values: [String: CachedValue]
+  var order: [String]
+  /// Each value's digest when it was stored.
+  var digests: [String: String]
+  var output: String
+  /// Figures by the path the statement wrote them to, with their bytes.
+  var files: [String: Data]
+  /// Figures numbered by the statement (`plot` without `to:`), so later ones keep their numbers.
+  var figures: Int
+  var generator: [UInt64]
+  var seconds: Double
+}
+
+/// The replay cache: one file per entry, named by the statement's key, holding the
+/// entry and its SHA-256. Writes are atomic (a temporary file renamed), so two replays
+/// at once never see half an entry; a damaged entry is reported, removed and computed
+/// again; past the size limit the least recently used entries go.
+public final class ReplayCache {
+  public let folder: String
+  public let sizeLimit: Int
+  /// Statements that take less than this run every time.
+  public let threshold: Double
+  /// Whether hits are ignored (`--refresh`): everything runs and is stored again.
+  public let refresh: Bool
+  var warn: (String) -> Void = { StandardLibrary.warnOnStandardError($0) }
+
+  public init(folder: String, sizeLimit: Int = 2 << 30, threshold: Double = 2, refresh: Bool = false) {
+    self.folder = folder
+    self.sizeLimit = sizeLimit
+    self.threshold = threshold
+    self.refresh = refresh
+  }
+
+  /// `$ATELIER_CACHE`, else `.atelier-cache/` beside the notebook.
+  public static func defaultFolder(for notebook: String, environment: [String: String] = ProcessInfo.processInfo.environment)
+    -> String
+  {
+    environment["ATELIER_CACHE"]
+      ?? URL(fileURLWithPath: notebook).standardizedFileURL.deletingLastPathComponent().appendingPathComponent(
+        ".atelier-cache"
+      ).path
+  }
+
+  func path(_ key: String) -> String { folder + "/" + key + ".entry" }
+
+  func read(_ key: String) -> CacheEntry? {
+    guard !refresh, let data = FileManager.default.contents(atPath: path(key)) else { return nil }
+    // The first 64 bytes are the hex SHA-256 of the rest.
+    let body = data.dropFirst(64)
+    let digest = SHA256.hash(data: body).map { String(format: "%02x", $0) }.joined()
+    guard data.count > 64, String(decoding: data.prefix(64), as: UTF8.self) == digest,
+      let entry = try? PropertyListDecoder().decode(CacheEntry.self, from: Data(body))
+    else {
+      warn("warning: the cache entry \(path(key)) is damaged; it is removed and the statement runs")
+      try? FileManager.default.removeItem(atPath: path(key))
+      return nil
+    }
+    // Used now: the last to be evicted.
+    try? FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: path(key))
+    return entry
+  }
+
+  func write(_ entry: CacheEntry, key: String) {
+    do {
+      try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+      ignoreInGit()
+      let encoder = PropertyListEncoder()
+      encoder.outputFormat = .binary
+      let body = try encoder.encode(entry)
+      let digest = SHA256.hash(data: body).map { String(format: "%02x", $0) }.joined()
+      try AtomicFile.write(Data(digest.utf8) + body, to: path(key))
+      evict()
+    } catch {
+      warn("warning: the cache could not keep a statement (\(error)); the replay goes on")
+    }
+  }
+
+  /// A cache folder inside a repository ignores itself.
+  private func ignoreInGit() {
+    let ignore = folder + "/.gitignore"
+    if !FileManager.default.fileExists(atPath: ignore) { try? AtomicFile.write("*\n", to: ignore) }
+  }
+
+  public struct Listing {
+    public var entries: Int
+    public var bytes: Int
+  }
+
+  public func listing() -> Listing {
+    let entries = files()
+    return Listing(entries: entries.count, bytes: entries.reduce(0) { $0 + $1.size })
+  }
+
+  public func clear() {
+    for entry in files() { try? FileManager.default.removeItem(atPath: entry.path) }
+  }
+
+  private func files() -> [(path: String, size: Int, used: Date)] {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+    return names.filter { $0.hasSuffix(".entry") }.compactMap { name in
+      let path = folder + "/" + name
+      guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else { return nil }
+      return (path, (attributes[.size] as? Int) ?? 0, (attributes[.modificationDate] as? Date) ?? .distantPast)
+    }
+  }
+
+  private func evict() {
+    var entries = files().sorted { $0.used < $1.used }
+    var total = entries.reduce(0) { $0 + $1.size }
+    while total > sizeLimit, !entries.isEmpty {
+      let oldest = entries.removeFirst()
+      try? FileManager.default.removeItem(atPath: oldest.path)
+      total -= oldest.size
+    }
+  }
+}
