@@ -4,7 +4,7 @@ APT_PACKAGES := libopenblas-dev liblapacke-dev libdnnl-dev libreadline-dev zlib1
   libzmq3-dev tmux python3 python3-venv man-db bash slurm-wlm munge
 ATELIER := .build/release/atelier
 
-.PHONY: setup build test fuzz scenario jupyter sweeps install uninstall install-check man demo bench format docs clean
+.PHONY: setup build test fuzz scenario jupyter sweeps replay-cache install uninstall install-check man demo bench format docs clean
 
 ## setup: install the Debian packages Atelier needs that are missing
 setup:
@@ -31,6 +31,7 @@ test: setup
 	$(MAKE) scenario
 	$(MAKE) jupyter
 	$(MAKE) sweeps
+	$(MAKE) replay-cache
 	$(MAKE) install-check
 
 ## scenario: the REPL driven in a 160x50 tmux window, its screens checked (Tests/Scenarios)
@@ -93,6 +94,12 @@ sweeps: setup
 	$(SWIFT) build -c release --product atelier
 	Tests/Sweep/local.sh $(ATELIER)
 	Tests/Sweep/slurm.sh $(ATELIER)
+
+## replay-cache: replays that restore what did not change (Tests/Cache): a second replay,
+## an edited title, a changed net, a damaged entry, a size limit, two replays at once
+replay-cache: setup
+	$(SWIFT) build -c release --product atelier
+	Tests/Cache/cache.sh $(ATELIER)
 
 ## fuzz: the fuzzers against the release build, as people run it: programs, files
 ## someone might send, and the parallel loop with more threads than cores

@@ -77,6 +77,10 @@ final class CellRun {
         return CellRun.failure(name: "AtelierError", text: "error: \(path): no such readable notebook")
       }
       return statements(SourceFile(name: path, text: text))
+    case .cache:
+      return CellRun.failure(
+        name: "AtelierError", text: "error: :cache belongs to the prompt and atelier run",
+        hint: "a kernel keeps its variables between cells; nothing is replayed")
     case .save:
       return CellRun.failure(
         name: "AtelierError", text: "error: :save belongs to the prompt; in Jupyter the notebook saves itself",

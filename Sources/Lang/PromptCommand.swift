@@ -7,10 +7,12 @@ public enum PromptCommand: Equatable {
   case time(String)
   case load(String)
   case save(String)
+  /// `:cache` lists the replay cache, `:cache clear` empties it.
+  case cache(String)
   case quit
   case unknown(String)
 
-  public static let summary = ":help [name], :vars, :time stmt, :load file, :save file, :quit"
+  public static let summary = ":help [name], :vars, :time stmt, :load file, :save file, :cache [clear], :quit"
 
   /// The command an entry spells, or nil when the entry is not a `:` command.
   public static func parse(_ entry: String) -> PromptCommand? {
@@ -25,6 +27,7 @@ public enum PromptCommand: Equatable {
     case ":time": return .time(argument)
     case ":load": return .load(argument)
     case ":save": return .save(argument)
+    case ":cache": return .cache(argument)
     default: return .unknown(parts[0])
     }
   }

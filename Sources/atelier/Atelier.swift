@@ -150,10 +150,14 @@ extension RunCommand {
     guard let limit = MemoryBudget.parse(cacheSize), limit > 0 else {
       throw ValidationError("--cache-size takes a size such as 2G or 500M, not \(cacheSize)")
     }
-    let threshold = ProcessInfo.processInfo.environment["ATELIER_CACHE_MIN_SECONDS"].flatMap(Double.init) ?? 2
     return ReplayCache(
-      folder: ReplayCache.defaultFolder(for: file), sizeLimit: limit, threshold: max(threshold, 0), refresh: refresh)
+      folder: ReplayCache.defaultFolder(for: file), sizeLimit: limit, threshold: cacheThreshold(), refresh: refresh)
   }
+}
+
+/// Seconds a statement must take to be cached: `$ATELIER_CACHE_MIN_SECONDS`, else 2.
+func cacheThreshold() -> Double {
+  max(ProcessInfo.processInfo.environment["ATELIER_CACHE_MIN_SECONDS"].flatMap(Double.init) ?? 2, 0)
 }
 
 struct CheckCommand: ParsableCommand {

@@ -5,6 +5,7 @@ import Data
 import Foundation
 import Lang
 import Plot
+import Tensor
 
 struct REPLCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -48,6 +49,8 @@ final class REPLSession {
   /// (an entry that a blank line closed was followed by one more).
   private var linesRead = 0
   private var entryFirstLine = 1
+  /// The replay cache of the notebook last loaded, for `:cache`.
+  private var cacheFolder: String?
   /// Entries that ran without error, for `:save`.
   private var successfulEntries: [String] = []
 
@@ -156,11 +159,26 @@ final class REPLSession {
         return false
       }
       do {
-        try interpreter.run(try readSource(path))
+        // A notebook loaded at the prompt restores what an earlier replay of it computed.
+        var records: [StatementRecord] = []
+        let cache = ReplayCache(folder: ReplayCache.defaultFolder(for: path), threshold: cacheThreshold())
+        cacheFolder = cache.folder
+        try NotebookRunner.replay(try readSource(path), in: interpreter, records: &records, cache: cache)
         successfulEntries.append("use \"\(path)\"")
       } catch {
         printError(error)
         return false
+      }
+    case .cache(let what):
+      let cache = ReplayCache(folder: cacheFolder ?? ReplayCache.defaultFolder(for: "./notebook.atl"))
+      if what == "clear" {
+        cache.clear()
+        print("emptied the replay cache in \(cache.folder)")
+      } else {
+        let listing = cache.listing()
+        print(
+          "replay cache \(cache.folder): \(listing.entries) entries, \(MemoryBudget.format(bytes: Double(listing.bytes)))"
+            + " (:cache clear empties it)")
       }
     case .save(let path):
       guard !path.isEmpty else {

@@ -38,7 +38,9 @@ final class CachedStatements {
     func add(_ text: String) { h.update(data: Data((text + "\u{0}").utf8)) }
     add("atelier \(AtelierVersion.number) threads \(atl_threads())")
     add(source.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: "\n"))
-    for (name, value) in interpreter.settings.sorted(by: { $0.key < $1.key }) { add("set \(name)=\(Printer.inline(value))") }
+    for (name, value) in interpreter.settings.sorted(by: { $0.key < $1.key }) {
+      add("set \(name)=\(Printer.inline(value))")
+    }
     add("generator \(interpreter.rng.words)")
     add("figures \(interpreter.figureCount) in \(interpreter.outputDirectory ?? "")")
     for name in scope.reads.sorted() {
@@ -51,9 +53,27 @@ final class CachedStatements {
     }
     var writes: [String] = []
     for name in scope.writes where !writes.contains(name) { writes.append(name) }
+    // A restored value is a new object: one that other names also hold would part from them.
+    let changed = writes.compactMap { interpreter.variable($0).flatMap(ValueDigests.identity) }
+    if !changed.isEmpty, aliased(changed, apartFrom: Set(writes)) { return nil }
     return Key(
       key: h.finalize().map { String(format: "%02x", $0) }.joined(), writes: writes,
       figuresBefore: interpreter.figureCount)
+  }
+
+  /// Whether a global other than `names` holds one of the objects (in a list or record too).
+  private func aliased(_ objects: [AnyObject], apartFrom names: Set<String>) -> Bool {
+    let wanted = Set(objects.map(ObjectIdentifier.init))
+    func holds(_ value: Value, _ depth: Int) -> Bool {
+      if let object = ValueDigests.identity(value), wanted.contains(ObjectIdentifier(object)) { return true }
+      guard depth < 8 else { return false }
+      switch value {
+      case .list(let items): return items.contains { holds($0, depth + 1) }
+      case .record(let r): return r.fields.contains { holds($0.value, depth + 1) }
+      default: return false
+      }
+    }
+    return interpreter.globals.contains { !names.contains($0.key) && holds($0.value, 0) }
   }
 
   /// After a statement ran: keeps what it left, unless a value cannot be kept.

@@ -68,7 +68,8 @@ indirect enum CachedValue: Codable {
       case .model(let data): return .layer(try ModelArchive.model(from: data))
       case .history(let data): return .history(try History.restored(data))
       case .embedding(let shape, let floats, let labels, let classes, let source, let kl, let ratios, let stopped):
-        var e = try Embedding(points: try CachedValue.tensor(shape, floats), labels: labels, classes: classes, source: source)
+        var e = try Embedding(
+          points: try CachedValue.tensor(shape, floats), labels: labels, classes: classes, source: source)
         e.klDivergence = kl
         e.explainedVarianceRatio = ratios
         if let stopped, stopped.count == 2 { e.stoppedEarly = (stopped[0], stopped[1]) }
@@ -138,7 +139,10 @@ final class ValueDigests {
       h.update(data: try ModelArchive.data(of: layer))
     case .history(let history): h.update(data: try history.archived())
     case .embedding(let e):
-      h.update(data: Data("\(e.source) \(e.classes) \(e.points.shape) \(e.klDivergence ?? .nan) \(e.explainedVarianceRatio ?? [])".utf8))
+      h.update(
+        data: Data(
+          "\(e.source) \(e.classes) \(e.points.shape) \(e.klDivergence ?? .nan) \(e.explainedVarianceRatio ?? [])".utf8)
+      )
       h.update(data: CachedValue.bytes(e.points))
       e.labels.withUnsafeBytes { h.update(bufferPointer: $0) }
     default: return nil

@@ -39,7 +39,9 @@ public final class ReplayCache {
   }
 
   /// `$ATELIER_CACHE`, else `.atelier-cache/` beside the notebook.
-  public static func defaultFolder(for notebook: String, environment: [String: String] = ProcessInfo.processInfo.environment)
+  public static func defaultFolder(
+    for notebook: String, environment: [String: String] = ProcessInfo.processInfo.environment
+  )
     -> String
   {
     environment["ATELIER_CACHE"]

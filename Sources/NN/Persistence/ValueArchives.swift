@@ -5,7 +5,8 @@ import Tensor
 /// with (optimizer state, history) in the `.atlm` format, a history as JSON.
 public enum ModelArchive {
   public static func data(of model: Layer) throws -> Data {
-    let file = FileManager.default.temporaryDirectory.appendingPathComponent("atelier-archive-\(UUID().uuidString).atlm")
+    let file = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "atelier-archive-\(UUID().uuidString).atlm")
     defer { try? FileManager.default.removeItem(at: file) }
     let record = (model as? Sequential)?.training
     let history = record.flatMap { $0.history.epochs.isEmpty ? nil : $0.history }
@@ -16,7 +17,8 @@ public enum ModelArchive {
   }
 
   public static func model(from data: Data) throws -> Layer {
-    let file = FileManager.default.temporaryDirectory.appendingPathComponent("atelier-archive-\(UUID().uuidString).atlm")
+    let file = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "atelier-archive-\(UUID().uuidString).atlm")
     defer { try? FileManager.default.removeItem(at: file) }
     try data.write(to: file)
     let saved = try Checkpoint.load(from: file.path)
