@@ -179,6 +179,10 @@ final class REPLSession {
         print(
           "replay cache \(cache.folder): \(listing.entries) entries, \(MemoryBudget.format(bytes: Double(listing.bytes)))"
             + " (:cache clear empties it)")
+        let rows = listing.statements.prefix(40).map { entry in
+          [MemoryBudget.format(bytes: Double(entry.bytes)), String(format: "%.1f s", entry.seconds), entry.source]
+        }
+        if !rows.isEmpty { print(Printer.table([["size", "saves", "statement"]] + rows, rightAligned: [0, 1])) }
       }
     case .save(let path):
       guard !path.isEmpty else {

@@ -17,6 +17,7 @@ final class CachedStatements {
 
   struct Key {
     let key: String
+    let source: String
     let writes: [String]
     let figuresBefore: Int
   }
@@ -57,7 +58,7 @@ final class CachedStatements {
     let changed = writes.compactMap { interpreter.variable($0).flatMap(ValueDigests.identity) }
     if !changed.isEmpty, aliased(changed, apartFrom: Set(writes)) { return nil }
     return Key(
-      key: h.finalize().map { String(format: "%02x", $0) }.joined(), writes: writes,
+      key: h.finalize().map { String(format: "%02x", $0) }.joined(), source: source, writes: writes,
       figuresBefore: interpreter.figureCount)
   }
 
@@ -92,7 +93,7 @@ final class CachedStatements {
     }
     cache.write(
       CacheEntry(
-        values: values, order: key.writes, digests: digested, output: output, files: contents,
+        source: key.source, values: values, order: key.writes, digests: digested, output: output, files: contents,
         figures: interpreter.figureCount - key.figuresBefore, generator: interpreter.rng.words, seconds: seconds),
       key: key.key)
   }

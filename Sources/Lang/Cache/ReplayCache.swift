@@ -5,6 +5,8 @@ import Foundation
 /// What a cached statement did: the values it left in its names, what it printed, the
 /// figures it wrote and the generator after it.
 struct CacheEntry: Codable {
+  /// The statement, for `:cache`.
+  var source: String
   var values: [String: CachedValue]
   var order: [String]
   /// Each value's digest when it was stored.
@@ -93,11 +95,20 @@ public final class ReplayCache {
   public struct Listing {
     public var entries: Int
     public var bytes: Int
+    /// Each entry's statement (its first line), size and the seconds it saves, most recently used first.
+    public var statements: [(source: String, bytes: Int, seconds: Double)]
   }
 
   public func listing() -> Listing {
-    let entries = files()
-    return Listing(entries: entries.count, bytes: entries.reduce(0) { $0 + $1.size })
+    let entries = files().sorted { $0.used > $1.used }
+    let statements = entries.map { file -> (String, Int, Double) in
+      let entry = FileManager.default.contents(atPath: file.path).flatMap {
+        try? PropertyListDecoder().decode(CacheEntry.self, from: Data($0.dropFirst(64)))
+      }
+      let first = entry?.source.split(separator: "\n").first.map(String.init) ?? "(unreadable)"
+      return (first, file.size, entry?.seconds ?? 0)
+    }
+    return Listing(entries: entries.count, bytes: entries.reduce(0) { $0 + $1.size }, statements: statements)
   }
 
   public func clear() {
