@@ -93,7 +93,11 @@ final class CachedStatements {
     }
     cache.write(
       CacheEntry(
-        source: key.source, values: values, order: key.writes, digests: digested, output: output, files: contents,
+        source: key.source, values: values, order: key.writes, digests: digested,
+        training: key.writes.filter { name in
+          if case .layer(let layer)? = interpreter.variable(name) { return interpreter.trainingModels[layer] ?? false }
+          return false
+        }, output: output, files: contents,
         figures: interpreter.figureCount - key.figuresBefore, generator: interpreter.rng.words, seconds: seconds),
       key: key.key)
   }
@@ -121,6 +125,7 @@ final class CachedStatements {
     }
     for (name, value) in restored {
       interpreter.define(name, value)
+      if entry.training.contains(name), case .layer(let layer) = value { interpreter.trainingModels[layer] = true }
       if let digest = entry.digests[name] { digests.remember(value, as: digest) }
     }
     for (path, data) in entry.files.sorted(by: { $0.key < $1.key }) {

@@ -11,6 +11,8 @@ struct CacheEntry: Codable {
   var order: [String]
   /// Each value's digest when it was stored.
   var digests: [String: String]
+  /// The models among the values that were in training mode (`train_mode`).
+  var training: [String]
   var output: String
   /// Figures by the path the statement wrote them to, with their bytes.
   var files: [String: Data]
@@ -32,6 +34,7 @@ public final class ReplayCache {
   /// Whether hits are ignored (`--refresh`): everything runs and is stored again.
   public let refresh: Bool
   var warn: (String) -> Void = { StandardLibrary.warnOnStandardError($0) }
+  private var writeFailed = false
 
   public init(folder: String, sizeLimit: Int = 2 << 30, threshold: Double = 2, refresh: Bool = false) {
     self.folder = folder
@@ -82,7 +85,12 @@ public final class ReplayCache {
       try AtomicFile.write(Data(digest.utf8) + body, to: path(key))
       evict()
     } catch {
-      warn("warning: the cache could not keep a statement (\(error)); the replay goes on")
+      // Said once: a folder that cannot be written (an installed notebook's) fails every time.
+      guard !writeFailed else { return }
+      writeFailed = true
+      warn(
+        "warning: the replay cache in \(folder) cannot be written (\(error.localizedDescription)); the replay goes on"
+          + " without it (ATELIER_CACHE chooses another folder)")
     }
   }
 

@@ -10,8 +10,12 @@ public enum ModelArchive {
     defer { try? FileManager.default.removeItem(at: file) }
     let record = (model as? Sequential)?.training
     let history = record.flatMap { $0.history.epochs.isEmpty ? nil : $0.history }
+    // Dropout's generators go along (after an empty shuffler slot, as fit's checkpoints
+    // order them), so that training goes on drawing the masks it would have drawn.
+    let stochastic = model.allLayers.compactMap { $0 as? Stochastic }
     try Checkpoint(
-      model: model, optimizer: record?.optimizer, history: history, epoch: history?.epochs.count ?? 0, generators: []
+      model: model, optimizer: record?.optimizer, history: history, epoch: history?.epochs.count ?? 0,
+      generators: [[]] + stochastic.map(\.rng.words)
     ).save(to: file.path)
     return try Data(contentsOf: file)
   }
@@ -26,6 +30,8 @@ public enum ModelArchive {
       model.training.optimizer = saved.optimizer
       model.training.history = saved.history ?? History()
     }
+    let stochastic = saved.model.allLayers.compactMap { $0 as? Stochastic }
+    for (layer, words) in zip(stochastic, saved.generators.dropFirst()) { layer.rng.words = words }
     return saved.model
   }
 }
