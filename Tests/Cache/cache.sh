@@ -5,13 +5,10 @@
 # damaged entry (reported, recomputed), under a small size limit, and twice at once.
 # Usage: Tests/Cache/cache.sh path/to/atelier
 set -euo pipefail
-atelier=$(realpath "${1:-.build/release/atelier}")
-root=$(cd "$(dirname "$0")/../.." && pwd)
-scratch=$(mktemp -d)
-trap 'rm -rf "$scratch"' EXIT
-fail() { echo "cache check failed: $*"; exit 1; }
+source "$(dirname "$0")/../scratch.sh"
+check_with cache "${1:-}"
 notebook="$scratch/two_nets.atl"
-sed "s|\"../Fixtures\"|\"$root/Tests/Fixtures\"|" "$root/Tests/Cache/two_nets.atl" >"$notebook"
+notebook_copy "$root/Tests/Cache/two_nets.atl" "$notebook"
 export ATELIER_CACHE="$scratch/cache"
 replay() { # name: replays into out/, report name.md, seconds in name.time
   local start end

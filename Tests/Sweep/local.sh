@@ -3,14 +3,10 @@
 # without running them again, and a changed notebook is refused unless allowed.
 # Usage: Tests/Sweep/local.sh path/to/atelier
 set -euo pipefail
-atelier=$(realpath "${1:-.build/release/atelier}")
-root=$(cd "$(dirname "$0")/../.." && pwd)
-scratch=$(mktemp -d)
-trap 'rm -rf "$scratch"' EXIT
-fail() { echo "local sweep check failed: $*"; exit 1; }
+source "$(dirname "$0")/../scratch.sh"
+check_with "local sweep" "${1:-}"
 mkdir -p "$scratch/nb"
-cp "$root/Tests/Sweep/tiny.atl" "$scratch/nb/tiny.atl"
-sed -i "s|\"../Fixtures\"|\"$root/Tests/Fixtures\"|" "$scratch/nb/tiny.atl"
+notebook_copy "$root/Tests/Sweep/tiny.atl" "$scratch/nb/tiny.atl"
 grid=(--grid lr=0.02,0.1,0.3 --grid width=8,32 --set pause=1 --jobs 2 --out "$scratch/sweep")
 
 # Ctrl-C (to the whole process group, as a terminal sends it) after the first runs.
