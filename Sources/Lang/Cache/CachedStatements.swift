@@ -43,7 +43,10 @@ final class CachedStatements {
       add("set \(name)=\(Printer.inline(value))")
     }
     add("generator \(interpreter.rng.words)")
-    add("figures \(interpreter.figureCount) in \(interpreter.outputDirectory ?? "")")
+    // Where a figure goes and its number matter only to a statement that draws one.
+    if scope.calls.contains("plot") {
+      add("figures \(interpreter.figureCount) in \(interpreter.outputDirectory ?? "")")
+    }
     for name in scope.reads.sorted() {
       guard let value = interpreter.variable(name) else {
         add("\(name) undefined")

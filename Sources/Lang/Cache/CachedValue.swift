@@ -135,9 +135,21 @@ final class ValueDigests {
       h.update(data: Data("tensor \(t.shape)".utf8))
       h.update(data: CachedValue.bytes(t))
     case .layer(let layer):
-      guard layer is Sequential else { return nil }
-      h.update(data: try ModelArchive.data(of: layer))
-    case .history(let history): h.update(data: try history.archived())
+      // What the model computes and how it trains on: not how long its epochs took.
+      guard let model = layer as? Sequential else { return nil }
+      h.update(data: Data(try LayerCodec.encode(model).utf8))
+      for (name, tensor) in Checkpoint.namedState(of: model) {
+        h.update(data: Data(name.utf8))
+        h.update(data: CachedValue.bytes(tensor))
+        for (key, state) in (model.training.optimizer?.state(of: tensor) ?? [:]).sorted(by: { $0.key < $1.key }) {
+          h.update(data: Data(key.utf8))
+          h.update(data: CachedValue.bytes(state))
+        }
+      }
+      h.update(data: Data((model.training.optimizer?.summary ?? "no optimizer").utf8))
+      ValueDigests.add(model.training.history, to: &h)
+      for case let layer as Stochastic in model.allLayers { h.update(data: Data("\(layer.rng.words)".utf8)) }
+    case .history(let history): ValueDigests.add(history, to: &h)
     case .embedding(let e):
       h.update(
         data: Data(
@@ -148,6 +160,17 @@ final class ValueDigests {
     default: return nil
     }
     return h.finalize().map { String(format: "%02x", $0) }.joined()
+  }
+
+  /// A history's figures, not its timings.
+  static func add(_ history: History, to h: inout SHA256) {
+    for e in history.epochs {
+      let numbers = [
+        e.trainLoss, e.trainAccuracy, e.validationLoss ?? .nan, e.validationAccuracy ?? .nan, e.learningRate,
+      ]
+      h.update(data: Data("\(e.epoch) \(e.batches) \(numbers.map(\.bitPattern))".utf8))
+    }
+    h.update(data: Data("interrupted \(history.interrupted)".utf8))
   }
 
   private func add(_ value: Value, to h: inout SHA256) throws -> Bool {

@@ -4,6 +4,8 @@
 struct StatementScope {
   var reads: Set<String> = []
   var writes: [String] = []
+  /// The functions it calls by name (a `plot` makes its figure numbering part of the key).
+  var calls: Set<String> = []
   /// Calls whose effects cannot be named (a step of a custom loop, a function written in
   /// the notebook): such a statement always runs.
   var opaque = false
@@ -61,6 +63,7 @@ struct StatementScope {
       opaque = true
       return
     }
+    calls.insert(name)
     // Files written or read along the way (checkpoints, a run resumed) are not in a snapshot.
     let touchesFiles = name == "fit" && arguments.contains { ["checkpoint", "resume"].contains($0.label ?? "") }
     if isUserFunction(name) || StatementScope.uncached.contains(name) || touchesFiles {
