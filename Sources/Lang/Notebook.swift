@@ -47,9 +47,10 @@ public enum NotebookRunner {
       let start = Date()
       let interrupts = atl_interrupt_count()
       let touched = cached?.touched(by: key)
-      defer { cached?.ran(touching: touched) }
       do {
         try interpreter.runTopLevel(item.statement, showValues: true)
+        // Before storing: what it changed must not keep a digest from before.
+        cached?.ran(touching: touched)
         let seconds = Date().timeIntervalSince(start)
         let files = interpreter.takeProducedFiles()
         if let key, let cached, seconds >= cached.cache.threshold, atl_interrupt_count() == interrupts {
@@ -59,6 +60,7 @@ public enum NotebookRunner {
           StatementRecord(
             firstLine: item.firstLine, source: source, output: captured, files: files, error: nil, seconds: seconds))
       } catch {
+        cached?.ran(touching: touched)
         records.append(
           StatementRecord(
             firstLine: item.firstLine, source: source, output: captured, files: interpreter.takeProducedFiles(),

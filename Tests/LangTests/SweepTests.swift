@@ -24,7 +24,8 @@ import Testing
     #expect(plan.settings.count == 4 && plan.settings[2] == ["lr": .number(0.01), "act": .string("relu")])
     #expect(
       plan.tasks[3].runArguments(plan, folder: "/out/3") == [
-        "/nb.atl", "--out", "/out/3", "--result", "/out/3/result.json", "--set", "quick=true", "--set", "lr=0.1",
+        "/nb.atl", "--out", "/out/3", "--result", "/out/3/result.json", "--no-cache", "--set", "quick=true", "--set",
+        "lr=0.1",
         "--set", "act=tanh", "--set", "fold=1",
       ])
     #expect(SweepRunner.arraySpec([0, 1, 2, 5, 7, 8]) == "0-2,5,7-8")
@@ -94,5 +95,34 @@ import Testing
     // Repeated settings are averaged.
     #expect(values == [[0.2, 0.5], [0.5, 0.7]])
     #expect(throws: AtelierError.self) { try Charts.tableChart([Record([("name", .string("x"))])]) }
+  }
+
+  @Test func resultsAndSettingsKeepTheirTypes() throws {
+    let folder = SweepFolder(scratch())
+    defer { try? FileManager.default.removeItem(atPath: folder.path) }
+    let plan = SweepPlan(
+      notebook: "/nb.atl", notebookHash: "h", grid: [("tag", [.string("001")])], folds: 1, version: "t")
+    try folder.prepare(plan, allowChanged: false)
+    try SweepResult.write(
+      Record([("val_acc", .number(1)), ("ok", .bool(true)), ("zero", .number(0))]), to: folder.resultFile(0))
+    let read = try #require(folder.result(0))
+    #expect(read.map(\.0) == ["val_acc", "ok", "zero"])
+    #expect(number(read[0].1) == 1 && number(read[2].1) == 0)
+    if case .bool(true) = read[1].1 {} else { Issue.record("true came back as \(read[1].1)") }
+    // A string that reads as a number goes to --set in quotes and comes back a string.
+    #expect(SweepValue.string("001").setText == "\"001\"" && SweepValue.string("relu").setText == "relu")
+    if case .string("001") = settingValue("\"001\"") {} else { Issue.record("quoted 001 is not a string") }
+    #expect(number(settingValue("nan")) == nil)
+  }
+
+  @Test func aDamagedManifestIsRefusedNotTrusted() throws {
+    let folder = SweepFolder(scratch())
+    defer { try? FileManager.default.removeItem(atPath: folder.path) }
+    let plan = SweepPlan(notebook: "/nb.atl", notebookHash: "h", grid: [("lr", [.number(0.1)])], folds: 2, version: "t")
+    try folder.prepare(plan, allowChanged: false)
+    let text = try String(contentsOfFile: folder.manifest, encoding: .utf8)
+    try text.replacingOccurrences(of: "\"folds\" : 2", with: "\"folds\" : -1").write(
+      toFile: folder.manifest, atomically: true, encoding: .utf8)
+    #expect(throws: AtelierError.self) { try folder.readPlan() }
   }
 }

@@ -1,6 +1,7 @@
 import CKernel
 import Crypto
 import Foundation
+import NN
 import Tensor
 
 /// The replay cache as a replay uses it: the key of a statement before it runs, what
@@ -33,6 +34,10 @@ final class CachedStatements {
         isUserFunction: { name in
           if case .function(let f)? = interpreter.variable(name) { return !StandardLibrary.isLibrary(f) }
           return false
+        },
+        isLayer: { name in
+          if case .layer? = interpreter.variable(name) { return true }
+          return false
         })
     else { return nil }
     var h = SHA256()
@@ -40,11 +45,11 @@ final class CachedStatements {
     add("atelier \(AtelierVersion.number) threads \(atl_threads())")
     add(source.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: "\n"))
     for (name, value) in interpreter.settings.sorted(by: { $0.key < $1.key }) {
-      add("set \(name)=\(Printer.inline(value))")
+      add("set \(name)=\((try? digests.digest(value)).flatMap { $0 } ?? Printer.inline(value))")
     }
     add("generator \(interpreter.rng.words)")
     // Where a figure goes and its number matter only to a statement that draws one.
-    if scope.calls.contains("plot") {
+    if scope.mayDraw {
       add("figures \(interpreter.figureCount) in \(interpreter.outputDirectory ?? "")")
     }
     for name in scope.reads.sorted() {
@@ -65,23 +70,46 @@ final class CachedStatements {
       figuresBefore: interpreter.figureCount)
   }
 
-  /// Whether a global other than `names` holds one of the objects (in a list or record too).
+  /// Whether a global other than `names` holds one of the objects, or a part of one (a
+  /// layer inside a model, a value inside a list or record).
   private func aliased(_ objects: [AnyObject], apartFrom names: Set<String>) -> Bool {
-    let wanted = Set(objects.map(ObjectIdentifier.init))
-    func holds(_ value: Value, _ depth: Int) -> Bool {
-      if let object = ValueDigests.identity(value), wanted.contains(ObjectIdentifier(object)) { return true }
-      guard depth < 8 else { return false }
-      switch value {
-      case .list(let items): return items.contains { holds($0, depth + 1) }
-      case .record(let r): return r.fields.contains { holds($0.value, depth + 1) }
-      default: return false
-      }
+    var wanted = Set<ObjectIdentifier>()
+    for object in objects {
+      if let layer = object as? Layer { CachedStatements.collect(.layer(layer), into: &wanted) }
+      wanted.insert(ObjectIdentifier(object))
     }
-    return interpreter.globals.contains { !names.contains($0.key) && holds($0.value, 0) }
+    var elsewhere = Set<ObjectIdentifier>()
+    for (name, value) in interpreter.globals where !names.contains(name) {
+      CachedStatements.collect(value, into: &elsewhere)
+    }
+    return !wanted.isDisjoint(with: elsewhere)
+  }
+
+  /// Every object a value holds: models and each layer in them, histories, tensors,
+  /// embeddings' points, through lists and records.
+  static func collect(_ value: Value, into set: inout Set<ObjectIdentifier>, depth: Int = 0) {
+    guard depth < 32 else { return }
+    switch value {
+    case .layer(let layer): for part in layer.allLayers { set.insert(ObjectIdentifier(part)) }
+    case .history(let h): set.insert(ObjectIdentifier(h))
+    case .tensor(let t): set.insert(ObjectIdentifier(t))
+    case .embedding(let e): set.insert(ObjectIdentifier(e.points))
+    case .list(let items): for item in items { collect(item, into: &set, depth: depth + 1) }
+    case .record(let r): for field in r.fields { collect(field.value, into: &set, depth: depth + 1) }
+    default: break
+    }
   }
 
   /// After a statement ran: keeps what it left, unless a value cannot be kept.
   func store(_ key: Key, output: String, files: [String], seconds: Double) {
+    // After the run too: a written list or record may hold what another name holds.
+    var written = Set<ObjectIdentifier>()
+    for name in key.writes { interpreter.variable(name).map { CachedStatements.collect($0, into: &written) } }
+    var elsewhere = Set<ObjectIdentifier>()
+    for (name, value) in interpreter.globals where !key.writes.contains(name) {
+      CachedStatements.collect(value, into: &elsewhere)
+    }
+    guard written.isDisjoint(with: elsewhere) else { return }
     var values: [String: CachedValue] = [:]
     var digested: [String: String] = [:]
     for name in key.writes {
@@ -116,6 +144,13 @@ final class CachedStatements {
   /// Puts a cached statement's effects back; nil on a miss.
   func restore(_ key: String) throws -> CacheEntry? {
     guard let entry = cache.read(key) else { return nil }
+    // Figures go back only where this replay writes (a shared cache is not trusted further).
+    let here = [interpreter.outputDirectory, FileManager.default.currentDirectoryPath].compactMap { $0 }
+      .map { URL(fileURLWithPath: $0).standardizedFileURL.path + "/" }
+    for path in entry.files.keys {
+      let full = URL(fileURLWithPath: path).standardizedFileURL.path
+      guard !path.contains(".."), here.contains(where: { full.hasPrefix($0) }) else { return nil }
+    }
     var restored: [(String, Value)] = []
     do {
       for name in entry.order {

@@ -4,15 +4,19 @@
 struct StatementScope {
   var reads: Set<String> = []
   var writes: [String] = []
-  /// The functions it calls by name (a `plot` makes its figure numbering part of the key).
+  /// The functions it calls by name (one that may draw makes the figure numbering part of the key).
   var calls: Set<String> = []
   /// Calls whose effects cannot be named (a step of a custom loop, a function written in
   /// the notebook): such a statement always runs.
   var opaque = false
+  private let isLayer: (String) -> Bool
 
   /// Only plain assignments and expressions are cached; definitions, loops and `use`
   /// change the session in ways a snapshot of names does not capture.
-  init?(_ statement: Stmt, isUserFunction: (String) -> Bool) {
+  init?(
+    _ statement: Stmt, isUserFunction: (String) -> Bool, isLayer: @escaping (String) -> Bool = { _ in false }
+  ) {
+    self.isLayer = isLayer
     switch statement {
     case .expression(let e, _):
       visit(e, isUserFunction)
@@ -64,6 +68,12 @@ struct StatementScope {
       return
     }
     calls.insert(name)
+    // Calling a layer may build it from the session's generator, move batch-norm
+    // statistics or draw dropout masks.
+    if isLayer(name) {
+      opaque = true
+      return
+    }
     // Files written or read along the way (checkpoints, a run resumed) are not in a snapshot.
     let touchesFiles = name == "fit" && arguments.contains { ["checkpoint", "resume"].contains($0.label ?? "") }
     if isUserFunction(name) || StatementScope.uncached.contains(name) || touchesFiles {
@@ -86,6 +96,11 @@ struct StatementScope {
   /// optimizer steps, files read that may change) or that only make sense when run.
   static let uncached: Set<String> = [
     "step", "seed", "sweep", "gather", "result", "clock", "load", "checkpoint", "import_weights", "train_mode",
-    "eval_mode", "save", "export",
+    "eval_mode", "save", "export", "idx", "fashion_mnist",
   ]
+}
+
+extension StatementScope {
+  /// Whether the statement may draw a figure: `plot`, or a library function (`compare`).
+  var mayDraw: Bool { calls.contains { $0 == "plot" || Registry.byName[$0] == nil } }
 }

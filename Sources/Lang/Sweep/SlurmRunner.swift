@@ -34,6 +34,9 @@ extension SweepRunner {
   {
     let s = options.slurm.resolved(environment)
     let limit = options.jobs > 0 ? "%\(options.jobs)" : ""
+    // Slurm expands % in file names: a literal one is written %%.
+    let logs = (folder.path + "/tasks/%a/log.txt").replacingOccurrences(of: "%", with: "%%")
+      .replacingOccurrences(of: "%%a", with: "%a")
     var lines = [
       "#!/bin/bash",
       "# Written by atelier sweep: one array task per run of \(plan.notebook).",
@@ -42,7 +45,7 @@ extension SweepRunner {
       "#SBATCH --cpus-per-task=\(s.cpus)",
       "#SBATCH --mem=\(s.memory)",
       "#SBATCH --time=\(s.time)",
-      "#SBATCH --output=\(folder.path)/tasks/%a/log.txt",
+      "#SBATCH --output=\"\(logs)\"",
     ]
     if let partition = s.partition { lines.append("#SBATCH --partition=\(partition)") }
     if let account = s.account { lines.append("#SBATCH --account=\(account)") }
@@ -75,6 +78,28 @@ extension SweepRunner {
 
   /// Submits the runs without results; returns the job id.
   public func submitToSlurm(_ tasks: [SweepTask]) throws -> String {
+    let s = options.slurm.resolved(ProcessInfo.processInfo.environment)
+    for (name, value) in [("mem", s.memory), ("time", s.time), ("partition", s.partition), ("account", s.account)] {
+      guard let value else { continue }
+      guard !value.isEmpty, value.allSatisfy({ $0.isLetter || $0.isNumber || ":._-".contains($0) }),
+        value.unicodeScalars.allSatisfy(\.isASCII)
+      else { throw AtelierError("sweep: \(name) \"\(value)\" is not a Slurm value (letters, digits, : . _ -)") }
+    }
+    guard !folder.path.contains("\""), !folder.path.contains("\n") else {
+      throw AtelierError("sweep: Slurm cannot write logs into \(folder.path)", hint: "choose an out: without quotes")
+    }
+    // A job of this sweep still on the cluster: its runs would be submitted twice.
+    let jobs = folder.path + "/slurm-jobs.txt"
+    let earlier = ((try? String(contentsOfFile: jobs, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+    if !earlier.isEmpty {
+      let queued = try Command.run(["squeue", "-h", "-r", "-j", earlier.joined(separator: ","), "-o", "%i"])
+      let still = queued.text.split(separator: "\n").map { String($0.split(separator: "_").first ?? "") }
+      if queued.status == 0, let job = still.first {
+        throw AtelierError(
+          "sweep: Slurm job \(job) of this sweep is still queued or running",
+          hint: "gather(\"\(folder.path)\") shows what has finished; scancel \(job) stops it")
+      }
+    }
     let script = folder.path + "/sweep.sbatch"
     try AtomicFile.write(slurmScript(for: tasks), to: script)
     let output = try Command.run(["sbatch", "--parsable", script])
@@ -86,9 +111,7 @@ extension SweepRunner {
     guard !job.isEmpty, job.allSatisfy(\.isNumber) else {
       throw AtelierError("sweep: sbatch answered '\(output.text)'")
     }
-    let jobs = folder.path + "/slurm-jobs.txt"
-    let before = (try? String(contentsOfFile: jobs, encoding: .utf8)) ?? ""
-    try AtomicFile.write(before + job + "\n", to: jobs)
+    try AtomicFile.write(earlier.map { $0 + "\n" }.joined() + job + "\n", to: jobs)
     return job
   }
 
@@ -122,7 +145,7 @@ extension SweepRunner {
           "sweep: stopped following Slurm job \(job); its runs go on on the cluster",
           hint: "gather(\"\(folder.path)\") collects the results later; scancel \(job) stops them")
       }
-      let queue = try Command.run(["squeue", "-h", "-j", job, "-o", "%t"])
+      let queue = try Command.run(["squeue", "-h", "-r", "-j", job, "-o", "%t"])
       let states = queue.text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
       let pendingCount = states.filter { $0 == "PD" || $0 == "CF" }.count
       let runningCount = states.filter { $0 == "R" || $0 == "CG" }.count

@@ -26,6 +26,15 @@ public enum Sweep {
       version: AtelierVersion.number)
     guard plan.tasks.count <= 100_000 else { throw AtelierError("sweep: \(plan.tasks.count) runs; at most 100,000") }
     let folder = SweepFolder(URL(fileURLWithPath: out).standardizedFileURL.path)
+    try FileManager.default.createDirectory(atPath: folder.path, withIntermediateDirectories: true)
+    // One sweep at a time in a folder: two would run the same tasks and write the same files.
+    let lock = open(folder.path + "/.lock", O_CREAT | O_RDWR, 0o644)
+    guard lock >= 0, flock(lock, LOCK_EX | LOCK_NB) == 0 else {
+      if lock >= 0 { close(lock) }
+      throw AtelierError(
+        "sweep: another sweep is running in \(folder.path)", hint: "wait for it, or choose another out:")
+    }
+    defer { close(lock) }
     try folder.prepare(plan, allowChanged: options.allowChanged)
     let runner = SweepRunner(
       plan: plan, folder: folder, executable: executable, options: options, write: write, isTerminal: isTerminal)

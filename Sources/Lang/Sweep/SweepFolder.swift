@@ -20,8 +20,9 @@ public struct SweepFolder {
 
   public func readPlan() throws -> SweepPlan? {
     guard FileManager.default.fileExists(atPath: manifest) else { return nil }
-    guard let data = FileManager.default.contents(atPath: manifest), data.count < 64 << 20,
-      let plan = try? JSONDecoder().decode(SweepPlan.self, from: data)
+    let size = (try? FileManager.default.attributesOfItem(atPath: manifest)[.size] as? Int) ?? nil
+    guard let size, size < 64 << 20, let data = FileManager.default.contents(atPath: manifest),
+      let plan = try? JSONDecoder().decode(SweepPlan.self, from: data), plan.isConsistent
     else { throw AtelierError("\(manifest) is not a sweep manifest", hint: "remove the folder or choose another out:") }
     return plan
   }
@@ -56,17 +57,38 @@ public struct SweepFolder {
   /// The metrics a finished task reported with `result(…)`.
   public func result(_ index: Int) -> [(String, Value)]? {
     guard let data = FileManager.default.contents(atPath: resultFile(index)), data.count < 1 << 20,
-      let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-      let order = object["order"] as? [String], let metrics = object["metrics"] as? [String: Any]
+      let file = try? JSONDecoder().decode(ResultFile.self, from: data)
     else { return nil }
-    return order.compactMap { name in
-      switch metrics[name] {
-      case let b as Bool: return (name, .bool(b))
-      case let n as NSNumber: return (name, .number(n.doubleValue))
-      case let s as String: return (name, .string(s))
-      default: return (name, .none)
+    return file.order.map { name in (name, file.metrics[name]?.value ?? .none) }
+  }
+
+  /// `result.json`: decoded by type, so that 1 stays a number and true a flag.
+  struct ResultFile: Decodable {
+    enum Metric: Decodable {
+      case bool(Bool), number(Double), string(String), none
+      init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if c.decodeNil() {
+          self = .none
+        } else if let b = try? c.decode(Bool.self) {
+          self = .bool(b)
+        } else if let n = try? c.decode(Double.self) {
+          self = .number(n)
+        } else {
+          self = .string(try c.decode(String.self))
+        }
+      }
+      var value: Value {
+        switch self {
+        case .bool(let b): return .bool(b)
+        case .number(let n): return .number(n)
+        case .string(let s): return .string(s)
+        case .none: return .none
+        }
       }
     }
+    let order: [String]
+    let metrics: [String: Metric]
   }
 
   /// The last lines of a task's log, for a failure report.

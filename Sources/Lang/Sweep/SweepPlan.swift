@@ -11,7 +11,10 @@ public enum SweepValue: Codable, Equatable, Sendable {
     switch self {
     case .number(let n): return n == n.rounded() && abs(n) < 1e15 ? String(Int64(n)) : String(n)
     case .bool(let b): return b ? "true" : "false"
-    case .string(let s): return s
+    // A string that would read as a number, true/false or none goes in quotes.
+    case .string(let s):
+      if case .string(let read) = settingValue(s), read == s { return s }
+      return "\"" + s + "\""
     }
   }
 
@@ -24,9 +27,11 @@ public enum SweepValue: Codable, Equatable, Sendable {
   }
 }
 
-/// `name=text` from `--set`: a number, true/false, none, or else a string.
+/// `name=text` from `--set`: a number, true/false, none, or else a string; `"001"` in
+/// quotes is the string 001.
 public func settingValue(_ text: String) -> Value {
-  if let n = Double(text) { return .number(n) }
+  if text.count >= 2, text.hasPrefix("\""), text.hasSuffix("\"") { return .string(String(text.dropFirst().dropLast())) }
+  if let n = Double(text), n.isFinite { return .number(n) }
   if text == "true" || text == "false" { return .bool(text == "true") }
   if text == "none" { return .none }
   return .string(text)
@@ -41,7 +46,8 @@ public struct SweepTask: Codable, Equatable, Sendable {
   /// The arguments after `atelier run`: the settings every run shares, then this run's
   /// (in the grid's order) and its fold.
   public func runArguments(_ plan: SweepPlan, folder: String) -> [String] {
-    var arguments = [plan.notebook, "--out", folder, "--result", folder + "/result.json"]
+    // Runs do not share the notebook's replay cache: each computes its own setting once.
+    var arguments = [plan.notebook, "--out", folder, "--result", folder + "/result.json", "--no-cache"]
     for (name, value) in plan.fixed { arguments += ["--set", "\(name)=\(value.setText)"] }
     for name in plan.names { arguments += ["--set", "\(name)=\(setting[name]?.setText ?? "")"] }
     return arguments + ["--set", "fold=\(fold)"]
@@ -87,6 +93,19 @@ public struct SweepPlan: Codable, Equatable, Sendable {
       for fold in 0..<folds { tasks.append(SweepTask(index: tasks.count, setting: setting, fold: fold)) }
     }
     self.tasks = tasks
+  }
+
+  /// Whether a plan read from a file is one `init` could have made: the tasks are every
+  /// setting of the grid times the folds, numbered in order.
+  var isConsistent: Bool {
+    guard (1...1000).contains(folds), Set(values.keys) == Set(names), names.count == Set(names).count else {
+      return false
+    }
+    let settings = names.reduce(1) { count, name in count * (values[name]?.count ?? 0) }
+    guard settings > 0, settings <= 100_000, tasks.count == settings * folds else { return false }
+    return tasks.enumerated().allSatisfy { index, task in
+      task.index == index && task.fold == index % folds && Set(task.setting.keys) == Set(names)
+    }
   }
 
   /// The settings in order, each once.

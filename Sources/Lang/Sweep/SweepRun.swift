@@ -90,7 +90,13 @@ public struct SweepRunner {
       }
       while running.count < jobs, !queue.isEmpty {
         let next = queue.removeFirst()
-        running.append((try start(next.task, environment: environment), next.task, next.attempt, Date()))
+        do {
+          running.append((try start(next.task, environment: environment), next.task, next.attempt, Date()))
+        } catch {
+          for entry in running { entry.process.terminate() }
+          for entry in running { entry.process.waitUntilExit() }
+          throw error
+        }
       }
       usleep(50_000)
       var still: [(process: Process, task: SweepTask, attempt: Int, started: Date)] = []
