@@ -125,4 +125,16 @@ import Testing
       toFile: folder.manifest, atomically: true, encoding: .utf8)
     #expect(throws: AtelierError.self) { try folder.readPlan() }
   }
+
+  @Test func aNotebooksHashCoversTheFilesItUses() throws {
+    let folder = scratch()
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    try "def helper() { return 1 }\n".write(toFile: folder + "/helper.atl", atomically: true, encoding: .utf8)
+    let text = "use \"helper.atl\"\nresult({val_acc: helper()})\n"
+    let before = Sweep.usedTexts(of: text, besides: folder + "/run.atl")
+    #expect(before.contains("def helper()"))
+    try "def helper() { return 2 }\n".write(toFile: folder + "/helper.atl", atomically: true, encoding: .utf8)
+    #expect(Sweep.usedTexts(of: text, besides: folder + "/run.atl") != before)
+  }
 }

@@ -22,7 +22,8 @@ public enum Sweep {
     }
     let absolute = URL(fileURLWithPath: notebook).standardizedFileURL.path
     let plan = SweepPlan(
-      notebook: absolute, notebookHash: SweepFolder.hash(of: text), grid: grid, fixed: fixed, folds: folds,
+      notebook: absolute, notebookHash: SweepFolder.hash(of: text + usedTexts(of: text, besides: absolute)), grid: grid,
+      fixed: fixed, folds: folds,
       version: AtelierVersion.number)
     guard plan.tasks.count <= 100_000 else { throw AtelierError("sweep: \(plan.tasks.count) runs; at most 100,000") }
     let folder = SweepFolder(URL(fileURLWithPath: out).standardizedFileURL.path)
@@ -45,6 +46,22 @@ public enum Sweep {
     }
     if options.backend == .slurm, !options.wait { return (report, nil) }
     return (report, try SweepTable.rows(plan, in: folder, by: by))
+  }
+
+  /// The text of the notebooks a notebook `use`s from its own folder (a variant table, a
+  /// helper), so that editing them counts as changing the notebook.
+  static func usedTexts(of text: String, besides notebook: String, depth: Int = 0) -> String {
+    guard depth < 8 else { return "" }
+    let folder = URL(fileURLWithPath: notebook).deletingLastPathComponent()
+    var texts = ""
+    for line in text.split(separator: "\n") {
+      let words = line.trimmingCharacters(in: .whitespaces)
+      guard words.hasPrefix("use \""), let close = words.dropFirst(5).firstIndex(of: "\"") else { continue }
+      let path = folder.appendingPathComponent(String(words[words.index(words.startIndex, offsetBy: 5)..<close])).path
+      guard let used = try? String(contentsOfFile: path, encoding: .utf8) else { continue }
+      texts += "\u{0}" + used + usedTexts(of: used, besides: path, depth: depth + 1)
+    }
+    return texts
   }
 
   /// The table of a sweep folder's results as they are now, and what is missing.
