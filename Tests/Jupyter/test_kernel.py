@@ -197,7 +197,13 @@ def protocol_through_jupyter_client():
         # An interrupt over the control channel stops a running fit at its next safe point.
         streamed = []
         msg_id = kc.execute("n2 = model { flatten; dense 10 }\nfit(n2, data.train, epochs: 2000)")
-        time.sleep(3)
+        # Interrupt once the fit draws its progress, so that it is the fit that stops.
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            msg = kc.get_iopub_msg(timeout=60)
+            if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] in ("display_data", "stream"):
+                break
+        time.sleep(1)
         kc.control_channel.send(kc.session.msg("interrupt_request", {}))
         control = kc.control_channel.get_msg(timeout=10)
         check(control["msg_type"] == "interrupt_reply", "interrupt_request is answered on control")
@@ -216,8 +222,14 @@ def protocol_through_jupyter_client():
               "the interrupted cell ends as Interrupted")
 
         # A plain loop stops at its next turn; what it computed stays.
-        msg_id = kc.execute("turns = 0\nwhile true { turns = turns + 1 }")
-        time.sleep(1.5)
+        msg_id = kc.execute('turns = 0\nprint "looping"\nwhile true { turns = turns + 1 }')
+        # Interrupt only once the loop runs (a busy machine may take a while to get there).
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            msg = kc.get_iopub_msg(timeout=60)
+            if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "stream":
+                break
+        time.sleep(0.5)
         kc.control_channel.send(kc.session.msg("interrupt_request", {}))
         kc.control_channel.get_msg(timeout=10)
         reply = kc.get_shell_msg(timeout=30)
