@@ -41,6 +41,10 @@ grep -q 'changed since the results' "$scratch/third.out" || fail "the refusal: $
 "$atelier" sweep "$scratch/nb/tiny.atl" "${grid[@]}" --allow-changed >"$scratch/fourth.out" 2>&1 ||
   fail "--allow-changed failed: $(cat "$scratch/fourth.out")"
 grep -q 'sweep: 6 of 6 runs already done' "$scratch/fourth.out" || fail "--allow-changed: $(cat "$scratch/fourth.out")"
+grep -q '6 of 6 runs finished (6 by an earlier version of the notebook)' "$scratch/fourth.out" ||
+  fail "kept results of the earlier notebook are not said: $(cat "$scratch/fourth.out")"
+# Still mixed: without --allow-changed the next sweep refuses again.
+if "$atelier" sweep "$scratch/nb/tiny.atl" "${grid[@]}" >"$scratch/fifth.out" 2>&1; then fail "mixed results were taken"; fi
 echo "local sweep check passed: interrupted with $kept of 6 kept, resumed without re-running them, a changed notebook refused"
 
 # Study E's full path (each variant its own run, nets and histories loaded back), on its quick data.

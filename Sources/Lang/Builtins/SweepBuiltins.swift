@@ -100,7 +100,8 @@ let sweepBuiltins: [Builtin] = [
       guard atl_interrupt_count() == 0 else {
         throw AtelierError("result: this run was interrupted, so its result is not reported")
       }
-      try SweepResult.write(record, to: path)
+      try SweepResult.write(
+        record, to: path, notebook: ProcessInfo.processInfo.environment[SweepResult.notebookVariable])
     }
     return .record(record)
   },

@@ -51,6 +51,7 @@ extension SweepRunner {
     if let account = s.account { lines.append("#SBATCH --account=\(account)") }
     lines += [
       "export ATELIER_THREADS=\"${SLURM_CPUS_PER_TASK:-1}\"",
+      "export \(SweepResult.notebookVariable)=\(plan.notebookHash)",
       "case \"$SLURM_ARRAY_TASK_ID\" in",
     ]
     for task in tasks {

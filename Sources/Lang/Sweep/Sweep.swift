@@ -71,12 +71,13 @@ public enum Sweep {
       throw AtelierError("gather: \(out) holds no sweep (no manifest.json)")
     }
     let missing = plan.tasks.filter { !folder.isDone($0.index) }
-    let report = SweepReport(
+    var report = SweepReport(
       plan: plan, total: plan.tasks.count, done: plan.tasks.count - missing.count,
       failures: missing.map { task in
         let log = folder.logTail(task.index)
         return (task, log == "(no log)" ? "not run yet" : "no result", log)
       })
+    report.otherVersions = folder.resultsOfOtherVersions(plan).count
     return (report, try SweepTable.rows(plan, in: folder, by: by))
   }
 

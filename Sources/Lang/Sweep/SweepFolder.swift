@@ -38,7 +38,8 @@ public struct SweepFolder {
           "sweep: \(path) holds a sweep of other settings",
           hint: "choose another out:, or remove \(path) to start again")
       }
-      if existing.notebookHash != plan.notebookHash, !allowChanged {
+      let mixed = !resultsOfOtherVersions(plan).isEmpty
+      if existing.notebookHash != plan.notebookHash || mixed, !allowChanged {
         throw AtelierError(
           "sweep: \(plan.notebook) changed since the results in \(path) were computed",
           hint: "allow_changed: true keeps them and runs only what is missing; remove \(path) to run everything again")
@@ -89,6 +90,17 @@ public struct SweepFolder {
     }
     let order: [String]
     let metrics: [String: Metric]
+    let notebook: String?
+  }
+
+  /// The tasks whose result was computed for another version of the notebook.
+  public func resultsOfOtherVersions(_ plan: SweepPlan) -> [Int] {
+    plan.tasks.map(\.index).filter { index in
+      guard let data = FileManager.default.contents(atPath: resultFile(index)), data.count < 1 << 20,
+        let file = try? JSONDecoder().decode(ResultFile.self, from: data), let hash = file.notebook
+      else { return false }
+      return hash != plan.notebookHash
+    }
   }
 
   /// The last lines of a task's log, for a failure report.
@@ -104,7 +116,10 @@ public struct SweepFolder {
 
 /// `result({val_acc: …})` in a run of a sweep: the metrics, in their order, as JSON.
 public enum SweepResult {
-  public static func write(_ record: Record, to path: String) throws {
+  /// Set by the sweep for its runs: the hash of the notebook they run, kept in each result.
+  public static let notebookVariable = "ATELIER_SWEEP_NOTEBOOK"
+
+  public static func write(_ record: Record, to path: String, notebook: String? = nil) throws {
     var metrics: [String: Any] = [:]
     for (name, value) in record.fields {
       switch value {
@@ -115,7 +130,8 @@ public enum SweepResult {
         throw AtelierError("result: \(name) is a \(value.typeName); results are numbers, strings or true/false")
       }
     }
-    let object: [String: Any] = ["order": record.names, "metrics": metrics]
+    var object: [String: Any] = ["order": record.names, "metrics": metrics]
+    if let notebook { object["notebook"] = notebook }
     let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
     try AtomicFile.write(String(decoding: data, as: UTF8.self) + "\n", to: path)
   }

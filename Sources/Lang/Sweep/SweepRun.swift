@@ -22,9 +22,12 @@ public struct SweepReport {
   public var total: Int
   public var done: Int
   public var failures: [(task: SweepTask, reason: String, log: String)]
+  /// Results kept from an earlier version of the notebook (`allow_changed`).
+  public var otherVersions = 0
 
   public var text: String {
     var text = "sweep: \(done) of \(total) runs finished"
+    if otherVersions > 0 { text += " (\(otherVersions) by an earlier version of the notebook)" }
     if failures.isEmpty { return text }
     text += "; \(failures.count) failed:"
     for failure in failures {
@@ -63,9 +66,11 @@ public struct SweepRunner {
   var pending: [SweepTask] { plan.tasks.filter { !folder.isDone($0.index) } }
 
   func report(failures: [(SweepTask, String)]) -> SweepReport {
-    SweepReport(
+    var report = SweepReport(
       plan: plan, total: plan.tasks.count, done: plan.tasks.filter { folder.isDone($0.index) }.count,
       failures: failures.map { (task: $0.0, reason: $0.1, log: folder.logTail($0.0.index)) })
+    report.otherVersions = folder.resultsOfOtherVersions(plan).count
+    return report
   }
 
   /// Local processes, `jobs` at a time, each with its share of the cores.
@@ -74,6 +79,7 @@ public struct SweepRunner {
     let jobs = max(1, options.jobs > 0 ? options.jobs : cores)
     var environment = ProcessInfo.processInfo.environment
     if environment["ATELIER_THREADS"] == nil { environment["ATELIER_THREADS"] = String(max(1, cores / jobs)) }
+    environment[SweepResult.notebookVariable] = plan.notebookHash
     var queue = pending.map { (task: $0, attempt: 0) }
     var running: [(process: Process, task: SweepTask, attempt: Int, started: Date)] = []
     var failures: [(SweepTask, String)] = []
