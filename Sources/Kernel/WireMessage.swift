@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Lang
 
 /// One Jupyter message as it travels over ZeroMQ: the routing identities, the
 /// `<IDS|MSG>` delimiter, an HMAC signature, four JSON frames and any binary buffers.
@@ -69,7 +70,7 @@ public final class MessageSigner {
     guard let key else { return "" }
     var hmac = HMAC<SHA256>(key: key)
     for frame in frames { hmac.update(data: frame) }
-    return Data(hmac.finalize()).map { String(format: "%02x", $0) }.joined()
+    return Data(hmac.finalize()).hex
   }
 
   /// The frames to send, the signature computed over the exact bytes that go out.

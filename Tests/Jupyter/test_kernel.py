@@ -229,7 +229,8 @@ def protocol_through_jupyter_client():
             msg = kc.get_iopub_msg(timeout=60)
             if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "stream":
                 break
-        time.sleep(0.5)
+        # The host can stall the kernel for a while right after it prints: give the loop time to start.
+        time.sleep(2)
         kc.control_channel.send(kc.session.msg("interrupt_request", {}))
         kc.control_channel.get_msg(timeout=10)
         reply = kc.get_shell_msg(timeout=30)
@@ -237,7 +238,7 @@ def protocol_through_jupyter_client():
         shown = []
         kc.execute_interactive("turns > 0", timeout=30, output_hook=shown.append)
         check(any(m["msg_type"] == "execute_result" and m["content"]["data"]["text/plain"] == "true" for m in shown),
-              "the loop's variable keeps its last value")
+              f"the loop's variable keeps its last value ({[(m['msg_type'], m['content']) for m in shown]}, {reply['content']})")
 
         # Control serves only kernel_info, interrupt and shutdown: a cell sent there does not run.
         kc.control_channel.send(kc.session.msg("execute_request", {"code": "via_control = 1", "silent": False}))

@@ -66,7 +66,7 @@ final class CachedStatements {
     let changed = writes.compactMap { interpreter.variable($0).flatMap(ValueDigests.identity) }
     if !changed.isEmpty, aliased(changed, apartFrom: Set(writes)) { return nil }
     return Key(
-      key: h.finalize().map { String(format: "%02x", $0) }.joined(), source: source, writes: writes,
+      key: h.finalize().hex, source: source, writes: writes,
       figuresBefore: interpreter.figureCount)
   }
 
@@ -91,12 +91,9 @@ final class CachedStatements {
     guard depth < 32 else { return }
     switch value {
     case .layer(let layer): for part in layer.allLayers { set.insert(ObjectIdentifier(part)) }
-    case .history(let h): set.insert(ObjectIdentifier(h))
-    case .tensor(let t): set.insert(ObjectIdentifier(t))
-    case .embedding(let e): set.insert(ObjectIdentifier(e.points))
     case .list(let items): for item in items { collect(item, into: &set, depth: depth + 1) }
     case .record(let r): for field in r.fields { collect(field.value, into: &set, depth: depth + 1) }
-    default: break
+    default: if let object = ValueDigests.identity(value) { set.insert(ObjectIdentifier(object)) }
     }
   }
 

@@ -121,7 +121,7 @@ final class ValueDigests {
   func digest(_ value: Value) throws -> String? {
     var hasher = SHA256()
     guard try add(value, to: &hasher) else { return nil }
-    return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    return hasher.finalize().hex
   }
 
   /// The digest of a model, history, embedding or tensor by itself: remembered for one
@@ -159,7 +159,7 @@ final class ValueDigests {
       e.labels.withUnsafeBytes { h.update(bufferPointer: $0) }
     default: return nil
     }
-    return h.finalize().map { String(format: "%02x", $0) }.joined()
+    return h.finalize().hex
   }
 
   /// A history's figures, not its timings.
@@ -209,7 +209,7 @@ final class ValueDigests {
     h.update(data: Data("\(d.name) \(d.sampleShape) \(d.classes) \(d.captions ?? [])".utf8))
     d.labels.withUnsafeBytes { h.update(bufferPointer: $0) }
     d.withStoredPixels { h.update(bufferPointer: $0) }
-    let digest = h.finalize().map { String(format: "%02x", $0) }.joined()
+    let digest = h.finalize().hex
     datasets[ObjectIdentifier(d)] = (d, digest)
     return digest
   }

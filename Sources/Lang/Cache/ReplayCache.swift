@@ -61,7 +61,7 @@ public final class ReplayCache {
     guard !refresh, let data = FileManager.default.contents(atPath: path(key)) else { return nil }
     // The first 64 bytes are the hex SHA-256 of the rest.
     let body = data.dropFirst(64)
-    let digest = SHA256.hash(data: body).map { String(format: "%02x", $0) }.joined()
+    let digest = SHA256.hash(data: body).hex
     guard data.count > 64, String(decoding: data.prefix(64), as: UTF8.self) == digest,
       let entry = try? PropertyListDecoder().decode(CacheEntry.self, from: Data(body))
     else {
@@ -81,7 +81,7 @@ public final class ReplayCache {
       let encoder = PropertyListEncoder()
       encoder.outputFormat = .binary
       let body = try encoder.encode(entry)
-      let digest = SHA256.hash(data: body).map { String(format: "%02x", $0) }.joined()
+      let digest = SHA256.hash(data: body).hex
       try AtomicFile.write(Data(digest.utf8) + body, to: path(key))
       evict()
     } catch {

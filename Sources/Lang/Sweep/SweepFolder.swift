@@ -15,7 +15,7 @@ public struct SweepFolder {
   public func logFile(_ index: Int) -> String { taskFolder(index) + "/log.txt" }
 
   public static func hash(of text: String) -> String {
-    SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+    SHA256.hash(data: Data(text.utf8)).hex
   }
 
   public func readPlan() throws -> SweepPlan? {
@@ -57,48 +57,33 @@ public struct SweepFolder {
 
   /// The metrics a finished task reported with `result(…)`.
   public func result(_ index: Int) -> [(String, Value)]? {
-    guard let data = FileManager.default.contents(atPath: resultFile(index)), data.count < 1 << 20,
-      let file = try? JSONDecoder().decode(ResultFile.self, from: data)
-    else { return nil }
-    return file.order.map { name in (name, file.metrics[name]?.value ?? .none) }
+    guard let file = readResult(index) else { return nil }
+    return file.order.map { name in
+      switch file.metrics[name] {
+      case .bool(let b)?: return (name, .bool(b))
+      case .number(let n)?: return (name, .number(n))
+      case .string(let text)?: return (name, .string(text))
+      default: return (name, .none)
+      }
+    }
+  }
+
+  private func readResult(_ index: Int) -> ResultFile? {
+    guard let data = FileManager.default.contents(atPath: resultFile(index)), data.count < 1 << 20 else { return nil }
+    return try? JSONDecoder().decode(ResultFile.self, from: data)
   }
 
   /// `result.json`: decoded by type, so that 1 stays a number and true a flag.
   struct ResultFile: Decodable {
-    enum Metric: Decodable {
-      case bool(Bool), number(Double), string(String), none
-      init(from decoder: Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if c.decodeNil() {
-          self = .none
-        } else if let b = try? c.decode(Bool.self) {
-          self = .bool(b)
-        } else if let n = try? c.decode(Double.self) {
-          self = .number(n)
-        } else {
-          self = .string(try c.decode(String.self))
-        }
-      }
-      var value: Value {
-        switch self {
-        case .bool(let b): return .bool(b)
-        case .number(let n): return .number(n)
-        case .string(let s): return .string(s)
-        case .none: return .none
-        }
-      }
-    }
     let order: [String]
-    let metrics: [String: Metric]
+    let metrics: [String: JSONValue]
     let notebook: String?
   }
 
   /// The tasks whose result was computed for another version of the notebook.
   public func resultsOfOtherVersions(_ plan: SweepPlan) -> [Int] {
     plan.tasks.map(\.index).filter { index in
-      guard let data = FileManager.default.contents(atPath: resultFile(index)), data.count < 1 << 20,
-        let file = try? JSONDecoder().decode(ResultFile.self, from: data), let hash = file.notebook
-      else { return false }
+      guard let hash = readResult(index)?.notebook else { return false }
       return hash != plan.notebookHash
     }
   }

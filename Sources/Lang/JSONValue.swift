@@ -1,7 +1,7 @@
 import Foundation
 
 /// A JSON value of any shape: the Jupyter protocol's headers and contents are open
-/// dictionaries whose fields depend on the message type.
+/// dictionaries whose fields depend on the message type; a sweep's results are typed by it.
 public enum JSONValue: Codable, Equatable, Sendable {
   case null
   case bool(Bool)
