@@ -1,5 +1,4 @@
-// t-SNE (van der Maaten 2014) with exact nearest neighbours by blocked GEMM
-// distances, perplexity calibration by binary search, and Barnes-Hut repulsion
+// t-SNE (van der Maaten 2014) with exact nearest neighbours (knn.c), perplexity calibration by binary search, and Barnes-Hut repulsion
 // on a 2-D quadtree; optimisation as openTSNE (exaggeration phase with momentum
 // 0.5, then momentum 0.8, gains as delta-bar-delta).
 #include <cblas.h>
@@ -9,82 +8,6 @@
 #include <string.h>
 
 #include "ckernel.h"
-
-// ---------- nearest neighbours ----------
-
-typedef struct {
-  const float *x;
-  const float *norms;
-  int64_t n, d;
-  int k;
-  int32_t *index;
-  float *distance;  // squared
-} knn_job;
-
-// Keeps the k smallest (distance, index) pairs in a max-heap.
-static void heap_push(float *dist, int32_t *idx, int *size, int k, float value, int32_t j) {
-  if (*size < k) {
-    int i = (*size)++;
-    dist[i] = value;
-    idx[i] = j;
-    while (i > 0) {
-      int parent = (i - 1) / 2;
-      if (dist[parent] >= dist[i]) break;
-      float td = dist[parent];
-      dist[parent] = dist[i];
-      dist[i] = td;
-      int32_t ti = idx[parent];
-      idx[parent] = idx[i];
-      idx[i] = ti;
-      i = parent;
-    }
-    return;
-  }
-  if (value >= dist[0]) return;
-  dist[0] = value;
-  idx[0] = j;
-  int i = 0;
-  for (;;) {
-    int l = 2 * i + 1, r = l + 1, top = i;
-    if (l < k && dist[l] > dist[top]) top = l;
-    if (r < k && dist[r] > dist[top]) top = r;
-    if (top == i) break;
-    float td = dist[top];
-    dist[top] = dist[i];
-    dist[i] = td;
-    int32_t ti = idx[top];
-    idx[top] = idx[i];
-    idx[i] = ti;
-    i = top;
-  }
-}
-
-static void knn_rows(void *ctx, int64_t r0, int64_t r1, int tid) {
-  (void)tid;
-  const knn_job *j = ctx;
-  const int64_t block = 64, cols = 2048;
-  float *dots = malloc(sizeof(float) * block * cols);
-  if (!dots) return;
-  for (int64_t r = r0; r < r1; r += block) {
-    const int64_t rows = r + block <= r1 ? block : r1 - r;
-    int sizes[64] = {0};
-    for (int64_t c = 0; c < j->n; c += cols) {
-      const int64_t width = c + cols <= j->n ? cols : j->n - c;
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)width, (int)j->d, 1.0f,
-                  j->x + r * j->d, (int)j->d, j->x + c * j->d, (int)j->d, 0.0f, dots, (int)width);
-      for (int64_t i = 0; i < rows; i++)
-        for (int64_t q = 0; q < width; q++) {
-          const int64_t col = c + q;
-          if (col == r + i) continue;
-          float dist = j->norms[r + i] + j->norms[col] - 2.0f * dots[i * width + q];
-          if (dist < 0.0f) dist = 0.0f;
-          heap_push(j->distance + (r + i) * j->k, j->index + (r + i) * j->k, &sizes[i], j->k, dist,
-                    (int32_t)col);
-        }
-    }
-  }
-  free(dots);
-}
 
 // ---------- perplexity calibration ----------
 
@@ -267,15 +190,13 @@ int atl_tsne(const float *x, int64_t n, int64_t d, float *y, const atl_tsne_opti
   if (k < 1) k = 1;
   int32_t *index = malloc(sizeof(int32_t) * n * k);
   float *distance = malloc(sizeof(float) * n * k);
-  float *norms = malloc(sizeof(float) * n);
   float *conditional = malloc(sizeof(float) * n * k);
-  if (!index || !distance || !norms || !conditional) return -2;
-  for (int64_t i = 0; i < n; i++) norms[i] = (float)atl_sum_squares(x + i * d, d);
-  knn_job kj = {x, norms, n, d, k, index, distance};
-  atl_parallel_for(n, 64, knn_rows, &kj);
+  if (!index || !distance || !conditional || atl_knn(x, n, x, n, d, k, 1, index, distance) != 0) {
+    free(index), free(distance), free(conditional);
+    return -2;
+  }
   calib_job cj = {distance, k, o->perplexity, conditional};
   atl_parallel_for(n, 64, calibrate_rows, &cj);
-  free(norms);
   free(distance);
 
   // Symmetric P as CSR: p_ij = (p_j|i + p_i|j) / 2n over the union of both neighbour lists.

@@ -277,6 +277,13 @@ int atl_pca(const float *x, int64_t n, int64_t d, int64_t k, double *mean, doubl
 // Each row of x (rows, cols) to mean 0 and (population) standard deviation 1.
 void atl_standardize_rows(const float *x, int64_t rows, int64_t cols, float *out);
 
+// The k nearest rows of reference (n_reference, d) to each row of query (n_query, d) by
+// squared euclidean distance, exactly: index and distance (n_query, k), each row sorted by
+// ascending distance. exclude_self skips reference row i for query row i (query ==
+// reference). Returns 0, -1 when k is out of range, -2 when out of memory.
+int atl_knn(const float *reference, int64_t n_reference, const float *query, int64_t n_query,
+            int64_t d, int k, int exclude_self, int32_t *index, float *distance);
+
 typedef struct {
   double perplexity;
   int iterations;  // total, the exaggeration phase included
