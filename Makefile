@@ -1,6 +1,6 @@
 # Atelier: `make demo` trains LeNet-5 on Fashion-MNIST; `make test` runs the test suite.
 SWIFT ?= swift
-APT_PACKAGES := libopenblas-dev liblapacke-dev libdnnl-dev libreadline-dev zlib1g-dev gnuplot-nox dataset-fashion-mnist \
+APT_PACKAGES := libopenblas-dev liblapacke-dev libdnnl-dev libreadline-dev zlib1g-dev libfftw3-dev gnuplot-nox dataset-fashion-mnist \
   libzmq3-dev tmux python3 python3-venv man-db bash slurm-wlm munge
 ATELIER := .build/release/atelier
 

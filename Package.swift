@@ -23,7 +23,8 @@ let package = Package(
         .unsafeFlags(["-O3", "-mavx2", "-mfma", "-fno-math-errno", "-I/usr/include/x86_64-linux-gnu/openblas-pthread"])
       ],
       linkerSettings: [
-        .linkedLibrary("openblas"), .linkedLibrary("lapacke"), .linkedLibrary("dnnl"), .linkedLibrary("gomp"),
+        .linkedLibrary("openblas"), .linkedLibrary("lapacke"), .linkedLibrary("dnnl"), .linkedLibrary("fftw3f"),
+        .linkedLibrary("gomp"),
         .linkedLibrary("pthread"), .linkedLibrary("m"),
       ]
     ),

@@ -15,8 +15,20 @@ public struct TSNEOptions {
   /// Reduce to this many dimensions by PCA first (openTSNE and the studies use 50).
   public var pcaDimensions = 50
   public var theta = 0.5
+  /// How the repulsion is summed; `.auto` picks FFT interpolation from `fftFromPoints` points.
+  public var method = Method.auto
+  /// Degrees of freedom of the kernel (1 + d²/dof)^-dof: 1 is the Cauchy kernel, below 1 the
+  /// tails are heavier and clusters come apart further (openTSNE's `dof`).
+  public var dof = 1.0
+
+  /// Where FFT interpolation starts to beat Barnes-Hut on two threads (bench/analysis).
+  public static let fftFromPoints = 5_000
 
   public init() {}
+
+  public enum Method: String, CaseIterable {
+    case auto, bh, fft
+  }
 
   /// Where points start: the first two principal components, or openTSNE's random
   /// normal start; both scaled to a standard deviation of 1e-4 on the first axis.
@@ -59,7 +71,8 @@ public func tsne(
     perplexity: options.perplexity, iterations: Int32(options.iterations),
     exaggeration_iterations: Int32(min(options.exaggerationIterations, options.iterations)),
     exaggeration: options.exaggeration,
-    learning_rate: options.learningRate ?? max(200, Double(n) / 12), theta: options.theta)
+    learning_rate: options.learningRate ?? max(200, Double(n) / 12), theta: options.theta,
+    method: options.resolvedMethod(points: n) == .fft ? ATL_TSNE_FFT : ATL_TSNE_BARNES_HUT, dof: options.dof)
   let sink = ProgressSink(progress)
   let status = withExtendedLifetime(sink) {
     atl_tsne(
@@ -79,6 +92,13 @@ public func tsne(
   out.klDivergence = sink.kl
   out.stoppedEarly = sink.stoppedAt.map { ($0, options.iterations) }
   return out
+}
+
+extension TSNEOptions {
+  /// The method that runs for `points` points: `.bh` or `.fft`.
+  public func resolvedMethod(points: Int) -> Method {
+    method == .auto ? (points >= Self.fftFromPoints ? .fft : .bh) : method
+  }
 }
 
 /// Carries the progress callback and the last KL divergence through the C kernel.

@@ -291,13 +291,22 @@ typedef struct {
   double exaggeration;
   double learning_rate;
   double theta;  // Barnes-Hut accuracy (0.5 as openTSNE)
+  int method;    // ATL_TSNE_BARNES_HUT or ATL_TSNE_FFT
+  double dof;    // the kernel (1 + d^2 / dof)^-dof: 1 is the Cauchy kernel, smaller is heavier-tailed
 } atl_tsne_options;
+#define ATL_TSNE_BARNES_HUT 0
+#define ATL_TSNE_FFT 1
 // Called every 50 iterations with the KL divergence; a non-zero return stops early.
 typedef int (*atl_tsne_progress)(void *ctx, int iteration, double kl);
 // x (n, d) -> y (n, 2), which holds the initial embedding on entry. Returns 0, or a
 // negative number when n < 4 or memory runs out.
 int atl_tsne(const float *x, int64_t n, int64_t d, float *y, const atl_tsne_options *o,
              atl_tsne_progress progress, void *progress_ctx);
+// The repulsive sums of t-SNE's gradient for the embedding y (n, 2) by either method:
+// force (n, 2) = sum_j k_ij w_ij (y_i - y_j) and z = sum_{i != j} k_ij, with
+// w = (1 + d^2 / dof)^-1 and k = w^dof; the gradient's repulsion is 4 force / z.
+int atl_tsne_repulsion(const float *y, int64_t n, int method, double theta, double dof,
+                       double *force, double *z);
 
 // ---- data (data.c) ----
 void atl_u8_to_f32(const uint8_t *in, float *out, int64_t n, float scale);

@@ -97,8 +97,15 @@ let analysisBuiltins: [Builtin] = [
         "init", default: .string("pca"), oneOf: Parameter.options(TSNEOptions.Initialization.self),
         "\"pca\" or \"random\""),
       Parameter("seed", default: .number(1), "seeds init: \"random\""),
+      Parameter(
+        "method", default: .string("auto"), oneOf: Parameter.options(TSNEOptions.Method.self),
+        "the repulsion: \"bh\" Barnes-Hut, \"fft\" interpolation on a grid; \"auto\" is fft from \(TSNEOptions.fftFromPoints) points"
+      ),
+      Parameter(
+        "dof", default: .number(1), "the kernel's degrees of freedom: below 1, heavier tails and clusters further apart"
+      ),
     ],
-    summary: "t-SNE to 2-D (Barnes-Hut, exact neighbours, openTSNE's defaults); the result keeps its KL divergence."
+    summary: "t-SNE to 2-D (openTSNE's defaults; Barnes-Hut or FFT interpolation); the result keeps its KL divergence."
   ) { args, context in
     guard try args.int("dims") == 2 else { throw AtelierError("tsne: only 2 dimensions are supported") }
     var options = TSNEOptions()
@@ -107,6 +114,12 @@ let analysisBuiltins: [Builtin] = [
     options.iterations = try args.int("iters")
     options.exaggeration = try args.number("exaggeration")
     options.seed = UInt64(bitPattern: Int64(try args.int("seed", in: Arguments.seeds)))
+    options.method = try args.choice("method", of: TSNEOptions.Method.self)
+    options.dof = try args.number("dof")
+    guard options.dof > 0, options.dof <= 100 else {
+      throw AtelierError(
+        "tsne: dof must be in (0, 100], got \(options.dof)", hint: "1 is standard t-SNE; try 0.5 for heavier tails")
+    }
     if case .number(let lr) = args["lr"] { options.learningRate = lr }
     let session = context.session
     let result = try tsne(try requireEmbedding(args["data"], "tsne"), options: options) { iteration, kl in
