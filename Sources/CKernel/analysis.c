@@ -11,8 +11,8 @@ typedef struct {
   const float *x;
   int64_t n, d;
   const double *mean;
-  double *parts;  // one d x d block per thread
-  int interruptible;      // whether the sum is long enough to poll for Ctrl-C
+  double *parts;         // one d x d block per thread
+  int interruptible;     // whether the sum is long enough to poll for Ctrl-C
   volatile int stopped;  // Ctrl-C: every thread leaves at its next block
 } cov_job;
 
@@ -62,7 +62,8 @@ int atl_pca(const float *x, int64_t n, int64_t d, int64_t k, double *mean, doubl
   // A sum of under a billion multiply-adds takes a fraction of a second: it runs to the
   // end, so that a caller's own loop (t-SNE's) sees a pending Ctrl-C at its own point.
   const int interruptible = (double)n * (double)d * (double)d > 1e9;
-  cov_job job = {.x = x, .n = n, .d = d, .mean = mean, .parts = parts, .interruptible = interruptible};
+  cov_job job = {
+      .x = x, .n = n, .d = d, .mean = mean, .parts = parts, .interruptible = interruptible};
   atl_parallel_for(n, 512, covariance_rows, &job);
   if (job.stopped || (interruptible && atl_interrupt_pending())) {
     status = ATL_INTERRUPTED;

@@ -65,8 +65,8 @@ typedef struct {
   const float *in;
   float *out;
   int rank;
-  int64_t shape[8];        // the output's shape
-  int64_t in_strides[8];   // the input's stride along each output axis
+  int64_t shape[8];       // the output's shape
+  int64_t in_strides[8];  // the input's stride along each output axis
 } permute_job;
 
 // Output elements [begin, end): walks the output in order, carrying a multi-index.

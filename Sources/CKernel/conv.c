@@ -246,8 +246,9 @@ int atl_conv_engine(void) {
 }
 
 int atl_conv_engine_for(const atl_conv_shape *s, int has_bias) {
-  return atl_conv_engine() == ATL_CONV_DNNL && atl_conv_dnnl_supports(s, has_bias) ? ATL_CONV_DNNL
-                                                                                    : ATL_CONV_IM2COL;
+  return atl_conv_engine() == ATL_CONV_DNNL && atl_conv_dnnl_supports(s, has_bias)
+             ? ATL_CONV_DNNL
+             : ATL_CONV_IM2COL;
 }
 
 int64_t atl_conv_saved_size(const atl_conv_shape *s, int has_bias, int engine) {

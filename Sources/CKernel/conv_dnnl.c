@@ -20,9 +20,9 @@
 #include "ckernel.h"
 
 typedef struct {
-  dnnl_memory_desc_t md;    // the layout the primitive wants
-  dnnl_primitive_t to_md;   // plain -> md, NULL when md is the plain layout
-  dnnl_primitive_t from_md; // md -> plain, NULL when md is the plain layout
+  dnnl_memory_desc_t md;     // the layout the primitive wants
+  dnnl_primitive_t to_md;    // plain -> md, NULL when md is the plain layout
+  dnnl_primitive_t from_md;  // md -> plain, NULL when md is the plain layout
 } layout;
 
 typedef struct conv_entry {
@@ -30,10 +30,10 @@ typedef struct conv_entry {
   int has_bias;
   int broken;  // oneDNN refused the shape: the caller falls back to im2col
   dnnl_primitive_t fwd, bwd_data, bwd_weights;
-  dnnl_primitive_t fwd_relu;  // forward with a ReLU applied to its output, or NULL
-  layout fwd_src, fwd_w, fwd_dst;           // forward
-  layout bd_w, bd_diff_dst, bd_diff_src;    // backward data
-  layout bw_src, bw_diff_dst, bw_diff_w;    // backward weights
+  dnnl_primitive_t fwd_relu;              // forward with a ReLU applied to its output, or NULL
+  layout fwd_src, fwd_w, fwd_dst;         // forward
+  layout bd_w, bd_diff_dst, bd_diff_src;  // backward data
+  layout bw_src, bw_diff_dst, bw_diff_w;  // backward weights
   dnnl_memory_desc_t plain_src, plain_w, plain_dst, plain_bias;
   struct conv_entry *next;
 } conv_entry;
@@ -153,19 +153,18 @@ static int build_entry(conv_entry *e, dnnl_alg_kind_t alg) {
   dnnl_convolution_desc_t fd, bdd, bwd;
   dnnl_primitive_desc_t fpd = NULL, bdpd = NULL, bwpd = NULL;
   dnnl_primitive_attr_t attr = user_scratchpad_attr();
-  int ok = attr &&
-           dnnl_convolution_forward_desc_init(&fd, dnnl_forward_training, alg,
-                                              &any_src, &any_w, bias, &any_dst, strides, pad_l,
-                                              pad_r) == dnnl_success &&
-           dnnl_primitive_desc_create(&fpd, &fd, attr, engine, NULL) == dnnl_success;
+  int ok =
+      attr &&
+      dnnl_convolution_forward_desc_init(&fd, dnnl_forward_training, alg, &any_src, &any_w, bias,
+                                         &any_dst, strides, pad_l, pad_r) == dnnl_success &&
+      dnnl_primitive_desc_create(&fpd, &fd, attr, engine, NULL) == dnnl_success;
   ok = ok &&
-       dnnl_convolution_backward_data_desc_init(&bdd, alg, &any_src, &any_w,
-                                                &any_dst, strides, pad_l, pad_r) == dnnl_success &&
+       dnnl_convolution_backward_data_desc_init(&bdd, alg, &any_src, &any_w, &any_dst, strides,
+                                                pad_l, pad_r) == dnnl_success &&
        dnnl_primitive_desc_create(&bdpd, &bdd, attr, engine, fpd) == dnnl_success;
   ok = ok &&
-       dnnl_convolution_backward_weights_desc_init(&bwd, alg, &any_src, &any_w,
-                                                   bias, &any_dst, strides, pad_l,
-                                                   pad_r) == dnnl_success &&
+       dnnl_convolution_backward_weights_desc_init(&bwd, alg, &any_src, &any_w, bias, &any_dst,
+                                                   strides, pad_l, pad_r) == dnnl_success &&
        dnnl_primitive_desc_create(&bwpd, &bwd, attr, engine, fpd) == dnnl_success;
   if (attr) dnnl_primitive_attr_destroy(attr);
   ok = ok && take_layout(&e->fwd_src, fpd, dnnl_query_src_md, &e->plain_src) == 0 &&
@@ -335,7 +334,8 @@ int atl_conv_dnnl_forward(const atl_conv_shape *s, const float *in, const float 
                     {DNNL_ARG_DST, &e->fwd_dst.md, dst},
                     {DNNL_ARG_BIAS, &e->plain_bias, b}};
   dnnl_primitive_t conv = relu && e->fwd_relu ? e->fwd_relu : e->fwd;
-  if (run(conv, args, b ? 4 : 3) != 0 || out_of(&e->fwd_dst, &e->plain_dst, dst, out) != 0) goto done;
+  if (run(conv, args, b ? 4 : 3) != 0 || out_of(&e->fwd_dst, &e->plain_dst, dst, out) != 0)
+    goto done;
   if (relu && !e->fwd_relu) atl_relu_forward(out, out, (int64_t)s->N * s->K * s->P * s->Q);
   status = 0;
 done:
@@ -344,8 +344,8 @@ done:
 }
 
 int atl_conv_dnnl_backward(const atl_conv_shape *s, const float *in, const float *w,
-                           const float *dout, const float *saved, float *din, float *dw,
-                           float *db, int has_bias) {
+                           const float *dout, const float *saved, float *din, float *dw, float *db,
+                           int has_bias) {
   pthread_mutex_lock(&conv_lock);
   int status = -1;
   conv_entry *e = usable_entry(s, has_bias);

@@ -1,9 +1,12 @@
 // Exact k nearest neighbours by blocked GEMM distances: |q|^2 + |r|^2 - 2 q.r for a block
 // of queries against a block of reference rows, the k smallest kept in a max-heap per query.
 #include <cblas.h>
+#include <math.h>
 #include <stdlib.h>
 
 #include "ckernel.h"
+#include "knn_heap.h"
+#include "lanes.h"
 
 typedef struct {
   const float *reference, *query;
@@ -13,61 +16,6 @@ typedef struct {
   int32_t *index;
   float *distance;  // squared
 } knn_job;
-
-// Keeps the k smallest (distance, index) pairs in a max-heap.
-static void heap_push(float *dist, int32_t *idx, int *size, int k, float value, int32_t j) {
-  if (*size < k) {
-    int i = (*size)++;
-    dist[i] = value;
-    idx[i] = j;
-    while (i > 0) {
-      int parent = (i - 1) / 2;
-      if (dist[parent] >= dist[i]) break;
-      float td = dist[parent];
-      dist[parent] = dist[i];
-      dist[i] = td;
-      int32_t ti = idx[parent];
-      idx[parent] = idx[i];
-      idx[i] = ti;
-      i = parent;
-    }
-    return;
-  }
-  if (value >= dist[0]) return;
-  dist[0] = value;
-  idx[0] = j;
-  int i = 0;
-  for (;;) {
-    int l = 2 * i + 1, r = l + 1, top = i;
-    if (l < k && dist[l] > dist[top]) top = l;
-    if (r < k && dist[r] > dist[top]) top = r;
-    if (top == i) break;
-    float td = dist[top];
-    dist[top] = dist[i];
-    dist[i] = td;
-    int32_t ti = idx[top];
-    idx[top] = idx[i];
-    idx[i] = ti;
-    i = top;
-  }
-}
-
-// Pops the heap from the back so that the row ends sorted by ascending distance
-// (ties by index, so the order does not depend on the blocking).
-static void heap_sort(float *dist, int32_t *idx, int k) {
-  for (int a = 1; a < k; a++) {
-    const float v = dist[a];
-    const int32_t j = idx[a];
-    int b = a - 1;
-    while (b >= 0 && (dist[b] > v || (dist[b] == v && idx[b] > j))) {
-      dist[b + 1] = dist[b];
-      idx[b + 1] = idx[b];
-      b--;
-    }
-    dist[b + 1] = v;
-    idx[b + 1] = j;
-  }
-}
 
 static void knn_rows(void *ctx, int64_t r0, int64_t r1, int tid) {
   (void)tid;
@@ -87,14 +35,31 @@ static void knn_rows(void *ctx, int64_t r0, int64_t r1, int tid) {
         float *dist = j->distance + (r + i) * j->k;
         int32_t *idx = j->index + (r + i) * j->k;
         const float qn = j->query_norms[r + i];
-        const float *row = dots + i * width;
-        for (int64_t q = 0; q < width; q++) {
-          const int64_t col = c + q;
-          if (j->exclude_self && col == r + i) continue;
-          float value = qn + j->reference_norms[col] - 2.0f * row[q];
-          if (value < 0.0f) value = 0.0f;
-          if (sizes[i] == j->k && value >= dist[0]) continue;
-          heap_push(dist, idx, &sizes[i], j->k, value, (int32_t)col);
+        const float *row = dots + i * width, *norms = j->reference_norms + c;
+        const int64_t self = j->exclude_self ? r + i - c : -1;
+        // Eight distances at a time against the heap's largest: once the heap is full,
+        // nearly every block of eight is rejected by one comparison.
+        int64_t q = 0;
+        for (; q + 8 <= width; q += 8) {
+          const v8 value = qn + load8(norms + q) - 2.0f * load8(row + q);
+          const float bound = sizes[i] == j->k ? dist[0] : INFINITY;
+          const mask8 below = value < bound;
+          int any = 0;
+          for (int l = 0; l < 8; l++) any |= below[l];
+          if (!any) continue;
+          for (int l = 0; l < 8; l++) {
+            if (q + l == self) continue;
+            const float v = value[l] < 0.0f ? 0.0f : value[l];
+            if (sizes[i] == j->k && v >= dist[0]) continue;
+            heap_push(dist, idx, &sizes[i], j->k, v, (int32_t)(c + q + l));
+          }
+        }
+        for (; q < width; q++) {
+          if (q == self) continue;
+          float v = qn + norms[q] - 2.0f * row[q];
+          if (v < 0.0f) v = 0.0f;
+          if (sizes[i] == j->k && v >= dist[0]) continue;
+          heap_push(dist, idx, &sizes[i], j->k, v, (int32_t)(c + q));
         }
       }
     }
@@ -116,8 +81,8 @@ int atl_knn(const float *reference, int64_t n_reference, const float *query, int
   for (int64_t i = 0; i < n_reference; i++)
     reference_norms[i] = (float)atl_sum_squares(reference + i * d, d);
   for (int64_t i = 0; i < n_query; i++) query_norms[i] = (float)atl_sum_squares(query + i * d, d);
-  knn_job job = {reference, query, reference_norms, query_norms, n_reference, n_query, d,
-                 k, exclude_self, index, distance};
+  knn_job job = {reference, query, reference_norms, query_norms, n_reference, n_query,
+                 d,         k,     exclude_self,    index,       distance};
   atl_parallel_for(n_query, 64, knn_rows, &job);
   free(reference_norms), free(query_norms);
   return 0;

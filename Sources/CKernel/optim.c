@@ -33,8 +33,14 @@ static void sgd_range(void *ctx, int64_t begin, int64_t end, int tid) {
 
 void atl_sgd_update(float *w, const float *g, float *v, int64_t n, float lr, float momentum,
                     float weight_decay, int nesterov, int first_step) {
-  update_job job = {.w = w, .v = v, .g = g, .lr = lr, .a = momentum,
-                    .weight_decay = weight_decay, .nesterov = nesterov, .first_step = first_step};
+  update_job job = {.w = w,
+                    .v = v,
+                    .g = g,
+                    .lr = lr,
+                    .a = momentum,
+                    .weight_decay = weight_decay,
+                    .nesterov = nesterov,
+                    .first_step = first_step};
   atl_parallel_for(n, UPDATE_GRAIN, sgd_range, &job);
 }
 
@@ -55,8 +61,15 @@ static void adam_range(void *ctx, int64_t begin, int64_t end, int tid) {
 void atl_adam_update(float *w, const float *g, float *m, float *v, int64_t n, float lr, float beta1,
                      float beta2, float eps, float weight_decay, int64_t t) {
   const double bc1 = 1.0 - pow(beta1, (double)t), bc2 = 1.0 - pow(beta2, (double)t);
-  update_job job = {.w = w, .m = m, .v = v, .g = g, .a = beta1, .b = beta2, .eps = eps,
-                    .weight_decay = weight_decay, .step = (float)(lr / bc1),
+  update_job job = {.w = w,
+                    .m = m,
+                    .v = v,
+                    .g = g,
+                    .a = beta1,
+                    .b = beta2,
+                    .eps = eps,
+                    .weight_decay = weight_decay,
+                    .step = (float)(lr / bc1),
                     .inv_sqrt_bc2 = (float)(1.0 / sqrt(bc2))};
   atl_parallel_for(n, UPDATE_GRAIN, adam_range, &job);
 }
@@ -82,8 +95,8 @@ static void rmsprop_range(void *ctx, int64_t begin, int64_t end, int tid) {
 
 void atl_rmsprop_update(float *w, const float *g, float *v, int64_t n, float lr, float alpha,
                         float eps, float weight_decay) {
-  update_job job = {.w = w, .v = v, .g = g, .lr = lr, .a = alpha, .eps = eps,
-                    .weight_decay = weight_decay};
+  update_job job = {
+      .w = w, .v = v, .g = g, .lr = lr, .a = alpha, .eps = eps, .weight_decay = weight_decay};
   atl_parallel_for(n, UPDATE_GRAIN, rmsprop_range, &job);
 }
 

@@ -6,7 +6,6 @@
 #include "ckernel.h"
 #include "tsne_repulsion.h"
 
-
 typedef struct {
   double cx, cy, half;  // cell centre and half width
   double mx, my;        // sum of member positions

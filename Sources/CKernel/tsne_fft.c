@@ -24,16 +24,16 @@ enum { nodes_per_box = 3, terms = 4, min_boxes = 10, max_boxes = 256 };
 // the interpolation's own error (about 3e-2 of the force at one box per unit), and the
 // transforms take half the time of double ones.
 struct tsne_fft_state {
-  int boxes, size;  // boxes per axis; the circular grid's side, 2 * 3 * boxes
+  int boxes, size;       // boxes per axis; the circular grid's side, 2 * 3 * boxes
   double box_width;      // of the kernel spectra held, to reuse them while it is unchanged
   int kernel_dof_holds;  // the spectra were made for this dof (a flag that they are valid)
   double kernel_dof;
   float *kernel_grid;
   fftwf_complex *kernel_spectrum[2];
-  float *charges;           // terms * size * nodes: rows beyond the nodes are never used
-  fftwf_complex *spectra;   // terms * size * (size / 2 + 1)
+  float *charges;          // terms * size * nodes: rows beyond the nodes are never used
+  fftwf_complex *spectra;  // terms * size * (size / 2 + 1)
   fftwf_plan kernel_forward, rows_forward, columns_forward, columns_backward, rows_backward;
-  double *phi;              // n * terms potentials at the points
+  double *phi;  // n * terms potentials at the points
   int64_t phi_capacity;
 };
 
@@ -91,15 +91,14 @@ static int prepare_grid(tsne_fft_state *s, int boxes) {
       !s->spectra)
     return release_grid(s), -2;
   const int length[1] = {size};
-  s->kernel_forward = fftwf_plan_dft_r2c_2d(size, size, s->kernel_grid, s->kernel_spectrum[0],
-                                            FFTW_ESTIMATE);
-  s->rows_forward = fftwf_plan_many_dft_r2c(1, length, nodes, s->charges, NULL, 1, size,
-                                            s->spectra, NULL, 1, half, FFTW_ESTIMATE);
+  s->kernel_forward =
+      fftwf_plan_dft_r2c_2d(size, size, s->kernel_grid, s->kernel_spectrum[0], FFTW_ESTIMATE);
+  s->rows_forward = fftwf_plan_many_dft_r2c(1, length, nodes, s->charges, NULL, 1, size, s->spectra,
+                                            NULL, 1, half, FFTW_ESTIMATE);
   s->columns_forward = fftwf_plan_many_dft(1, length, half, s->spectra, NULL, half, 1, s->spectra,
                                            NULL, half, 1, FFTW_FORWARD, FFTW_ESTIMATE);
-  s->columns_backward = fftwf_plan_many_dft(1, length, half, s->spectra, NULL, half, 1,
-                                            s->spectra, NULL, half, 1, FFTW_BACKWARD,
-                                            FFTW_ESTIMATE);
+  s->columns_backward = fftwf_plan_many_dft(1, length, half, s->spectra, NULL, half, 1, s->spectra,
+                                            NULL, half, 1, FFTW_BACKWARD, FFTW_ESTIMATE);
   s->rows_backward = fftwf_plan_many_dft_c2r(1, length, nodes, s->spectra, NULL, 1, half,
                                              s->charges, NULL, 1, size, FFTW_ESTIMATE);
   if (!s->kernel_forward || !s->rows_forward || !s->columns_forward || !s->columns_backward ||
@@ -159,10 +158,14 @@ static int locate(double v, double low, double width, int boxes, double w[nodes_
 
 static double charge(int term, double x, double y, double dof) {
   switch (term) {
-    case 0: return 1.0;
-    case 1: return x;
-    case 2: return y;
-    default: return dof == 1.0 ? x * x + y * y : 1.0;
+    case 0:
+      return 1.0;
+    case 1:
+      return x;
+    case 2:
+      return y;
+    default:
+      return dof == 1.0 ? x * x + y * y : 1.0;
   }
 }
 
@@ -188,7 +191,8 @@ static void spread_and_convolve(void *ctx, int64_t t0, int64_t t1, int tid) {
           grid[(size_t)(gx + a) * size + gy + b] += (float)(wx[a] * wy[b] * q);
     }
     fftwf_execute_dft_r2c(s->rows_forward, grid, spectrum);
-    memset(spectrum + (size_t)nodes * half, 0, sizeof(fftwf_complex) * (size_t)(size - nodes) * half);
+    memset(spectrum + (size_t)nodes * half, 0,
+           sizeof(fftwf_complex) * (size_t)(size - nodes) * half);
     fftwf_execute_dft(s->columns_forward, spectrum, spectrum);
     const fftwf_complex *kernel = s->kernel_spectrum[term == 3 && j->dof != 1.0];
     const float scale = 1.0f / ((float)size * (float)size);

@@ -93,8 +93,8 @@ int64_t atl_conv_dnnl_saved_size(const atl_conv_shape *s, int has_bias);
 int atl_conv_dnnl_forward(const atl_conv_shape *s, const float *in, const float *w, const float *b,
                           float *out, float *saved, int relu);
 int atl_conv_dnnl_backward(const atl_conv_shape *s, const float *in, const float *w,
-                           const float *dout, const float *saved, float *din, float *dw,
-                           float *db, int has_bias);
+                           const float *dout, const float *saved, float *din, float *dw, float *db,
+                           int has_bias);
 
 // Frees the reorder buffers shared by oneDNN convolutions (kept between calls).
 void atl_conv_release_scratch(void);
@@ -283,6 +283,11 @@ void atl_standardize_rows(const float *x, int64_t rows, int64_t cols, float *out
 // reference). Returns 0, -1 when k is out of range, -2 when out of memory.
 int atl_knn(const float *reference, int64_t n_reference, const float *query, int64_t n_query,
             int64_t d, int k, int exclude_self, int32_t *index, float *distance);
+// The same for query == reference, self excluded, approximately: random projection trees
+// and NN-descent, repeatable for a seed whatever the thread count. Returns 0, -1 when k is
+// out of range, -2 when out of memory.
+int atl_knn_approx(const float *x, int64_t n, int64_t d, int k, uint64_t seed, int32_t *index,
+                   float *distance);
 
 typedef struct {
   double perplexity;
@@ -292,7 +297,7 @@ typedef struct {
   double learning_rate;
   double theta;  // Barnes-Hut accuracy (0.5 as openTSNE)
   int method;    // ATL_TSNE_BARNES_HUT or ATL_TSNE_FFT
-  double dof;    // the kernel (1 + d^2 / dof)^-dof: 1 is the Cauchy kernel, smaller is heavier-tailed
+  double dof;  // the kernel (1 + d^2 / dof)^-dof: 1 is the Cauchy kernel, smaller is heavier-tailed
 } atl_tsne_options;
 #define ATL_TSNE_BARNES_HUT 0
 #define ATL_TSNE_FFT 1
