@@ -192,7 +192,10 @@ static void scale_start(float *y, int64_t n, int dims, uint64_t seed, int noisy)
   }
   for (int c = 0; c < dims; c++) {
     float lo = INFINITY, hi = -INFINITY;
-    for (int64_t i = 0; i < n; i++) lo = fminf(lo, y[i * dims + c]), hi = fmaxf(hi, y[i * dims + c]);
+    for (int64_t i = 0; i < n; i++) {
+      lo = fminf(lo, y[i * dims + c]);
+      hi = fmaxf(hi, y[i * dims + c]);
+    }
     const float range = hi > lo ? hi - lo : 1.0f;
     for (int64_t i = 0; i < n; i++) y[i * dims + c] = 10.0f * (y[i * dims + c] - lo) / range;
   }
