@@ -4,7 +4,7 @@ import Foundation
 import NN
 import Tensor
 
-/// Points (n, d) with a class per point: a layer's activations, or their PCA or t-SNE.
+/// Points (n, d) with a class per point: a layer's activations, or their PCA, t-SNE or UMAP.
 public struct Embedding {
   public let points: Tensor
   public let labels: [Int32]
@@ -13,8 +13,11 @@ public struct Embedding {
   public let source: String
   public var explainedVarianceRatio: [Double]?
   public var klDivergence: Double?
-  /// Set when an optimisation (t-SNE) was stopped early: the points are not converged.
+  /// Set when an optimisation (t-SNE's iterations, UMAP's epochs) was stopped early: the
+  /// points are not converged.
   public var stoppedEarly: (iteration: Int, of: Int)?
+  /// For a UMAP fit: what `transform` needs to place new points in it.
+  public var map: EmbeddingMap?
 
   public init(points: Tensor, labels: [Int32], classes: [String], source: String) throws {
     guard points.rank == 2, points.shape[0] == labels.count else {

@@ -43,6 +43,18 @@ public struct PCA {
     explainedVarianceRatio = explainedVariance.map { total > 0 ? $0 / total : 0 }
   }
 
+  /// A PCA fitted before, put back as it was (the replay cache keeps UMAP maps).
+  public init(mean: [Double], components: Tensor, explainedVariance: [Double], explainedVarianceRatio: [Double]) throws
+  {
+    guard components.rank == 2, components.shape[1] == mean.count, explainedVariance.count == components.shape[0],
+      explainedVarianceRatio.count == components.shape[0]
+    else { throw TensorError("pca: a kept PCA does not fit together") }
+    self.mean = mean
+    self.components = components
+    self.explainedVariance = explainedVariance
+    self.explainedVarianceRatio = explainedVarianceRatio
+  }
+
   /// (x - mean) · componentsᵀ, divided by each component's standard deviation when whitening.
   public func transform(_ x: Tensor, whiten: Bool = false) throws -> Tensor {
     let (n, d, k) = (x.shape[0], x.shape[1], components.shape[0])

@@ -239,7 +239,13 @@ public enum Printer {
       text += String(format: " (%.1f%% in all)", ratios.reduce(0, +) * 100)
     }
     if let kl = e.klDivergence { text += String(format: "\nKL divergence: %.4f", kl) }
-    if let (iteration, total) = e.stoppedEarly { text += "\ninterrupted at iteration \(iteration) of \(total)" }
+    if let (iteration, total) = e.stoppedEarly {
+      text += "\ninterrupted at \(e.map == nil ? "iteration" : "epoch") \(iteration) of \(total)"
+    }
+    if let map = e.map {
+      text += "\nUMAP map (k \(map.k), \(map.metric.rawValue)): transform(e, data) places new points"
+      if map.initialisation != .spectral { text += "\nstarted from \(map.initialisation.rawValue)" }
+    }
     return text
   }
 

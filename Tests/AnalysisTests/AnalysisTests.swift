@@ -120,3 +120,97 @@ let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().delet
     #expect(throws: LayerError.self) { try features(net, data, at: "nosuch") }
   }
 }
+
+@Suite struct UMAPTests {
+  static func pixels(_ data: Dataset) throws -> Embedding {
+    try Embedding(
+      points: try data.images.reshaped([data.count, -1]), labels: data.labels, classes: data.classes, source: "pixels")
+  }
+
+  /// How often the majority class of a point's k nearest reference points (by euclidean
+  /// distance in the embedding) is its own class.
+  static func neighbourAccuracy(
+    _ points: Embedding, against reference: Embedding, k: Int = 10, excludingSelf: Bool
+  ) -> Double {
+    let (q, r, d) = (points.points.toArray(), reference.points.toArray(), points.dimensions)
+    var correct = 0
+    for i in 0..<points.count {
+      let distances = (0..<reference.count).filter { !excludingSelf || $0 != i }.map { j in
+        (j, (0..<d).reduce(Float(0)) { $0 + (q[i * d + $1] - r[j * d + $1]) * (q[i * d + $1] - r[j * d + $1]) })
+      }
+      let nearest = distances.sorted { $0.1 < $1.1 }.prefix(k)
+      let votes = Dictionary(grouping: nearest.map { reference.labels[$0.0] }, by: { $0 })
+      let winner = votes.max {
+        $0.value.count < $1.value.count || ($0.value.count == $1.value.count && $0.key > $1.key)
+      }
+      if winner?.key == points.labels[i] { correct += 1 }
+    }
+    return Double(correct) / Double(points.count)
+  }
+
+  @Test func umapSeparatesTheClassesAndPlacesHeldOutImages() throws {
+    let data = try FashionMNIST.load(directory: fixtures)
+    let train = try UMAPTests.pixels(data.train)
+    var reports: [Int] = []
+    let u = try umap(train) { epoch, epochs in
+      #expect(epochs == 500)
+      reports.append(epoch)
+      return false
+    }
+    #expect(u.points.shape == [1000, 2])
+    #expect(reports.count == 50 && reports.last == 500 && u.stoppedEarly == nil)
+    let map = try #require(u.map)
+    #expect(map.initialisation == .spectral)
+    #expect(map.reference.shape == [1000, 50] && map.pca != nil)
+    // Chance is 10%.
+    let fitted = UMAPTests.neighbourAccuracy(u, against: u, excludingSelf: true)
+    #expect(fitted > 0.6, "10-NN accuracy in the map: \(fitted)")
+    let placed = try transform(map, try UMAPTests.pixels(data.test))
+    #expect(placed.points.shape == [500, 2] && placed.labels == data.test.labels)
+    let heldOut = UMAPTests.neighbourAccuracy(placed, against: u, excludingSelf: false)
+    #expect(heldOut > 0.6, "10-NN accuracy of the placed test images: \(heldOut)")
+  }
+
+  @Test func seededRunsRepeatBitForBit() throws {
+    let data = try FashionMNIST.load(directory: fixtures).test
+    let e = try UMAPTests.pixels(data)
+    var options = UMAPOptions()
+    options.epochs = 60
+    let a = try umap(e, options: options), b = try umap(e, options: options)
+    #expect(a.points.toArray().map(\.bitPattern) == b.points.toArray().map(\.bitPattern))
+    options.seed = 2
+    let c = try umap(e, options: options)
+    #expect(a.points.toArray() != c.points.toArray())
+    let map = try #require(a.map)
+    let first = try transform(map, e), second = try transform(map, e)
+    #expect(first.points.toArray().map(\.bitPattern) == second.points.toArray().map(\.bitPattern))
+  }
+
+  @Test func cosineThreeDimensionsAndAnEarlyStop() throws {
+    let data = try FashionMNIST.load(directory: fixtures).test
+    var options = UMAPOptions()
+    options.metric = .cosine
+    options.dims = 3
+    options.k = 10
+    let u = try umap(try UMAPTests.pixels(data), options: options) { epoch, _ in epoch >= 20 }
+    #expect(u.points.shape == [500, 3])
+    #expect(u.stoppedEarly?.iteration == 20 && u.stoppedEarly?.of == 500)
+    #expect(u.points.toArray().allSatisfy { $0.isFinite })
+  }
+
+  @Test func badArgumentsAreClearErrors() throws {
+    let data = try FashionMNIST.load(directory: fixtures).test
+    let e = try UMAPTests.pixels(data)
+    var options = UMAPOptions()
+    options.k = 600
+    #expect(throws: TensorError.self) { try umap(e, options: options) }
+    options = UMAPOptions()
+    options.minDist = 2
+    #expect(throws: TensorError.self) { try umap(e, options: options) }
+    options = UMAPOptions()
+    options.epochs = 5
+    let map = try #require(try umap(e, options: options).map)
+    let narrow = try Embedding(points: Tensor(zeros: [3, 7]), labels: [0, 0, 0], classes: ["a"], source: "t")
+    #expect(throws: TensorError.self) { try transform(map, narrow) }
+  }
+}

@@ -129,6 +129,35 @@ import Testing
     #expect(run("e = tsne(small, perplexity: 5, iters: 100)\nprint e.converged", in: s).output == "true\n")
   }
 
+  @Test func umapPlacesNewPointsAndSaysWhatCannot() throws {
+    let s = try session()
+    let source = """
+      u = umap(small, k: 5, epochs: 20)
+      v = umap(small, k: 5, epochs: 20)
+      t = transform(u, d.test[40:60])
+      print t.count, t.labels == d.test[40:60].labels
+      print sum(u.points) == sum(v.points)
+      """
+    let result = run(source, in: s)
+    #expect(result.error == nil, "\(String(describing: result.error))")
+    #expect(result.output.hasSuffix("20 true\ntrue\n"), "\(result.output)")
+    expectError("x = transform(pca(small, 2), small)", "cannot place new points; umap(...) maps can", in: s)
+    expectError("x = umap(small, epochs: 2.5)", "epochs must be \"auto\" or a whole number", in: s)
+    expectError("x = umap(small, k: 40)", "needs more than 40 points", in: s)
+    expectError("x = umap(small, metric: \"cosin\")", "metric must be one of", in: s)
+    expectError("x = transform(umap(small, k: 5, epochs: 5), randn([3, 4]))", "fitted to points of 784", in: s)
+  }
+
+  @Test func anInterruptedUmapSaysSoAndMarksItsResult() throws {
+    let s = try session()
+    atl_interrupt_raise()
+    let result = run("e = umap(small, k: 5, epochs: 100)\nprint e.converged\nprint e", in: s)
+    atl_interrupt_clear()
+    #expect(result.error == nil)
+    #expect(result.output.hasPrefix("umap interrupted at epoch 10 of 100; result kept, not converged\n"))
+    #expect(result.output.contains("\nfalse\n") && result.output.contains("interrupted at epoch 10 of 100"))
+  }
+
   /// Ctrl-C pressed before the call stops pca while it sums the covariance; the session goes on.
   @Test func anInterruptedPcaIsAnErrorAndTheSessionGoesOn() throws {
     let s = try session()

@@ -149,7 +149,8 @@ import Testing
     #expect(error.message == "plot cannot draw a record")
     let wide = try #require(
       run("e = pca(tensor([[1, 2, 3], [2, 3, 1], [0, 1, 1], [4, 2, 2]]), 3)\nplot(e)", in: interpreter).error)
-    #expect(wide.hint == "reduce it first: pca(x, 2) or tsne(x)")
+    #expect(wide.message == "plot: this embedding has 3 dimensions and plot draws 2")
+    #expect(wide.hint == "reduce it to 2: pca(x, 2), tsne(x) or umap(x); save(e, \"points.csv\") keeps every dimension")
   }
 }
 

@@ -313,6 +313,79 @@ int atl_tsne(const float *x, int64_t n, int64_t d, float *y, const atl_tsne_opti
 int atl_tsne_repulsion(const float *y, int64_t n, int method, double theta, double dof,
                        double *force, double *z);
 
+// ---- UMAP (umap_graph.c, umap_spectral.c, umap.c), as umap-learn 0.5 computes it ----
+// k counts the point itself, as umap-learn's n_neighbors: each point has k - 1 neighbours.
+
+// A sparse symmetric graph in CSR form, rows sorted by column; free with atl_umap_graph_free.
+typedef struct {
+  int64_t n, nnz;
+  int64_t *row_start;  // n + 1
+  int32_t *column;     // nnz
+  float *weight;       // nnz
+} atl_umap_graph;
+void atl_umap_graph_free(atl_umap_graph *g);
+
+// The k nearest rows of reference to each query row as metric distances: euclidean, or
+// cosine (1 - cos, from the rows scaled to unit length; a zero row is at 0.5 from every
+// other row). exclude_self as atl_knn. Returns atl_knn's status.
+int atl_umap_knn(const float *reference, int64_t n_reference, const float *query, int64_t n_query,
+                 int64_t d, int k, int exclude_self, int cosine, int32_t *index, float *distance);
+// umap-learn's smooth_knn_dist on rows of k distances (ascending; column 0 the point itself
+// when fitting): rho is the local_connectivity-th nonzero distance, sigma by 64 steps of
+// binary search so that the sum over columns 1..k-1 of exp(-max(d - rho, 0) / sigma) is
+// log2(k), then at least 1e-3 times the mean distance.
+void atl_umap_smooth_knn(const float *distance, int64_t n, int k, double local_connectivity,
+                         float *sigma, float *rho);
+// umap-learn's compute_membership_strengths: exp(-(d - rho) / sigma), 1 within rho, and 0
+// for a point's own entry when skip_self (fitting).
+void atl_umap_memberships(const int32_t *index, const float *distance, int64_t n, int k,
+                          const float *sigma, const float *rho, int skip_self, float *weight);
+// The fuzzy union w + w^T - w * w^T of the (n, k) memberships, zeros dropped. Returns 0, or
+// -2 when out of memory.
+int atl_umap_fuzzy_union(const int32_t *index, const float *weight, int64_t n, int k,
+                         atl_umap_graph *out);
+// The fuzzy simplicial set of x (n, d): neighbours, smooth kNN, memberships, union.
+int atl_umap_fuzzy_graph(const float *x, int64_t n, int64_t d, int k, int cosine,
+                         atl_umap_graph *out);
+// umap-learn's find_ab_params: a, b of 1 / (1 + a x^2b) fitted by least squares
+// (Levenberg-Marquardt) to 1 below min_dist and exp(-(x - min_dist) / spread) above, on 300
+// points of [0, 3 spread]. Returns 0, or -1 when the fit fails.
+int atl_umap_find_ab(double spread, double min_dist, double *a, double *b);
+
+// Eigenvectors 2..dims+1 of the graph's normalised Laplacian I - D^-1/2 W D^-1/2 (columns
+// of the row-major (n, dims) vectors, smallest eigenvalue first). Returns 0, 1 when the
+// iteration did not converge, 2 when the graph is disconnected (the eigenvalue 0 repeats
+// and the vectors would only say which component a point is in), -2 out of memory.
+#define ATL_UMAP_NOT_CONVERGED 1
+#define ATL_UMAP_DISCONNECTED 2
+int atl_umap_spectral(const atl_umap_graph *g, int dims, uint64_t seed, double *vectors,
+                      double *eigenvalues);
+
+typedef struct {
+  int k;       // neighbours, the point itself counted
+  int cosine;  // 0: euclidean distance, 1: cosine
+  int dims;
+  double a, b;
+  int epochs;
+  double learning_rate;  // 1 as umap-learn; transform uses a quarter of it as umap-learn does
+  int negative_samples;  // per positive sample, 5 as umap-learn
+  uint64_t seed;
+} atl_umap_options;
+// Called every 10 epochs and after the last; a non-zero return stops early.
+typedef int (*atl_umap_progress)(void *ctx, int epoch, int epochs);
+// x (n, d) -> y (n, dims). initialisation says where the layout started: 0 spectral, or
+// ATL_UMAP_NOT_CONVERGED / ATL_UMAP_DISCONNECTED when it fell back to uniform random.
+// Returns 0, -1 when k or n is out of range, -2 when out of memory.
+int atl_umap(const float *x, int64_t n, int64_t d, const atl_umap_options *o, float *y,
+             int *initialisation, atl_umap_progress progress, void *progress_ctx);
+// umap-learn's transform: new points query (n_query, d) placed in the fitted embedding
+// (reference (n_reference, d) laid out as reference_y): memberships to their k nearest
+// reference points (local connectivity 0), a start at the membership-weighted mean of those
+// points, then o->epochs epochs moving only the new points. Returns as atl_umap.
+int atl_umap_transform(const float *reference, int64_t n_reference, const float *reference_y,
+                       const float *query, int64_t n_query, int64_t d, const atl_umap_options *o,
+                       float *y, atl_umap_progress progress, void *progress_ctx);
+
 // ---- data (data.c) ----
 void atl_u8_to_f32(const uint8_t *in, float *out, int64_t n, float scale);
 // dst row i = src row idx[i]; rows of row_len floats

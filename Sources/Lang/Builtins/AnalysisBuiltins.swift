@@ -18,6 +18,16 @@ func requireEmbedding(_ value: Value, _ builtin: String) throws -> Embedding {
   }
 }
 
+/// umap's epochs: "auto" (nil, umap-learn's default for the size) or a whole number.
+private func epochCount(_ value: Value) throws -> Int? {
+  switch value {
+  case .string("auto"): return nil
+  case .number(let n) where n.rounded() == n && n >= 1 && n <= 100_000: return Int(n)
+  default:
+    throw AtelierError("umap: epochs must be \"auto\" or a whole number from 1 to 100000, not \(Printer.inline(value))")
+  }
+}
+
 /// The most classes a confusion matrix or report is drawn for: ImageNet's 1,000, a
 /// million-cell table that is counted, printed and plotted in well under a second.
 let maxClasses = 1_000
@@ -135,6 +145,72 @@ let analysisBuiltins: [Builtin] = [
       session.write(
         "tsne interrupted at iteration \(iteration) of \(total); result kept, not converged (KL "
           + String(format: "%.4f", result.klDivergence ?? .nan) + ")\n")
+    }
+    return .embedding(result)
+  },
+  Builtin(
+    "umap", family: "analysis",
+    parameters: [
+      Parameter("data", type: .any, "an embedding, a dataset or a tensor"),
+      Parameter("k", default: .number(15), whole: 2...1_000, "neighbours per point, itself counted (n_neighbors)"),
+      Parameter("dims", default: .number(2), whole: 1...10),
+      Parameter("min_dist", default: .number(0.1), "how closely neighbours pack, from 0 to spread"),
+      Parameter("spread", default: .number(1), "the scale of the layout"),
+      Parameter(
+        "metric", default: .string("euclidean"), oneOf: Parameter.options(UMAPOptions.Metric.self),
+        "\"euclidean\" or \"cosine\""),
+      Parameter("seed", default: .number(1), "seeds the start's noise and the negative samples"),
+      Parameter("epochs", default: .string("auto"), type: .any, "\"auto\" is 500 up to 10,000 points, else 200"),
+    ],
+    summary: "UMAP (umap-learn's algorithm, exact neighbours, spectral start); transform(u, data) places new points.",
+    help:
+      "Inputs over 50 dimensions are reduced to 50 by PCA first, as for tsne. A seed gives the same map bit for bit."
+  ) { args, context in
+    var options = UMAPOptions()
+    options.k = try args.int("k")
+    options.dims = try args.int("dims")
+    options.minDist = try args.number("min_dist")
+    options.spread = try args.number("spread")
+    options.metric = try args.choice("metric", of: UMAPOptions.Metric.self)
+    options.seed = UInt64(bitPattern: Int64(try args.int("seed", in: Arguments.seeds)))
+    options.epochs = try epochCount(args["epochs"])
+    let session = context.session
+    let result = try umap(try requireEmbedding(args["data"], "umap"), options: options) { epoch, epochs in
+      if session.isTerminal { session.write("\r\u{1B}[2Kumap epoch \(epoch)/\(epochs)") }
+      return takePendingInterrupt()
+    }
+    if session.isTerminal { session.write("\r\u{1B}[2K") }
+    if let start = result.map?.initialisation, start != .spectral {
+      session.write("umap started from \(start.rawValue)\n")
+    }
+    if let (epoch, total) = result.stoppedEarly {
+      session.write("umap interrupted at epoch \(epoch) of \(total); result kept, not converged\n")
+    }
+    return .embedding(result)
+  },
+  Builtin(
+    "transform", family: "analysis",
+    parameters: [
+      Parameter("map", type: .embedding, "a umap(...) result"),
+      Parameter("data", type: .any, "new points: an embedding, a dataset or a tensor, as the map was fitted to"),
+    ],
+    summary:
+      "New points placed in a UMAP map, the map kept as it is (umap-learn's transform): transform(u, data.test).",
+    help: "The result holds the new points with their own labels, so plot colours them by class."
+  ) { args, context in
+    guard case .embedding(let fitted) = args["map"], let map = fitted.map else {
+      throw AtelierError(
+        "transform: this embedding (\(Printer.inline(args["map"]))) cannot place new points; umap(...) maps can",
+        hint: "u = umap(data.train[0:5000]), then transform(u, data.test[0:1000])")
+    }
+    let session = context.session
+    let result = try transform(map, try requireEmbedding(args["data"], "transform")) { epoch, epochs in
+      if session.isTerminal { session.write("\r\u{1B}[2Ktransform epoch \(epoch)/\(epochs)") }
+      return takePendingInterrupt()
+    }
+    if session.isTerminal { session.write("\r\u{1B}[2K") }
+    if let (epoch, total) = result.stoppedEarly {
+      session.write("transform interrupted at epoch \(epoch) of \(total); result kept, not converged\n")
     }
     return .embedding(result)
   },

@@ -24,10 +24,13 @@ enum Charts {
     case .embedding(let e):
       guard e.dimensions == 2 else {
         throw AtelierError(
-          "plot: this embedding has \(e.dimensions) dimensions", hint: "reduce it first: pca(x, 2) or tsne(x)")
+          "plot: this embedding has \(e.dimensions) dimensions and plot draws 2",
+          hint: "reduce it to 2: pca(x, 2), tsne(x) or umap(x); save(e, \"points.csv\") keeps every dimension")
       }
       let isPCA = e.source.hasSuffix("PCA")
-      let axes = isPCA ? ratioLabels(e.explainedVarianceRatio) : ("t-SNE 1", "t-SNE 2")
+      let isUMAP = e.source.hasSuffix("UMAP") || e.source.hasSuffix("UMAP transform")
+      let axes =
+        isPCA ? ratioLabels(e.explainedVarianceRatio) : isUMAP ? ("UMAP 1", "UMAP 2") : ("t-SNE 1", "t-SNE 2")
       let title = e.klDivergence.map { String(format: "\(e.source) (KL %.3f)", $0) } ?? e.source
       return (
         .scatter(points: e.points.toArray(), labels: e.labels, classes: e.classes, xLabel: axes.0, yLabel: axes.1),

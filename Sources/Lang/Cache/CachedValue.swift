@@ -19,7 +19,7 @@ indirect enum CachedValue: Codable {
   case history(Data)
   case embedding(
     points: [Int], floats: Data, labels: [Int32], classes: [String], source: String, kl: Double?, ratios: [Double]?,
-    stopped: [Int]?)
+    stopped: [Int]?, map: CachedMap? = nil)
 
   /// The value kept, or nil for a value the cache cannot keep (datasets, optimizers,
   /// functions): a statement that writes one is not cached.
@@ -50,7 +50,7 @@ indirect enum CachedValue: Codable {
       self = .embedding(
         points: e.points.shape, floats: CachedValue.bytes(e.points), labels: e.labels, classes: e.classes,
         source: e.source, kl: e.klDivergence, ratios: e.explainedVarianceRatio,
-        stopped: e.stoppedEarly.map { [$0.iteration, $0.of] })
+        stopped: e.stoppedEarly.map { [$0.iteration, $0.of] }, map: e.map.map(CachedMap.init))
     default: return nil
     }
   }
@@ -67,12 +67,14 @@ indirect enum CachedValue: Codable {
       case .tensor(let shape, let floats): return .tensor(try CachedValue.tensor(shape, floats))
       case .model(let data): return .layer(try ModelArchive.model(from: data))
       case .history(let data): return .history(try History.restored(data))
-      case .embedding(let shape, let floats, let labels, let classes, let source, let kl, let ratios, let stopped):
+      case .embedding(
+        let shape, let floats, let labels, let classes, let source, let kl, let ratios, let stopped, let map):
         var e = try Embedding(
           points: try CachedValue.tensor(shape, floats), labels: labels, classes: classes, source: source)
         e.klDivergence = kl
         e.explainedVarianceRatio = ratios
         if let stopped, stopped.count == 2 { e.stoppedEarly = (stopped[0], stopped[1]) }
+        e.map = try map?.map(embedding: e.points)
         return .embedding(e)
       }
     }
@@ -85,6 +87,58 @@ indirect enum CachedValue: Codable {
     guard shape.reduce(1, *) == count else { throw AtelierError("a cached tensor does not match its shape") }
     let values = floats.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
     return try Tensor(values, shape: shape)
+  }
+}
+
+/// A UMAP map as the replay cache keeps it: a restored map places new points as the fit's did.
+struct CachedMap: Codable {
+  var reference: [Int]
+  var referenceFloats: Data
+  var pcaMean: [Double]?
+  var pcaComponents: [Int]?
+  var pcaFloats: Data?
+  var pcaVariance: [Double]?
+  var pcaRatios: [Double]?
+  var inputDimensions: Int
+  var k: Int
+  var metric: String
+  var a: Double
+  var b: Double
+  var epochs: Int?
+  var seed: UInt64
+  var initialisation: String
+
+  init(_ map: EmbeddingMap) {
+    reference = map.reference.shape
+    referenceFloats = CachedValue.bytes(map.reference)
+    pcaMean = map.pca?.mean
+    pcaComponents = map.pca?.components.shape
+    pcaFloats = map.pca.map { CachedValue.bytes($0.components) }
+    pcaVariance = map.pca?.explainedVariance
+    pcaRatios = map.pca?.explainedVarianceRatio
+    inputDimensions = map.inputDimensions
+    k = map.k
+    metric = map.metric.rawValue
+    (a, b) = (map.a, map.b)
+    epochs = map.epochs
+    seed = map.seed
+    initialisation = map.initialisation.rawValue
+  }
+
+  /// The map of the restored embedding, whose points are the fitted layout.
+  func map(embedding: Tensor) throws -> EmbeddingMap {
+    var pca: PCA?
+    if let pcaMean, let pcaComponents, let pcaFloats, let pcaVariance, let pcaRatios {
+      pca = try PCA(
+        mean: pcaMean, components: try CachedValue.tensor(pcaComponents, pcaFloats), explainedVariance: pcaVariance,
+        explainedVarianceRatio: pcaRatios)
+    }
+    guard let metric = UMAPOptions.Metric(rawValue: metric),
+      let initialisation = EmbeddingMap.Initialisation(rawValue: initialisation)
+    else { throw AtelierError("a cached UMAP map names an unknown metric or start") }
+    return EmbeddingMap(
+      reference: try CachedValue.tensor(reference, referenceFloats), pca: pca, inputDimensions: inputDimensions, k: k,
+      metric: metric, a: a, b: b, epochs: epochs, seed: seed, embedding: embedding, initialisation: initialisation)
   }
 }
 
@@ -157,6 +211,12 @@ final class ValueDigests {
       )
       h.update(data: CachedValue.bytes(e.points))
       e.labels.withUnsafeBytes { h.update(bufferPointer: $0) }
+      // Only a UMAP result has a map: other embeddings keep the digests they had.
+      if let map = e.map {
+        h.update(data: Data("map \(map.k) \(map.metric) \(map.a) \(map.b) \(map.epochs ?? 0) \(map.seed)".utf8))
+        h.update(data: CachedValue.bytes(map.reference))
+        if let pca = map.pca { h.update(data: CachedValue.bytes(pca.components)) }
+      }
     default: return nil
     }
     return h.finalize().hex

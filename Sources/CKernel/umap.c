@@ -1,0 +1,311 @@
+// UMAP's layout as umap-learn 0.5's optimize_layout_euclidean, and its transform of new
+// points. Each edge is sampled every epochs_per_sample epochs (1 for the heaviest edge);
+// a sample pulls its head towards its tail and pushes the head away from
+// negative_samples random vertices, steps clipped to 4 and scaled by a learning rate that
+// falls linearly to 0.
+//
+// umap-learn updates the embedding in place from many threads at once (Hogwild), so its
+// runs differ from one another. Here an epoch reads every other vertex from a snapshot
+// of the previous epoch and a thread writes only the vertices of its own range, each
+// with its own random stream keyed by (seed, epoch, vertex): a seed gives the same
+// layout bit for bit whatever the number of threads. umap-learn moves both ends of an
+// edge (move_other), and the graph holds both (i, j) and (j, i), so a vertex is pulled
+// twice per sample of an edge; here it takes both pulls itself, one after the other.
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ckernel.h"
+
+// ---------- a random stream per (seed, epoch, vertex) ----------
+
+static inline uint64_t mix64(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+typedef struct {
+  uint64_t state;
+} stream;
+
+static inline stream stream_for(uint64_t seed, int epoch, int64_t vertex) {
+  const uint64_t key = ((uint64_t)epoch << 40) ^ (uint64_t)vertex;
+  stream s = {mix64(mix64(seed + 0x9E3779B97F4A7C15ull) ^ mix64(key))};
+  return s;
+}
+
+// splitmix64: a counter through the mixer.
+static inline uint64_t stream_next(stream *s) {
+  s->state += 0x9E3779B97F4A7C15ull;
+  return mix64(s->state);
+}
+
+static inline int64_t stream_below(stream *s, int64_t n) {
+  return (int64_t)(((unsigned __int128)stream_next(s) * (uint64_t)n) >> 64);
+}
+
+// ---------- stochastic gradient descent ----------
+
+typedef struct {
+  const int64_t *row_start;  // edges by head vertex
+  const int32_t *tail;
+  const double *epochs_per_sample;
+  double *next_sample, *next_negative;
+  int64_t n_tail;  // vertices negative samples are drawn from
+  float *head_y;   // the moving vertices, written by the thread that owns them
+  const float *tail_y;
+  int dims, negative_samples, epoch;
+  double a, b, alpha;
+  uint64_t seed;
+  int fitting;  // head and tail are the same vertices: pull twice, never push from itself
+} sgd_job;
+
+static inline float clip4(double g) { return (float)(g > 4.0 ? 4.0 : (g < -4.0 ? -4.0 : g)); }
+
+static inline double squared_distance(const float *p, const float *q, int dims) {
+  double s = 0.0;
+  for (int c = 0; c < dims; c++) {
+    const double t = (double)p[c] - (double)q[c];
+    s += t * t;
+  }
+  return s;
+}
+
+static void sgd_vertices(void *ctx, int64_t v0, int64_t v1, int tid) {
+  (void)tid;
+  const sgd_job *j = ctx;
+  const int dims = j->dims;
+  const double a = j->a, b = j->b, epoch = j->epoch;
+  for (int64_t i = v0; i < v1; i++) {
+    float *current = j->head_y + i * dims;
+    stream random = stream_for(j->seed, j->epoch, i);
+    for (int64_t e = j->row_start[i]; e < j->row_start[i + 1]; e++) {
+      if (j->next_sample[e] > epoch) continue;
+      const float *other = j->tail_y + (int64_t)j->tail[e] * dims;
+      for (int pull = 0; pull < (j->fitting ? 2 : 1); pull++) {
+        const double d2 = squared_distance(current, other, dims);
+        // d2^(b-1) as d2^b / d2: one pow per step.
+        const double p = d2 > 0 ? pow(d2, b) : 0.0;
+        const double g = d2 > 0 ? -2.0 * a * b * (p / d2) / (a * p + 1.0) : 0.0;
+        for (int c = 0; c < dims; c++)
+          current[c] += (float)(clip4(g * ((double)current[c] - other[c])) * j->alpha);
+      }
+      j->next_sample[e] += j->epochs_per_sample[e];
+      const double per_negative = j->epochs_per_sample[e] / j->negative_samples;
+      const int negatives = (int)((epoch - j->next_negative[e]) / per_negative);
+      for (int p = 0; p < negatives; p++) {
+        const int64_t k = stream_below(&random, j->n_tail);
+        if (j->fitting && k == i) continue;
+        const float *far = j->tail_y + k * dims;
+        const double d2 = squared_distance(current, far, dims);
+        if (!(d2 > 0)) continue;
+        const double g = 2.0 * b / ((0.001 + d2) * (a * pow(d2, b) + 1.0));
+        for (int c = 0; c < dims; c++)
+          current[c] += (float)(clip4(g * ((double)current[c] - far[c])) * j->alpha);
+      }
+      j->next_negative[e] += negatives * per_negative;
+    }
+  }
+}
+
+// Edges (CSR by head) lighter than max / epochs are never sampled: umap-learn drops them.
+typedef struct {
+  int64_t *row_start;
+  int32_t *tail;
+  double *epochs_per_sample, *next_sample, *next_negative;
+} edge_list;
+
+static void edges_free(edge_list *l) {
+  free(l->row_start), free(l->tail), free(l->epochs_per_sample), free(l->next_sample),
+      free(l->next_negative);
+}
+
+static int edges_from(const int64_t *row_start, const int32_t *column, const float *weight,
+                      int64_t rows, double floor_divisor, int negative_samples,
+                      edge_list *out) {
+  memset(out, 0, sizeof *out);
+  const int64_t nnz = row_start[rows];
+  float largest = 0.0f;
+  for (int64_t e = 0; e < nnz; e++) largest = weight[e] > largest ? weight[e] : largest;
+  const float lightest = (float)(largest / floor_divisor);
+  const size_t kept = (size_t)(nnz > 0 ? nnz : 1);
+  out->row_start = malloc(sizeof(int64_t) * (size_t)(rows + 1));
+  out->tail = malloc(sizeof(int32_t) * kept);
+  out->epochs_per_sample = malloc(sizeof(double) * kept);
+  out->next_sample = malloc(sizeof(double) * kept);
+  out->next_negative = malloc(sizeof(double) * kept);
+  if (!out->row_start || !out->tail || !out->epochs_per_sample || !out->next_sample ||
+      !out->next_negative) {
+    edges_free(out);
+    return -2;
+  }
+  int64_t write = 0;
+  for (int64_t i = 0; i < rows; i++) {
+    out->row_start[i] = write;
+    for (int64_t e = row_start[i]; e < row_start[i + 1]; e++) {
+      if (!(weight[e] >= lightest) || weight[e] <= 0.0f) continue;
+      // make_epochs_per_sample: epochs / (epochs * w / max) = max / w.
+      const double every = (double)largest / weight[e];
+      out->tail[write] = column[e];
+      out->epochs_per_sample[write] = every;
+      out->next_sample[write] = every;
+      out->next_negative[write] = every / negative_samples;
+      write++;
+    }
+  }
+  out->row_start[rows] = write;
+  return 0;
+}
+
+// Runs the epochs; returns 1 when progress asked to stop.
+static int optimise(sgd_job *job, int64_t n_head, float *snapshot, int epochs,
+                    double learning_rate, atl_umap_progress progress, void *progress_ctx) {
+  for (int epoch = 0; epoch < epochs; epoch++) {
+    if (snapshot) memcpy(snapshot, job->head_y, sizeof(float) * (size_t)(n_head * job->dims));
+    job->epoch = epoch;
+    job->alpha = learning_rate * (1.0 - (double)epoch / epochs);
+    atl_parallel_for(n_head, 64, sgd_vertices, job);
+    if (((epoch + 1) % 10 == 0 || epoch + 1 == epochs) && progress &&
+        progress(progress_ctx, epoch + 1, epochs))
+      return 1;
+  }
+  return 0;
+}
+
+// ---------- initialisation ----------
+
+// umap-learn's noisy_scale_coords (largest coordinate 10, noise of sd 1e-4) then every
+// coordinate to [0, 10], as simplicial_set_embedding does before optimising.
+static void scale_start(float *y, int64_t n, int dims, uint64_t seed, int noisy) {
+  if (noisy) {
+    double largest = 0.0;
+    for (int64_t e = 0; e < n * dims; e++) largest = fmax(largest, fabs(y[e]));
+    const double expansion = largest > 0 ? 10.0 / largest : 1.0;
+    atl_rng rng;
+    atl_rng_seed(&rng, seed ^ 0x401Eull);
+    float noise[2];
+    for (int64_t e = 0; e < n * dims; e++) {
+      atl_rng_normal(&rng, noise, 1, 0.0f, 1e-4f);
+      y[e] = (float)(y[e] * expansion) + noise[0];
+    }
+  }
+  for (int c = 0; c < dims; c++) {
+    float lo = INFINITY, hi = -INFINITY;
+    for (int64_t i = 0; i < n; i++) {
+      lo = fminf(lo, y[i * dims + c]);
+      hi = fmaxf(hi, y[i * dims + c]);
+    }
+    const float range = hi > lo ? hi - lo : 1.0f;
+    for (int64_t i = 0; i < n; i++) y[i * dims + c] = 10.0f * (y[i * dims + c] - lo) / range;
+  }
+}
+
+// ---------- fit ----------
+
+int atl_umap(const float *x, int64_t n, int64_t d, const atl_umap_options *o, float *y,
+             int *initialisation, atl_umap_progress progress, void *progress_ctx) {
+  if (o->k < 2 || o->k > n || o->dims < 1 || o->epochs < 1 || o->negative_samples < 1) return -1;
+  atl_umap_graph graph;
+  int status = atl_umap_fuzzy_graph(x, n, d, o->k, o->cosine, &graph);
+  if (status != 0) return status;
+  // With 10 epochs or fewer umap-learn prunes as if for its default number.
+  const double divisor = o->epochs > 10 ? o->epochs : (n <= 10000 ? 500 : 200);
+  edge_list edges;
+  status = edges_from(graph.row_start, graph.column, graph.weight, n, divisor, o->negative_samples,
+                      &edges);
+  if (status != 0) {
+    atl_umap_graph_free(&graph);
+    return status;
+  }
+  // The spectral start is computed on the pruned graph, as umap-learn's.
+  atl_umap_graph pruned = {n, edges.row_start[n], edges.row_start, edges.tail, NULL};
+  float *pruned_weight = malloc(sizeof(float) * (size_t)(pruned.nnz > 0 ? pruned.nnz : 1));
+  double *vectors = malloc(sizeof(double) * (size_t)(n * o->dims));
+  double *eigenvalues = malloc(sizeof(double) * (size_t)o->dims);
+  float *snapshot = malloc(sizeof(float) * (size_t)(n * o->dims));
+  if (!pruned_weight || !vectors || !eigenvalues || !snapshot) {
+    free(pruned_weight), free(vectors), free(eigenvalues), free(snapshot);
+    edges_free(&edges), atl_umap_graph_free(&graph);
+    return -2;
+  }
+  for (int64_t e = 0; e < pruned.nnz; e++)
+    pruned_weight[e] = (float)(1.0 / edges.epochs_per_sample[e]);
+  pruned.weight = pruned_weight;  // w / max: the same eigenvectors as w
+  int start = atl_umap_spectral(&pruned, o->dims, o->seed, vectors, eigenvalues);
+  if (start == -2) start = ATL_UMAP_NOT_CONVERGED;
+  if (start == 0) {
+    for (int64_t e = 0; e < n * o->dims; e++) y[e] = (float)vectors[e];
+  } else {
+    // A disconnected graph (umap-learn lays its components out separately) or a slow
+    // iteration: umap-learn's fallback, uniform in [-10, 10].
+    if (start != ATL_UMAP_DISCONNECTED) start = ATL_UMAP_NOT_CONVERGED;
+    atl_rng rng;
+    atl_rng_seed(&rng, o->seed);
+    atl_rng_uniform(&rng, y, n * o->dims, -10.0f, 10.0f);
+  }
+  if (initialisation) *initialisation = start;
+  scale_start(y, n, o->dims, o->seed, start == 0);
+  free(pruned_weight), free(vectors), free(eigenvalues);
+
+  sgd_job job = {edges.row_start, edges.tail, edges.epochs_per_sample, edges.next_sample,
+                 edges.next_negative, n, y, snapshot, o->dims, o->negative_samples, 0, o->a, o->b,
+                 o->learning_rate, o->seed, 1};
+  optimise(&job, n, snapshot, o->epochs, o->learning_rate, progress, progress_ctx);
+  free(snapshot);
+  edges_free(&edges), atl_umap_graph_free(&graph);
+  return 0;
+}
+
+// ---------- transform ----------
+
+int atl_umap_transform(const float *reference, int64_t n_reference, const float *reference_y,
+                       const float *query, int64_t n_query, int64_t d, const atl_umap_options *o,
+                       float *y, atl_umap_progress progress, void *progress_ctx) {
+  const int k = o->k;
+  if (k < 1 || k > n_reference || o->dims < 1 || o->epochs < 1 || o->negative_samples < 1 ||
+      n_query < 1)
+    return -1;
+  int32_t *index = malloc(sizeof(int32_t) * (size_t)(n_query * k));
+  float *distance = malloc(sizeof(float) * (size_t)(n_query * k));
+  float *weight = malloc(sizeof(float) * (size_t)(n_query * k));
+  float *sigma = malloc(sizeof(float) * (size_t)n_query);
+  float *rho = malloc(sizeof(float) * (size_t)n_query);
+  int64_t *row_start = malloc(sizeof(int64_t) * (size_t)(n_query + 1));
+  int status = -2;
+  edge_list edges;
+  memset(&edges, 0, sizeof edges);
+  if (!index || !distance || !weight || !sigma || !rho || !row_start) goto done;
+  status =
+      atl_umap_knn(reference, n_reference, query, n_query, d, k, 0, o->cosine, index, distance);
+  if (status != 0) goto done;
+  // umap-learn lowers the local connectivity by one for new points: rho is 0.
+  atl_umap_smooth_knn(distance, n_query, k, 0.0, sigma, rho);
+  atl_umap_memberships(index, distance, n_query, k, sigma, rho, 0, weight);
+  // Each new point starts at the membership-weighted mean of its neighbours' places.
+  for (int64_t i = 0; i < n_query; i++) {
+    double total = 0.0;
+    for (int q = 0; q < k; q++) total += weight[i * k + q];
+    for (int c = 0; c < o->dims; c++) {
+      double s = 0.0;
+      for (int q = 0; q < k; q++) {
+        const double w = total > 0 ? weight[i * k + q] / total : 1.0 / k;
+        s += w * reference_y[(int64_t)index[i * k + q] * o->dims + c];
+      }
+      y[i * o->dims + c] = (float)s;
+    }
+  }
+  for (int64_t i = 0; i <= n_query; i++) row_start[i] = i * k;
+  status = edges_from(row_start, index, weight, n_query, o->epochs, o->negative_samples, &edges);
+  if (status != 0) goto done;
+  // Only the new points move, against the fixed reference: nothing to snapshot.
+  sgd_job job = {edges.row_start, edges.tail, edges.epochs_per_sample, edges.next_sample,
+                 edges.next_negative, n_reference, y, reference_y, o->dims, o->negative_samples,
+                 0, o->a, o->b, o->learning_rate / 4.0, o->seed, 0};
+  optimise(&job, n_query, NULL, o->epochs, o->learning_rate / 4.0, progress, progress_ctx);
+  status = 0;
+done:
+  edges_free(&edges);
+  free(index), free(distance), free(weight), free(sigma), free(rho), free(row_start);
+  return status;
+}

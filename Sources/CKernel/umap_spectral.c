@@ -1,0 +1,199 @@
+// UMAP's spectral initialisation: the eigenvectors of the normalised Laplacian
+// L = I - D^-1/2 W D^-1/2 with the smallest nonzero eigenvalues, as umap-learn's
+// spectral_layout takes from ARPACK. Here by block power iteration on
+// A = (I + D^-1/2 W D^-1/2) / 2 = I - L / 2, whose spectrum lies in [0, 1] with L's order
+// reversed, with the trivial eigenvector D^1/2 1 projected out and a Rayleigh-Ritz step
+// every few iterations to sort the block and measure the residuals.
+#include <lapacke.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ckernel.h"
+
+// Residual |L v - lambda v| below which an eigenvector counts as found: the start of a
+// layout, not a measurement, needs no more (umap-learn asks ARPACK for 1e-4).
+#define RESIDUAL_TOLERANCE 1e-4
+#define MAX_ITERATIONS 5000
+#define RITZ_EVERY 10
+
+typedef struct {
+  const atl_umap_graph *g;
+  const double *inv_sqrt_degree;
+  const double *q;  // m blocks of n
+  double *z;
+  int m;
+} apply_job;
+
+// z = A q for every vector of the block; rows are independent, so the pieces do not matter.
+static void apply_rows(void *ctx, int64_t r0, int64_t r1, int tid) {
+  (void)tid;
+  const apply_job *j = ctx;
+  const int64_t n = j->g->n;
+  for (int64_t i = r0; i < r1; i++) {
+    for (int c = 0; c < j->m; c++) {
+      const double *q = j->q + c * n;
+      double sum = 0.0;
+      for (int64_t e = j->g->row_start[i]; e < j->g->row_start[i + 1]; e++) {
+        const int32_t col = j->g->column[e];
+        sum += j->g->weight[e] * j->inv_sqrt_degree[col] * q[col];
+      }
+      j->z[c * n + i] = 0.5 * (q[i] + j->inv_sqrt_degree[i] * sum);
+    }
+  }
+}
+
+static double dot(const double *a, const double *b, int64_t n) {
+  double s = 0.0;
+  for (int64_t i = 0; i < n; i++) s += a[i] * b[i];
+  return s;
+}
+
+static void subtract(double *a, const double *b, double scale, int64_t n) {
+  for (int64_t i = 0; i < n; i++) a[i] -= scale * b[i];
+}
+
+// Modified Gram-Schmidt, twice, against the trivial vector u and the earlier columns.
+// Serial sums in a fixed order: the result does not depend on the thread count.
+static int orthonormalise(double *v, int m, int64_t n, const double *u) {
+  for (int c = 0; c < m; c++) {
+    double *x = v + c * n;
+    for (int pass = 0; pass < 2; pass++) {
+      subtract(x, u, dot(x, u, n), n);
+      for (int p = 0; p < c; p++) subtract(x, v + p * n, dot(x, v + p * n, n), n);
+    }
+    const double norm = sqrt(dot(x, x, n));
+    if (!(norm > 1e-300)) return -1;
+    for (int64_t i = 0; i < n; i++) x[i] /= norm;
+  }
+  return 0;
+}
+
+// Number of connected components, by breadth-first search.
+static int64_t components(const atl_umap_graph *g, int64_t *queue, char *seen) {
+  int64_t count = 0;
+  memset(seen, 0, (size_t)g->n);
+  for (int64_t s = 0; s < g->n; s++) {
+    if (seen[s]) continue;
+    count++;
+    int64_t head = 0, tail = 0;
+    queue[tail++] = s, seen[s] = 1;
+    while (head < tail) {
+      const int64_t i = queue[head++];
+      for (int64_t e = g->row_start[i]; e < g->row_start[i + 1]; e++) {
+        const int32_t j = g->column[e];
+        if (!seen[j] && g->weight[e] > 0) seen[j] = 1, queue[tail++] = j;
+      }
+    }
+  }
+  return count;
+}
+
+int atl_umap_spectral(const atl_umap_graph *g, int dims, uint64_t seed, double *vectors,
+                      double *eigenvalues) {
+  const int64_t n = g->n;
+  if (dims < 1 || n < dims + 2) return -1;
+  // A block larger than asked for: convergence goes as the ratio of the first eigenvalue
+  // left out of the block to the last one wanted, and clustered data has many near 1.
+  int m = dims + 8;
+  if (m > n - 1) m = (int)(n - 1);
+  double *inv_sqrt_degree = malloc(sizeof(double) * (size_t)n);
+  double *u = malloc(sizeof(double) * (size_t)n);
+  double *q = malloc(sizeof(double) * (size_t)(n * m));
+  double *z = malloc(sizeof(double) * (size_t)(n * m));
+  double *h = malloc(sizeof(double) * (size_t)(m * m)), *theta = malloc(sizeof(double) * (size_t)m);
+  int64_t *queue = malloc(sizeof(int64_t) * (size_t)n);
+  char *seen = malloc((size_t)n);
+  int status = -2;
+  if (!inv_sqrt_degree || !u || !q || !z || !h || !theta || !queue || !seen) goto done;
+  status = ATL_UMAP_DISCONNECTED;
+  if (components(g, queue, seen) != 1) goto done;
+  double norm = 0.0;
+  for (int64_t i = 0; i < n; i++) {
+    double degree = 0.0;
+    for (int64_t e = g->row_start[i]; e < g->row_start[i + 1]; e++) degree += g->weight[e];
+    if (!(degree > 0)) goto done;
+    inv_sqrt_degree[i] = 1.0 / sqrt(degree);
+    u[i] = sqrt(degree);
+    norm += degree;
+  }
+  for (int64_t i = 0; i < n; i++) u[i] /= sqrt(norm);
+
+  atl_rng rng;
+  atl_rng_seed(&rng, seed ^ 0x5eC7A1ull);
+  for (int64_t e = 0; e < n * m; e++) q[e] = atl_rng_double(&rng) - 0.5;
+  status = -1;
+  if (orthonormalise(q, m, n, u) != 0) goto done;
+  status = ATL_UMAP_NOT_CONVERGED;
+  apply_job job = {g, inv_sqrt_degree, q, z, m};
+  for (int iter = 1; iter <= MAX_ITERATIONS; iter++) {
+    atl_parallel_for(n, 512, apply_rows, &job);
+    if (iter % RITZ_EVERY == 0) {
+      // Rayleigh-Ritz: H = Q^T A Q, the block rotated onto H's eigenvectors.
+      for (int r = 0; r < m; r++)
+        for (int c = r; c < m; c++) {
+          const double v = 0.5 * (dot(q + r * n, z + c * n, n) + dot(q + c * n, z + r * n, n));
+          h[r * m + c] = h[c * m + r] = v;
+        }
+      if (LAPACKE_dsyev(LAPACK_ROW_MAJOR, 'V', 'U', m, h, m, theta) != 0) goto done;
+      // Ritz vectors x = Q v and A x = Z v, largest theta (smallest L eigenvalue) first;
+      // z takes x and q takes A x for a moment.
+      double *x = malloc(sizeof(double) * (size_t)(n * m));
+      double *ax = malloc(sizeof(double) * (size_t)(n * m));
+      if (!x || !ax) {
+        free(x), free(ax);
+        status = -2;
+        goto done;
+      }
+      for (int c = 0; c < m; c++) {
+        const int source = m - 1 - c;
+        for (int64_t i = 0; i < n; i++) {
+          double sx = 0.0, sa = 0.0;
+          for (int r = 0; r < m; r++) {
+            const double v = h[r * m + source];
+            sx += q[r * n + i] * v;
+            sa += z[r * n + i] * v;
+          }
+          x[c * n + i] = sx, ax[c * n + i] = sa;
+        }
+      }
+      double worst = 0.0;
+      for (int c = 0; c < dims; c++) {
+        const double t = theta[m - 1 - c];
+        double r2 = 0.0;
+        for (int64_t i = 0; i < n; i++) {
+          const double r = ax[c * n + i] - t * x[c * n + i];
+          r2 += r * r;
+        }
+        // L = 2 (I - A): its residual is twice A's.
+        const double residual = 2.0 * sqrt(r2);
+        if (residual > worst) worst = residual;
+      }
+      if (worst < RESIDUAL_TOLERANCE) {
+        for (int c = 0; c < dims; c++) {
+          // Signs as svd_flip: the entry of largest magnitude is positive.
+          double largest = 0.0;
+          for (int64_t i = 0; i < n; i++)
+            if (fabs(x[c * n + i]) > fabs(largest)) largest = x[c * n + i];
+          const double sign = largest < 0 ? -1.0 : 1.0;
+          for (int64_t i = 0; i < n; i++) vectors[i * dims + c] = sign * x[c * n + i];
+          eigenvalues[c] = 2.0 * (1.0 - theta[m - 1 - c]);
+        }
+        free(x), free(ax);
+        status = 0;
+        goto done;
+      }
+      memcpy(z, ax, sizeof(double) * (size_t)(n * m));
+      free(x), free(ax);
+    }
+    // The next block: A q, orthonormalised.
+    memcpy(q, z, sizeof(double) * (size_t)(n * m));
+    if (orthonormalise(q, m, n, u) != 0) {
+      status = ATL_UMAP_NOT_CONVERGED;
+      goto done;
+    }
+  }
+done:
+  free(inv_sqrt_degree), free(u), free(q), free(z), free(h), free(theta), free(queue), free(seen);
+  return status;
+}
