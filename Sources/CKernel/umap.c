@@ -122,8 +122,7 @@ static void edges_free(edge_list *l) {
 }
 
 static int edges_from(const int64_t *row_start, const int32_t *column, const float *weight,
-                      int64_t rows, double floor_divisor, int negative_samples,
-                      edge_list *out) {
+                      int64_t rows, double floor_divisor, int negative_samples, edge_list *out) {
   memset(out, 0, sizeof *out);
   const int64_t nnz = row_start[rows];
   float largest = 0.0f;
@@ -159,8 +158,8 @@ static int edges_from(const int64_t *row_start, const int32_t *column, const flo
 }
 
 // Runs the epochs; returns 1 when progress asked to stop.
-static int optimise(sgd_job *job, int64_t n_head, float *snapshot, int epochs,
-                    double learning_rate, atl_umap_progress progress, void *progress_ctx) {
+static int optimise(sgd_job *job, int64_t n_head, float *snapshot, int epochs, double learning_rate,
+                    atl_umap_progress progress, void *progress_ctx) {
   for (int epoch = 0; epoch < epochs; epoch++) {
     if (snapshot) memcpy(snapshot, job->head_y, sizeof(float) * (size_t)(n_head * job->dims));
     job->epoch = epoch;
@@ -248,9 +247,22 @@ int atl_umap(const float *x, int64_t n, int64_t d, const atl_umap_options *o, fl
   scale_start(y, n, o->dims, o->seed, start == 0);
   free(pruned_weight), free(vectors), free(eigenvalues);
 
-  sgd_job job = {edges.row_start, edges.tail, edges.epochs_per_sample, edges.next_sample,
-                 edges.next_negative, n, y, snapshot, o->dims, o->negative_samples, 0, o->a, o->b,
-                 o->learning_rate, o->seed, 1};
+  sgd_job job = {edges.row_start,
+                 edges.tail,
+                 edges.epochs_per_sample,
+                 edges.next_sample,
+                 edges.next_negative,
+                 n,
+                 y,
+                 snapshot,
+                 o->dims,
+                 o->negative_samples,
+                 0,
+                 o->a,
+                 o->b,
+                 o->learning_rate,
+                 o->seed,
+                 1};
   optimise(&job, n, snapshot, o->epochs, o->learning_rate, progress, progress_ctx);
   free(snapshot);
   edges_free(&edges), atl_umap_graph_free(&graph);
@@ -299,9 +311,22 @@ int atl_umap_transform(const float *reference, int64_t n_reference, const float 
   status = edges_from(row_start, index, weight, n_query, o->epochs, o->negative_samples, &edges);
   if (status != 0) goto done;
   // Only the new points move, against the fixed reference: nothing to snapshot.
-  sgd_job job = {edges.row_start, edges.tail, edges.epochs_per_sample, edges.next_sample,
-                 edges.next_negative, n_reference, y, reference_y, o->dims, o->negative_samples,
-                 0, o->a, o->b, o->learning_rate / 4.0, o->seed, 0};
+  sgd_job job = {edges.row_start,
+                 edges.tail,
+                 edges.epochs_per_sample,
+                 edges.next_sample,
+                 edges.next_negative,
+                 n_reference,
+                 y,
+                 reference_y,
+                 o->dims,
+                 o->negative_samples,
+                 0,
+                 o->a,
+                 o->b,
+                 o->learning_rate / 4.0,
+                 o->seed,
+                 0};
   optimise(&job, n_query, NULL, o->epochs, o->learning_rate / 4.0, progress, progress_ctx);
   status = 0;
 done:

@@ -112,8 +112,8 @@ void atl_umap_smooth_knn(const float *distance, int64_t n, int k, double local_c
                          float *sigma, float *rho) {
   double total = 0.0;
   for (int64_t e = 0; e < n * k; e++) total += distance[e];
-  smooth_job job = {distance, k, local_connectivity, n > 0 ? total / (double)(n * k) : 0.0, sigma,
-                    rho};
+  smooth_job job = {distance, k,  local_connectivity, n > 0 ? total / (double)(n * k) : 0.0,
+                    sigma,    rho};
   atl_parallel_for(n, 256, smooth_rows, &job);
 }
 
