@@ -20,6 +20,7 @@ public struct TSNEOptions {
   /// Degrees of freedom of the kernel (1 + d²/dof)^-dof: 1 is the Cauchy kernel, below 1 the
   /// tails are heavier and clusters come apart further (openTSNE's `dof`).
   public var dof = 1.0
+  public var neighbors = NeighborSearch.auto
 
   /// Where FFT interpolation starts to beat Barnes-Hut on two threads (bench/analysis).
   public static let fftFromPoints = 5_000
@@ -72,7 +73,10 @@ public func tsne(
     exaggeration_iterations: Int32(min(options.exaggerationIterations, options.iterations)),
     exaggeration: options.exaggeration,
     learning_rate: options.learningRate ?? max(200, Double(n) / 12), theta: options.theta,
-    method: options.resolvedMethod(points: n) == .fft ? ATL_TSNE_FFT : ATL_TSNE_BARNES_HUT, dof: options.dof)
+    method: options.resolvedMethod(points: n) == .fft ? ATL_TSNE_FFT : ATL_TSNE_BARNES_HUT, dof: options.dof,
+    approximate_neighbors: options.neighbors.approximates(points: n, k: min(Int(3 * options.perplexity), n - 1))
+      ? 1 : 0,
+    seed: options.seed)
   let sink = ProgressSink(progress)
   let status = withExtendedLifetime(sink) {
     atl_tsne(

@@ -16,6 +16,7 @@ public struct UMAPOptions {
   public var epochs: Int?
   /// Reduce to this many dimensions by PCA first, as `tsne` does.
   public var pcaDimensions = 50
+  public var neighbors = NeighborSearch.auto
 
   public init() {}
 
@@ -112,7 +113,8 @@ public func umap(
   let epochs = options.epochs ?? (n <= 10_000 ? 500 : 200)
   var o = atl_umap_options(
     k: Int32(options.k), cosine: options.metric == .cosine ? 1 : 0, dims: Int32(options.dims), a: a, b: b,
-    epochs: Int32(epochs), learning_rate: 1, negative_samples: 5, seed: options.seed)
+    epochs: Int32(epochs), learning_rate: 1, negative_samples: 5, seed: options.seed,
+    approximate_neighbors: options.neighbors.approximates(points: n, k: options.k - 1) ? 1 : 0)
   let y = Tensor(uninitialized: [n, options.dims])
   var start: Int32 = 0
   let sink = EpochSink(progress)
@@ -153,7 +155,7 @@ public func transform(
   let dims = map.embedding.shape[1]
   var o = atl_umap_options(
     k: Int32(map.k), cosine: map.metric == .cosine ? 1 : 0, dims: Int32(dims), a: map.a, b: map.b,
-    epochs: Int32(epochs), learning_rate: 1, negative_samples: 5, seed: map.seed)
+    epochs: Int32(epochs), learning_rate: 1, negative_samples: 5, seed: map.seed, approximate_neighbors: 0)
   let y = Tensor(uninitialized: [n, dims])
   let sink = EpochSink(progress)
   let status = withExtendedLifetime(sink) {

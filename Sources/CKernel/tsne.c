@@ -222,7 +222,9 @@ int atl_tsne(const float *x, int64_t n, int64_t d, float *y, const atl_tsne_opti
   int32_t *index = malloc(sizeof(int32_t) * n * k);
   float *distance = malloc(sizeof(float) * n * k);
   float *conditional = malloc(sizeof(float) * n * k);
-  if (!index || !distance || !conditional || atl_knn(x, n, x, n, d, k, 1, index, distance) != 0) {
+  if (!index || !distance || !conditional ||
+      (o->approximate_neighbors ? atl_knn_approx(x, n, d, k, o->seed, index, distance)
+                                : atl_knn(x, n, x, n, d, k, 1, index, distance)) != 0) {
     free(index), free(distance), free(conditional);
     return -2;
   }

@@ -26,7 +26,8 @@ static float *unit_rows(const float *x, int64_t n, int64_t d) {
 }
 
 int atl_umap_knn(const float *reference, int64_t n_reference, const float *query, int64_t n_query,
-                 int64_t d, int k, int exclude_self, int cosine, int32_t *index, float *distance) {
+                 int64_t d, int k, int exclude_self, int cosine, int approximate, uint64_t seed,
+                 int32_t *index, float *distance) {
   const float *r = reference, *q = query;
   float *unit_reference = NULL, *unit_query = NULL;
   if (cosine) {
@@ -39,7 +40,9 @@ int atl_umap_knn(const float *reference, int64_t n_reference, const float *query
     }
     r = unit_reference, q = unit_query;
   }
-  const int status = atl_knn(r, n_reference, q, n_query, d, k, exclude_self, index, distance);
+  const int status = approximate && query == reference && exclude_self
+                         ? atl_knn_approx(r, n_reference, d, k, seed, index, distance)
+                         : atl_knn(r, n_reference, q, n_query, d, k, exclude_self, index, distance);
   if (unit_query != unit_reference) free(unit_query);
   free(unit_reference);
   if (status != 0) return status;
@@ -208,8 +211,8 @@ int atl_umap_fuzzy_union(const int32_t *index, const float *weight, int64_t n, i
   return 0;
 }
 
-int atl_umap_fuzzy_graph(const float *x, int64_t n, int64_t d, int k, int cosine,
-                         atl_umap_graph *out) {
+int atl_umap_fuzzy_graph(const float *x, int64_t n, int64_t d, int k, int cosine, int approximate,
+                         uint64_t seed, atl_umap_graph *out) {
   memset(out, 0, sizeof *out);
   if (k < 2 || k > n) return -1;
   const int others = k - 1;
@@ -221,7 +224,8 @@ int atl_umap_fuzzy_graph(const float *x, int64_t n, int64_t d, int k, int cosine
   float *weight = malloc(sizeof(float) * (size_t)(n * k));
   int status = -2;
   if (found && found_distance && index && distance && sigma && rho && weight) {
-    status = atl_umap_knn(x, n, x, n, d, others, 1, cosine, found, found_distance);
+    status =
+        atl_umap_knn(x, n, x, n, d, others, 1, cosine, approximate, seed, found, found_distance);
   }
   if (status == 0) {
     // umap-learn's neighbour lists start with the point itself at distance 0.

@@ -2,8 +2,9 @@
 // L = I - D^-1/2 W D^-1/2 with the smallest nonzero eigenvalues, as umap-learn's
 // spectral_layout takes from ARPACK. Here by block power iteration on
 // A = (I + D^-1/2 W D^-1/2) / 2 = I - L / 2, whose spectrum lies in [0, 1] with L's order
-// reversed, with the trivial eigenvector D^1/2 1 projected out and a Rayleigh-Ritz step
-// every few iterations to sort the block and measure the residuals.
+// reversed, accelerated by Chebyshev filtering, with the trivial eigenvector D^1/2 1
+// projected out and a Rayleigh-Ritz step after each filter to sort the block and measure
+// the residuals.
 #include <lapacke.h>
 #include <math.h>
 #include <stdlib.h>
@@ -14,8 +15,8 @@
 // Residual |L v - lambda v| below which an eigenvector counts as found: the start of a
 // layout, not a measurement, needs no more (umap-learn asks ARPACK for 1e-4).
 #define RESIDUAL_TOLERANCE 1e-4
-#define MAX_ITERATIONS 5000
-#define RITZ_EVERY 10
+#define MAX_ITERATIONS 500
+#define FILTER_DEGREE 12
 
 typedef struct {
   const atl_umap_graph *g;
@@ -23,6 +24,7 @@ typedef struct {
   const double *q;  // m blocks of n
   double *z;
   int m;
+  const double *u;  // the trivial eigenvector, kept out of the block
 } apply_job;
 
 // z = A q for every vector of the block; rows are independent, so the pieces do not matter.
@@ -69,6 +71,35 @@ static int orthonormalise(double *v, int m, int64_t n, const double *u) {
   return 0;
 }
 
+// z = T_d(A') q with A' = (A - c) / e mapping [0, cut] onto [-1, 1]: Chebyshev-filtered
+// subspace iteration (Zhou and Saad 2007). The wanted eigenvalues of A sit just below 1
+// with a small gap to the rest; d products with A then do what about d^2 plain power steps
+// would, since T_d grows as exp(d sqrt(2 gap)) outside the interval.
+static int chebyshev_filter(apply_job *job, double cut, double *previous, double *next) {
+  const int64_t n = job->g->n, total = n * job->m;
+  const double e = cut / 2, c = cut / 2;
+  double *q = (double *)job->q, *z = job->z;
+  // previous = q; z = (A q - c q) / e
+  memcpy(previous, q, sizeof(double) * (size_t)total);
+  atl_parallel_for(n, 512, apply_rows, job);
+  for (int64_t i = 0; i < total; i++) z[i] = (z[i] - c * q[i]) / e;
+  for (int degree = 2; degree <= FILTER_DEGREE; degree++) {
+    // next = 2 (A z - c z) / e - previous
+    apply_job step = *job;
+    step.q = z, step.z = next;
+    atl_parallel_for(n, 512, apply_rows, &step);
+    for (int64_t i = 0; i < total; i++) next[i] = 2.0 * (next[i] - c * z[i]) / e - previous[i];
+    memcpy(previous, z, sizeof(double) * (size_t)total);
+    memcpy(z, next, sizeof(double) * (size_t)total);
+  }
+  // The Ritz step below wants z = A q for q the filtered block: q takes the block
+  // orthonormalised, z its product with A.
+  memcpy(q, z, sizeof(double) * (size_t)total);
+  if (orthonormalise(q, job->m, n, job->u) != 0) return -1;
+  atl_parallel_for(n, 512, apply_rows, job);
+  return 0;
+}
+
 // Number of connected components, by breadth-first search.
 static int64_t components(const atl_umap_graph *g, int64_t *queue, char *seen) {
   int64_t count = 0;
@@ -102,10 +133,13 @@ int atl_umap_spectral(const atl_umap_graph *g, int dims, uint64_t seed, double *
   double *q = malloc(sizeof(double) * (size_t)(n * m));
   double *z = malloc(sizeof(double) * (size_t)(n * m));
   double *h = malloc(sizeof(double) * (size_t)(m * m)), *theta = malloc(sizeof(double) * (size_t)m);
+  double *previous = malloc(sizeof(double) * (size_t)(n * m));
+  double *next = malloc(sizeof(double) * (size_t)(n * m));
   int64_t *queue = malloc(sizeof(int64_t) * (size_t)n);
   char *seen = malloc((size_t)n);
   int status = -2;
-  if (!inv_sqrt_degree || !u || !q || !z || !h || !theta || !queue || !seen) goto done;
+  if (!inv_sqrt_degree || !u || !q || !z || !h || !theta || !previous || !next || !queue || !seen)
+    goto done;
   status = ATL_UMAP_DISCONNECTED;
   if (components(g, queue, seen) != 1) goto done;
   double norm = 0.0;
@@ -125,10 +159,16 @@ int atl_umap_spectral(const atl_umap_graph *g, int dims, uint64_t seed, double *
   status = -1;
   if (orthonormalise(q, m, n, u) != 0) goto done;
   status = ATL_UMAP_NOT_CONVERGED;
-  apply_job job = {g, inv_sqrt_degree, q, z, m};
+  apply_job job = {g, inv_sqrt_degree, q, z, m, u};
+  // Below `cut` (the smallest Ritz value of the block, an estimate of the largest eigenvalue
+  // left out) the filter damps; above it, it grows like a Chebyshev polynomial.
+  double cut = 0.9;
   for (int iter = 1; iter <= MAX_ITERATIONS; iter++) {
-    atl_parallel_for(n, 512, apply_rows, &job);
-    if (iter % RITZ_EVERY == 0) {
+    if (chebyshev_filter(&job, cut, previous, next) != 0) {
+      status = ATL_UMAP_NOT_CONVERGED;
+      goto done;
+    }
+    {
       // Rayleigh-Ritz: H = Q^T A Q, the block rotated onto H's eigenvectors.
       for (int r = 0; r < m; r++)
         for (int c = r; c < m; c++) {
@@ -183,17 +223,14 @@ int atl_umap_spectral(const atl_umap_graph *g, int dims, uint64_t seed, double *
         status = 0;
         goto done;
       }
-      memcpy(z, ax, sizeof(double) * (size_t)(n * m));
+      // Filter the Ritz vectors next, damping below the block's smallest Ritz value.
+      memcpy(q, x, sizeof(double) * (size_t)(n * m));
+      cut = theta[0] > 0.0 ? theta[0] : 0.0;
       free(x), free(ax);
-    }
-    // The next block: A q, orthonormalised.
-    memcpy(q, z, sizeof(double) * (size_t)(n * m));
-    if (orthonormalise(q, m, n, u) != 0) {
-      status = ATL_UMAP_NOT_CONVERGED;
-      goto done;
     }
   }
 done:
-  free(inv_sqrt_degree), free(u), free(q), free(z), free(h), free(theta), free(queue), free(seen);
+  free(inv_sqrt_degree), free(u), free(q), free(z), free(h), free(theta), free(previous),
+      free(next), free(queue), free(seen);
   return status;
 }

@@ -34,7 +34,7 @@ import Testing
       #expect(abs(Double(sigma[i]) - expectedSigma[i]) / expectedSigma[i] < 1e-4, "sigma \(i)")
     }
     var graph = atl_umap_graph()
-    #expect(atl_umap_fuzzy_graph(x, Int64(n), 1, 3, 0, &graph) == 0)
+    #expect(atl_umap_fuzzy_graph(x, Int64(n), 1, 3, 0, 0, 0, &graph) == 0)
     defer { atl_umap_graph_free(&graph) }
     var dense = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
     for i in 0..<n {

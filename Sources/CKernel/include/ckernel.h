@@ -297,7 +297,10 @@ typedef struct {
   double learning_rate;
   double theta;  // Barnes-Hut accuracy (0.5 as openTSNE)
   int method;    // ATL_TSNE_BARNES_HUT or ATL_TSNE_FFT
-  double dof;  // the kernel (1 + d^2 / dof)^-dof: 1 is the Cauchy kernel, smaller is heavier-tailed
+  // The kernel (1 + d^2 / dof)^-dof: 1 is the Cauchy kernel, smaller is heavier-tailed.
+  double dof;
+  int approximate_neighbors;  // atl_knn_approx (seeded by seed) instead of atl_knn
+  uint64_t seed;
 } atl_tsne_options;
 #define ATL_TSNE_BARNES_HUT 0
 #define ATL_TSNE_FFT 1
@@ -327,9 +330,11 @@ void atl_umap_graph_free(atl_umap_graph *g);
 
 // The k nearest rows of reference to each query row as metric distances: euclidean, or
 // cosine (1 - cos, from the rows scaled to unit length; a zero row is at 0.5 from every
-// other row). exclude_self as atl_knn. Returns atl_knn's status.
+// other row). exclude_self as atl_knn; approximate (atl_knn_approx, seeded by seed) only when
+// query is reference with self excluded. Returns atl_knn's status.
 int atl_umap_knn(const float *reference, int64_t n_reference, const float *query, int64_t n_query,
-                 int64_t d, int k, int exclude_self, int cosine, int32_t *index, float *distance);
+                 int64_t d, int k, int exclude_self, int cosine, int approximate, uint64_t seed,
+                 int32_t *index, float *distance);
 // umap-learn's smooth_knn_dist on rows of k distances (ascending; column 0 the point itself
 // when fitting): rho is the local_connectivity-th nonzero distance, sigma by 64 steps of
 // binary search so that the sum over columns 1..k-1 of exp(-max(d - rho, 0) / sigma) is
@@ -345,8 +350,8 @@ void atl_umap_memberships(const int32_t *index, const float *distance, int64_t n
 int atl_umap_fuzzy_union(const int32_t *index, const float *weight, int64_t n, int k,
                          atl_umap_graph *out);
 // The fuzzy simplicial set of x (n, d): neighbours, smooth kNN, memberships, union.
-int atl_umap_fuzzy_graph(const float *x, int64_t n, int64_t d, int k, int cosine,
-                         atl_umap_graph *out);
+int atl_umap_fuzzy_graph(const float *x, int64_t n, int64_t d, int k, int cosine, int approximate,
+                         uint64_t seed, atl_umap_graph *out);
 // umap-learn's find_ab_params: a, b of 1 / (1 + a x^2b) fitted by least squares
 // (Levenberg-Marquardt) to 1 below min_dist and exp(-(x - min_dist) / spread) above, on 300
 // points of [0, 3 spread]. Returns 0, or -1 when the fit fails.
@@ -370,6 +375,7 @@ typedef struct {
   double learning_rate;  // 1 as umap-learn; transform uses a quarter of it as umap-learn does
   int negative_samples;  // per positive sample, 5 as umap-learn
   uint64_t seed;
+  int approximate_neighbors;  // atl_knn_approx instead of atl_knn for the fit's graph
 } atl_umap_options;
 // Called every 10 epochs and after the last; a non-zero return stops early.
 typedef int (*atl_umap_progress)(void *ctx, int epoch, int epochs);

@@ -114,6 +114,9 @@ let analysisBuiltins: [Builtin] = [
       Parameter(
         "dof", default: .number(1), "the kernel's degrees of freedom: below 1, heavier tails and clusters further apart"
       ),
+      Parameter(
+        "neighbors", default: .string("auto"), oneOf: Parameter.options(NeighborSearch.self),
+        "\"exact\", \"approx\" (trees and NN-descent), \"auto\" approx where it is faster"),
     ],
     summary: "t-SNE to 2-D (openTSNE's defaults; Barnes-Hut or FFT interpolation); the result keeps its KL divergence."
   ) { args, context in
@@ -126,6 +129,7 @@ let analysisBuiltins: [Builtin] = [
     options.seed = UInt64(bitPattern: Int64(try args.int("seed", in: Arguments.seeds)))
     options.method = try args.choice("method", of: TSNEOptions.Method.self)
     options.dof = try args.number("dof")
+    options.neighbors = try args.choice("neighbors", of: NeighborSearch.self)
     guard options.dof > 0, options.dof <= 100 else {
       throw AtelierError(
         "tsne: dof must be in (0, 100], got \(options.dof)", hint: "1 is standard t-SNE; try 0.5 for heavier tails")
@@ -161,8 +165,11 @@ let analysisBuiltins: [Builtin] = [
         "\"euclidean\" or \"cosine\""),
       Parameter("seed", default: .number(1), "seeds the start's noise and the negative samples"),
       Parameter("epochs", default: .string("auto"), type: .any, "\"auto\" is 500 up to 10,000 points, else 200"),
+      Parameter(
+        "neighbors", default: .string("auto"), oneOf: Parameter.options(NeighborSearch.self),
+        "\"exact\", \"approx\" (trees and NN-descent), \"auto\" approx where it is faster"),
     ],
-    summary: "UMAP (umap-learn's algorithm, exact neighbours, spectral start); transform(u, data) places new points.",
+    summary: "UMAP (umap-learn's algorithm, spectral start); transform(u, data) places new points.",
     help:
       "Inputs over 50 dimensions are reduced to 50 by PCA first, as for tsne. A seed gives the same map bit for bit."
   ) { args, context in
@@ -174,6 +181,7 @@ let analysisBuiltins: [Builtin] = [
     options.metric = try args.choice("metric", of: UMAPOptions.Metric.self)
     options.seed = UInt64(bitPattern: Int64(try args.int("seed", in: Arguments.seeds)))
     options.epochs = try epochCount(args["epochs"])
+    options.neighbors = try args.choice("neighbors", of: NeighborSearch.self)
     let session = context.session
     let result = try umap(try requireEmbedding(args["data"], "umap"), options: options) { epoch, epochs in
       if session.isTerminal { session.write("\r\u{1B}[2Kumap epoch \(epoch)/\(epochs)") }
