@@ -71,6 +71,47 @@ let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().delet
     #expect(Double(correct) / 500 > 0.6)
   }
 
+  @Test func fftTSNESeparatesTheClassesAndRepeatsBitForBit() throws {
+    let data = try FashionMNIST.load(directory: fixtures).test
+    let e = try Embedding(
+      points: try data.images.reshaped([data.count, -1]), labels: data.labels, classes: data.classes, source: "pixels")
+    var options = TSNEOptions()
+    options.iterations = 400
+    options.method = .fft
+    options.neighbors = .approx
+    let t = try tsne(e, options: options)
+    #expect(try tsne(e, options: options).points.toArray() == t.points.toArray())
+    #expect(nearestNeighbourAccuracy(t, k: 5) > 0.6)
+    // Heavier tails pull the same classes further apart: the map grows.
+    options.dof = 0.6
+    let heavy = try tsne(e, options: options)
+    #expect(nearestNeighbourAccuracy(heavy, k: 5) > 0.6)
+    #expect(extent(heavy) > extent(t))
+    #expect(TSNEOptions().resolvedMethod(points: 1_000) == .bh)
+    #expect(TSNEOptions().resolvedMethod(points: 60_000) == .fft)
+  }
+
+  func extent(_ e: Embedding) -> Float {
+    let y = e.points.toArray()
+    let first: [Float] = stride(from: 0, to: y.count, by: 2).map { y[$0] }
+    return (first.max() ?? 0) - (first.min() ?? 0)
+  }
+
+  func nearestNeighbourAccuracy(_ t: Embedding, k: Int) -> Double {
+    let y = t.points.toArray()
+    let n = t.count
+    var correct = 0
+    for i in 0..<n {
+      let distances: [(Int, Float)] = (0..<n).filter { $0 != i }.map { j in
+        (j, hypot(y[2 * j] - y[2 * i], y[2 * j + 1] - y[2 * i + 1]))
+      }
+      let nearest = distances.sorted { $0.1 < $1.1 }.prefix(k).map { t.labels[$0.0] }
+      let votes = Dictionary(grouping: nearest, by: { $0 }).max { $0.value.count < $1.value.count }?.key
+      if votes == t.labels[i] { correct += 1 }
+    }
+    return Double(correct) / Double(n)
+  }
+
   @Test func confusionAndReportMatchScikitLearnExactly() throws {
     let json = try JSONSerialization.jsonObject(
       with: Data(contentsOf: URL(fileURLWithPath: "\(fixtures)/sklearn_report.json")))
