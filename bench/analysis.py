@@ -76,37 +76,101 @@ for name, seconds, ratios in rows:
 for name, seconds, _ in rows[1:]:
     print(f"time ratio Atelier / {name}: {rows[0][1] / seconds:.2f}")
 
-# ---- t-SNE ----
-test = idx("t10k-images-idx3-ubyte.gz", 16).reshape(10000, 784).astype(np.float32) / 255
-reduced = PCA(n_components=50, random_state=0).fit_transform(test)
-subset = np.random.default_rng(0).choice(10000, 2000, replace=False)
-
-
-def trust(embedding):
-    return trustworthiness(reduced[subset], embedding[subset], n_neighbors=10)
-
-
-results = []
-csv = os.path.join("/tmp", "atelier-tsne.csv")
-out = atelier("tsne.atl", f"out={csv}")
-ours = np.loadtxt(csv, delimiter=",", skiprows=1, usecols=(0, 1))
-results.append(("Atelier (Barnes-Hut)", float(out["tsne_seconds"][0]), float(out["tsne_kl"][0]), trust(ours)))
-
-start = time.perf_counter()
-sk = TSNE(n_components=2, perplexity=30, method="barnes_hut", init="pca", learning_rate="auto", random_state=1, n_jobs=2)
-emb = sk.fit_transform(reduced)
-results.append(("scikit-learn (Barnes-Hut)", time.perf_counter() - start, sk.kl_divergence_, trust(emb)))
-
+# ---- t-SNE, UMAP, neighbours: trustworthiness (k = 10) by scikit-learn on the same
+# 5,000-point subset for every method, in the space of scikit-learn's PCA to 50 ----
 from openTSNE import TSNE as OpenTSNE  # noqa: E402
 
-start = time.perf_counter()
-ot = OpenTSNE(perplexity=30, n_jobs=2, random_state=1, negative_gradient_method="fft").fit(reduced)
-results.append(("openTSNE (FFT)", time.perf_counter() - start, ot.kl_divergence, trust(np.asarray(ot))))
+test = idx("t10k-images-idx3-ubyte.gz", 16).reshape(10000, 784).astype(np.float32) / 255
+train_labels = idx("train-labels-idx1-ubyte.gz", 8)
+test_labels = idx("t10k-labels-idx1-ubyte.gz", 8)
 
-print("\nt-SNE of the first 10,000 test images (PCA to 50), perplexity 30, 1000 iterations")
-print(f"{'':26} {'seconds':>8} {'KL':>7} {'trustworthiness (k=10)':>24}")
-for name, seconds, kl, tw in results:
-    print(f"{name:26} {seconds:8.1f} {kl:7.3f} {tw:24.4f}")
-print(f"time ratio Atelier / openTSNE: {results[0][1] / results[2][1]:.2f}")
-print(f"trustworthiness Atelier - openTSNE: {results[0][3] - results[2][3]:+.4f}")
+
+def trust_in(reduced):
+    subset = np.random.default_rng(0).choice(len(reduced), 5000, replace=False)
+    return lambda embedding: trustworthiness(reduced[subset], embedding[subset], n_neighbors=10)
+
+
+def atelier_map(notebook, *settings, out="/tmp/atelier-map.csv"):
+    result = atelier(notebook, f"out={out}", *settings)
+    return result, np.loadtxt(out, delimiter=",", skiprows=1, usecols=(0, 1))
+
+
+def tsne_rows(images, split, n, with_barnes_hut):
+    reduced = PCA(n_components=50, random_state=0).fit_transform(images)
+    trust = trust_in(reduced)
+    rows = []
+    out, ours = atelier_map("tsne.atl", f"split={split}", f"n={n}")
+    rows.append(("Atelier (auto: FFT)", float(out["tsne_seconds"][0]), float(out["tsne_kl"][0]), trust(ours)))
+    if with_barnes_hut:
+        out, ours = atelier_map("tsne.atl", f"split={split}", f"n={n}", "method=bh")
+        rows.append(("Atelier (Barnes-Hut)", float(out["tsne_seconds"][0]), float(out["tsne_kl"][0]), trust(ours)))
+    start = time.perf_counter()
+    ot = OpenTSNE(perplexity=30, n_jobs=2, random_state=1, negative_gradient_method="fft").fit(reduced)
+    rows.append(("openTSNE (FFT)", time.perf_counter() - start, ot.kl_divergence, trust(np.asarray(ot))))
+    return rows
+
+
+def print_tsne(title, rows):
+    print(f"\n{title}")
+    print(f"{'':26} {'seconds':>8} {'KL':>7} {'trustworthiness (k=10)':>24}")
+    for name, seconds, kl, tw in rows:
+        print(f"{name:26} {seconds:8.1f} {kl:7.3f} {tw:24.4f}")
+    print(f"time ratio Atelier / openTSNE: {rows[0][1] / rows[-1][1]:.2f}")
+    print(f"trustworthiness Atelier - openTSNE: {rows[0][3] - rows[-1][3]:+.4f}")
+    sys.stdout.flush()
+
+
+print_tsne(
+    "t-SNE of the 10,000 test images (PCA to 50), perplexity 30, 1000 iterations",
+    tsne_rows(test, "test", 10000, with_barnes_hut=True),
+)
+print_tsne(
+    "t-SNE of the 60,000 training images (PCA to 50), perplexity 30, 1000 iterations",
+    tsne_rows(train, "train", 60000, with_barnes_hut=False),
+)
+
+# ---- UMAP of the training images, the test images placed into the map ----
+import umap  # noqa: E402
+from sklearn.neighbors import KNeighborsClassifier  # noqa: E402
+
+reducer_pca = PCA(n_components=50, random_state=0).fit(train)
+train_reduced, test_reduced = reducer_pca.transform(train), reducer_pca.transform(test)
+trust = trust_in(train_reduced)
+
+
+def placed_accuracy(train_map, test_map):
+    return KNeighborsClassifier(n_neighbors=10).fit(train_map, train_labels).score(test_map, test_labels)
+
+
+out, ours = atelier_map("umap.atl", "placed=/tmp/atelier-placed.csv")
+placed = np.loadtxt("/tmp/atelier-placed.csv", delimiter=",", skiprows=1, usecols=(0, 1))
+umap_rows = [("Atelier", float(out["umap_seconds"][0]), trust(ours), float(out["transform_seconds"][0]),
+              placed_accuracy(ours, placed))]
+# umap-learn compiles its numba code on the first run: the second is timed. No random_state,
+# so that its layout runs on both threads.
+for run in range(2):
+    start = time.perf_counter()
+    reducer = umap.UMAP(n_neighbors=15, min_dist=0.1, n_jobs=2)
+    theirs = reducer.fit_transform(train_reduced)
+    fit_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    theirs_placed = reducer.transform(test_reduced)
+    transform_seconds = time.perf_counter() - start
+umap_rows.append(("umap-learn (second run)", fit_seconds, trust(theirs), transform_seconds,
+                  placed_accuracy(theirs, theirs_placed)))
+print("\nUMAP of the 60,000 training images (PCA to 50), k 15, min_dist 0.1; the 10,000 test images placed by transform")
+print(f"{'':26} {'seconds':>8} {'trustworthiness':>16} {'transform s':>12} {'placed kNN acc':>15}")
+for name, seconds, tw, transform_s, accuracy in umap_rows:
+    print(f"{name:26} {seconds:8.1f} {tw:16.4f} {transform_s:12.1f} {accuracy:15.4f}")
+print(f"time ratio Atelier / umap-learn: {umap_rows[0][1] / umap_rows[1][1]:.2f}")
+print(f"trustworthiness Atelier - umap-learn: {umap_rows[0][2] - umap_rows[1][2]:+.4f}")
+print(f"placed kNN accuracy Atelier - umap-learn: {umap_rows[0][4] - umap_rows[1][4]:+.4f}")
 sys.stdout.flush()
+
+# ---- nearest neighbours: approximate against exact ----
+out = atelier("neighbors.atl", "exact=/tmp/atelier-exact.csv", "approx=/tmp/atelier-approx.csv")
+exact = np.loadtxt("/tmp/atelier-exact.csv", delimiter=",").astype(np.int64)
+approx = np.loadtxt("/tmp/atelier-approx.csv", delimiter=",").astype(np.int64)
+recall = np.mean([len(set(a) & set(e)) / len(e) for a, e in zip(approx, exact)])
+print("\n15 nearest neighbours of each of the 60,000 training images (PCA to 50)")
+print(f"exact {float(out['exact_seconds'][0]):.2f} s, approximate {float(out['approx_seconds'][0]):.2f} s, recall {recall:.4f}")

@@ -95,6 +95,26 @@ let analysisBuiltins: [Builtin] = [
     )
   },
   Builtin(
+    "neighbors", family: "analysis",
+    parameters: [
+      Parameter("data", type: .any, "an embedding, a dataset or a tensor (n, d)"),
+      Parameter("k", default: .number(10), whole: 1...10_000),
+      Parameter(
+        "search", default: .string("auto"), oneOf: Parameter.options(NeighborSearch.self),
+        "\"exact\", \"approx\" (trees and NN-descent), \"auto\" approx where it is faster"),
+      Parameter("seed", default: .number(1), "seeds the approximate search"),
+    ],
+    summary: "The k nearest other points of each point, nearest first: a tensor (n, k) of row indices.",
+    help:
+      "neighbors(pca(data.test, 50), k: 5)[0] are the five test images nearest the first. Distances are euclidean in the given space; pass a PCA to search fewer dimensions."
+  ) { args, _ in
+    let found = try nearestNeighbors(
+      try requireEmbedding(args["data"], "neighbors"), k: try args.int("k"),
+      search: try args.choice("search", of: NeighborSearch.self),
+      seed: UInt64(bitPattern: Int64(try args.int("seed", in: Arguments.seeds))))
+    return .tensor(found.index)
+  },
+  Builtin(
     "tsne", family: "analysis",
     parameters: [
       Parameter("data", type: .any, "an embedding, a dataset or a tensor"),
