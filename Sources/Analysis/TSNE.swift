@@ -52,8 +52,10 @@ public func tsne(
       hint: "lower the perplexity or give more points")
   }
   var input = embedding.points
+  var reduction: PCA?
   if embedding.dimensions > options.pcaDimensions {
-    input = try PCA(fitting: input, components: options.pcaDimensions).transform(input)
+    reduction = try PCA(fitting: input, components: options.pcaDimensions)
+    input = try reduction?.transform(input) ?? input
   }
   var y: Tensor
   switch options.initialization {
@@ -95,6 +97,43 @@ public func tsne(
     points: y, labels: embedding.labels, classes: embedding.classes, source: "\(embedding.source), t-SNE")
   out.klDivergence = sink.kl
   out.stoppedEarly = sink.stoppedAt.map { ($0, options.iterations) }
+  var map = EmbeddingMap(
+    reference: input, pca: reduction, inputDimensions: embedding.dimensions, k: 15, metric: .euclidean, a: 0, b: 0,
+    epochs: nil, seed: options.seed, embedding: y, initialisation: .spectral)
+  map.method = .tsne
+  map.dof = options.dof
+  out.map = map
+  return out
+}
+
+/// openTSNE's transform: new points placed into a t-SNE map at perplexity 5, started at the
+/// median of their 25 nearest reference points, 250 iterations moving only them.
+func tsneTransform(
+  _ map: EmbeddingMap, _ data: Embedding, query: Tensor, progress: @escaping (Int, Int) -> Bool
+) throws -> Embedding {
+  let n = data.count
+  let iterations = 250
+  var o = atl_tsne_transform_options(
+    perplexity: 5, iterations: Int32(iterations), learning_rate: 0.1, exaggeration: 1.5, momentum: 0.8,
+    max_grad_norm: 0.25, dof: map.dof)
+  let y = Tensor(uninitialized: [n, 2])
+  let sink = ProgressSink { iteration, _ in progress(iteration, iterations) }
+  let status = withExtendedLifetime(sink) {
+    atl_tsne_transform(
+      map.reference.data, Int64(map.reference.shape[0]), map.embedding.data, query.data, Int64(n),
+      Int64(query.shape[1]), &o, y.data,
+      { context, iteration, _ in
+        guard let context else { return 0 }
+        let sink = Unmanaged<ProgressSink>.fromOpaque(context).takeUnretainedValue()
+        guard sink.report(Int(iteration), .nan) else { return 0 }
+        sink.stoppedAt = Int(iteration)
+        return 1
+      }, Unmanaged.passUnretained(sink).toOpaque())
+  }
+  guard status == 0 else { throw TensorError("transform ran out of memory for \(n) points") }
+  var out = try Embedding(
+    points: y, labels: data.labels, classes: data.classes, source: "\(data.source), t-SNE transform")
+  out.stoppedEarly = sink.stoppedAt.map { ($0, iterations) }
   return out
 }
 

@@ -25,9 +25,18 @@ public struct UMAPOptions {
   }
 }
 
-/// What `transform` needs to place new points in a UMAP embedding: the training points as
-/// the fit saw them, how they were reduced, and the fit's settings and layout.
+/// What `transform` needs to place new points in a UMAP or t-SNE embedding: the training
+/// points as the fit saw them, how they were reduced, and the fit's settings and layout.
 public struct EmbeddingMap {
+  /// Which fit made the map, and so how new points are placed.
+  public var method = Method.umap
+  /// t-SNE's kernel (unused by UMAP).
+  public var dof = 1.0
+
+  public enum Method: String {
+    case umap, tsne
+  }
+
   /// The training points after PCA, (n, r).
   public let reference: Tensor
   /// Applied to new points first; nil when the fit used its input as it was.
@@ -139,7 +148,8 @@ public func umap(
   return out
 }
 
-/// umap-learn's transform: new points placed in a fitted UMAP layout, which stays as it is.
+/// New points placed in a fitted map, which stays as it is: umap-learn's transform for a
+/// UMAP, openTSNE's for a t-SNE.
 public func transform(
   _ map: EmbeddingMap, _ data: Embedding, progress: @escaping (Int, Int) -> Bool = { _, _ in false }
 ) throws -> Embedding {
@@ -150,6 +160,7 @@ public func transform(
   let n = data.count
   guard n >= 1 else { throw TensorError("transform: no points to place") }
   let query = try map.pca?.transform(data.points) ?? data.points
+  if map.method == .tsne { return try tsneTransform(map, data, query: query, progress: progress) }
   // umap-learn: a third of the epochs asked of the fit, else 100 up to 10,000 new points and 30 above.
   let epochs = map.epochs.map { max($0 / 3, 1) } ?? (n <= 10_000 ? 100 : 30)
   let dims = map.embedding.shape[1]

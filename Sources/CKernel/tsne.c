@@ -70,6 +70,11 @@ static void sort_row(int32_t *cols, float *vals, int64_t m) {
   }
 }
 
+void tsne_calibrate(const float *distance, int64_t n, int64_t k, double perplexity, float *p) {
+  calib_job job = {distance, k, perplexity, p};
+  atl_parallel_for(n, 64, calibrate_rows, &job);
+}
+
 // ---------- the optimisation ----------
 
 typedef struct {
@@ -228,8 +233,7 @@ int atl_tsne(const float *x, int64_t n, int64_t d, float *y, const atl_tsne_opti
     free(index), free(distance), free(conditional);
     return -2;
   }
-  calib_job cj = {distance, k, o->perplexity, conditional};
-  atl_parallel_for(n, 64, calibrate_rows, &cj);
+  tsne_calibrate(distance, n, k, o->perplexity, conditional);
   free(distance);
 
   // Symmetric P as CSR: p_ij = (p_j|i + p_i|j) / 2n over the union of both neighbour lists.

@@ -20,6 +20,14 @@
 
 enum { nodes_per_box = 3, terms = 4, min_boxes = 10, max_boxes = 256 };
 
+typedef struct spread_job {
+  const float *y;
+  int64_t n;
+  double low, box_width;
+  struct tsne_fft_state *s;
+  double dof;
+} spread_job;
+
 // Single precision: the grid's rounding (about 1e-6 of its largest value) stays far below
 // the interpolation's own error (about 3e-2 of the force at one box per unit), and the
 // transforms take half the time of double ones.
@@ -35,6 +43,7 @@ struct tsne_fft_state {
   fftwf_plan kernel_forward, rows_forward, columns_forward, columns_backward, rows_backward;
   double *phi;  // n * terms potentials at the points
   int64_t phi_capacity;
+  struct spread_job reference_job;  // the grid of fixed reference points, for transform
 };
 
 tsne_fft_state *tsne_fft_create(void) { return calloc(1, sizeof(tsne_fft_state)); }
@@ -131,13 +140,6 @@ static void kernel_spectra(tsne_fft_state *s, double box_width, double dof) {
   s->box_width = box_width, s->kernel_dof = dof, s->kernel_dof_holds = 1;
 }
 
-typedef struct {
-  const float *y;
-  int64_t n;
-  double low, box_width;
-  tsne_fft_state *s;
-  double dof;
-} spread_job;
 
 // Lagrange weights of the three nodes of a box at relative position t in [0, 1].
 static void lagrange(double t, double w[nodes_per_box]) {
@@ -152,7 +154,10 @@ static int locate(double v, double low, double width, int boxes, double w[nodes_
   int box = (int)((v - low) / width);
   if (box >= boxes) box = boxes - 1;
   if (box < 0) box = 0;
-  lagrange((v - low) / width - box, w);
+  // A point off the grid (a new point placed beyond the map) reads the grid's edge.
+  double t = (v - low) / width - box;
+  t = t < 0.0 ? 0.0 : (t > 1.0 ? 1.0 : t);
+  lagrange(t, w);
   return box * nodes_per_box;
 }
 
@@ -227,17 +232,14 @@ static void gather_potentials(void *ctx, int64_t i0, int64_t i1, int tid) {
   }
 }
 
-int tsne_fft_repulsion(tsne_fft_state *s, const float *y, int64_t n, double dof, double *force,
-                       double *z) {
-  if (s->phi_capacity < n) {
-    free(s->phi);
-    s->phi = malloc(sizeof(double) * (size_t)n * terms);
-    s->phi_capacity = s->phi ? n : 0;
-    if (!s->phi) return -2;
-  }
+// Spreads the charges of y over a grid around them (widened by `padding` times the extent
+// on every side) and convolves them: the grid then holds the potentials of y anywhere.
+static int spread(tsne_fft_state *s, const float *y, int64_t n, double dof, double padding,
+                  spread_job *job) {
   double low = INFINITY, high = -INFINITY;
   for (int64_t i = 0; i < 2 * n; i++) low = fmin(low, y[i]), high = fmax(high, y[i]);
-  // About one box per unit of the embedding (openTSNE's default), within bounds.
+  const double margin = padding * (high - low);
+  low -= margin, high += margin;
   // Boxes one unit wide while that takes between min_boxes and max_boxes of them, so that
   // the kernel's spectra change only when the grid grows.
   const double extent = fmax(high - low, 1e-6);
@@ -249,18 +251,64 @@ int tsne_fft_repulsion(tsne_fft_state *s, const float *y, int64_t n, double dof,
   }
   if (prepare_grid(s, boxes) != 0) return -2;
   kernel_spectra(s, box_width, dof);
-  spread_job job = {y, n, low, box_width, s, dof};
-  atl_parallel_for(terms, 1, spread_and_convolve, &job);
-  atl_parallel_for(n, 1024, gather_potentials, &job);
+  *job = (spread_job){y, n, low, box_width, s, dof};
+  atl_parallel_for(terms, 1, spread_and_convolve, job);
+  return 0;
+}
+
+// The potentials at the points q (n), from the grid `spread` left, into s->phi.
+static int gather(tsne_fft_state *s, spread_job *job, const float *q, int64_t n) {
+  if (s->phi_capacity < n) {
+    free(s->phi);
+    s->phi = malloc(sizeof(double) * (size_t)n * terms);
+    s->phi_capacity = s->phi ? n : 0;
+    if (!s->phi) return -2;
+  }
+  spread_job at = *job;
+  at.y = q, at.n = n;
+  atl_parallel_for(n, 1024, gather_potentials, &at);
+  return 0;
+}
+
+// The sum of the kernel over the spread points as seen from (x, v), from its potentials.
+static inline double kernel_sum(const double *phi, double x, double v, double dof) {
+  return dof == 1.0 ? (1.0 + x * x + v * v) * phi[0] - 2.0 * (x * phi[1] + v * phi[2]) + phi[3]
+                    : phi[3];
+}
+
+int tsne_fft_repulsion(tsne_fft_state *s, const float *y, int64_t n, double dof, double *force,
+                       double *z) {
+  spread_job job;
+  if (spread(s, y, n, dof, 0.0, &job) != 0 || gather(s, &job, y, n) != 0) return -2;
   double total = 0.0;
   for (int64_t i = 0; i < n; i++) {
     const double *phi = s->phi + i * terms;
     const double x = y[2 * i], v = y[2 * i + 1];
-    total += dof == 1.0 ? (1.0 + x * x + v * v) * phi[0] - 2.0 * (x * phi[1] + v * phi[2]) + phi[3]
-                        : phi[3];
+    total += kernel_sum(phi, x, v, dof);
     force[2 * i] = x * phi[0] - phi[1];
     force[2 * i + 1] = v * phi[0] - phi[2];
   }
   *z = total - (double)n;
+  return 0;
+}
+
+int tsne_fft_prepare_reference(tsne_fft_state *s, const float *reference, int64_t n, double dof) {
+  spread_job job;
+  if (spread(s, reference, n, dof, 0.25, &job) != 0) return -2;
+  s->reference_job = job;
+  return 0;
+}
+
+int tsne_fft_repulsion_from_reference(tsne_fft_state *s, const float *y, int64_t n, double *force,
+                                      double *z_each) {
+  if (gather(s, &s->reference_job, y, n) != 0) return -2;
+  const double dof = s->reference_job.dof;
+  for (int64_t i = 0; i < n; i++) {
+    const double *phi = s->phi + i * terms;
+    const double x = y[2 * i], v = y[2 * i + 1];
+    z_each[i] = kernel_sum(phi, x, v, dof);
+    force[2 * i] = x * phi[0] - phi[1];
+    force[2 * i + 1] = v * phi[0] - phi[2];
+  }
   return 0;
 }

@@ -212,6 +212,31 @@ let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().delet
     #expect(heldOut > 0.6, "10-NN accuracy of the placed test images: \(heldOut)")
   }
 
+  /// openTSNE's transform: held-out images placed into a t-SNE map of the training slice.
+  @Test func tsneMapsPlaceHeldOutImages() throws {
+    let data = try FashionMNIST.load(directory: fixtures)
+    var options = TSNEOptions()
+    options.iterations = 500
+    let t = try tsne(try UMAPTests.pixels(data.train), options: options)
+    let map = try #require(t.map)
+    #expect(map.method == .tsne && map.reference.shape == [1000, 50])
+    var reports: [Int] = []
+    let placed = try transform(map, try UMAPTests.pixels(data.test)) { iteration, of in
+      #expect(of == 250)
+      reports.append(iteration)
+      return false
+    }
+    #expect(reports == [50, 100, 150, 200, 250])
+    #expect(placed.points.shape == [500, 2] && placed.labels == data.test.labels)
+    let heldOut = UMAPTests.neighbourAccuracy(placed, against: t, excludingSelf: false)
+    #expect(heldOut > 0.6, "10-NN accuracy of the placed test images: \(heldOut)")
+    let again = try transform(map, try UMAPTests.pixels(data.test))
+    #expect(again.points.toArray().map(\.bitPattern) == placed.points.toArray().map(\.bitPattern))
+    // Stopped early, the points are kept and said to be unfinished.
+    let stopped = try transform(map, try UMAPTests.pixels(data.test)) { iteration, _ in iteration >= 100 }
+    #expect(stopped.stoppedEarly?.iteration == 100 && stopped.points.toArray().allSatisfy(\.isFinite))
+  }
+
   @Test func seededRunsRepeatBitForBit() throws {
     let data = try FashionMNIST.load(directory: fixtures).test
     let e = try UMAPTests.pixels(data)

@@ -9,7 +9,7 @@ import Testing
     .deletingLastPathComponent().appendingPathComponent("notebooks").path
 
   static let expectedFigures = [
-    "quickstart": 0, "lenet_vs_mynet": 16, "wide_lenet_and_vae": 9, "alexnet_grid_resnet": 4, "mlp_vs_cnn": 7,
+    "quickstart": 0, "lenet_vs_mynet": 18, "wide_lenet_and_vae": 9, "alexnet_grid_resnet": 4, "mlp_vs_cnn": 7,
     "mlp_cnn_sweeps": 3, "results": 0,
   ]
 

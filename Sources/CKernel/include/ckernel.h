@@ -310,6 +310,23 @@ typedef int (*atl_tsne_progress)(void *ctx, int iteration, double kl);
 // negative number when n < 4 or memory runs out.
 int atl_tsne(const float *x, int64_t n, int64_t d, float *y, const atl_tsne_options *o,
              atl_tsne_progress progress, void *progress_ctx);
+typedef struct {
+  double perplexity;     // 5 as openTSNE's transform
+  int iterations;        // 250
+  double learning_rate;  // 0.1
+  double exaggeration;   // 1.5
+  double momentum;       // 0.8
+  double max_grad_norm;  // 0.25: each point's gradient is clipped to this norm
+  double dof;            // the map's
+} atl_tsne_transform_options;
+// openTSNE's transform: new points query_x (n_query, d) placed into a finished map
+// (reference_x (n_reference, d) laid out as reference_y (n_reference, 2)) without moving it;
+// y (n_query, 2) receives them. progress is called every 50 iterations (kl is NaN). Returns
+// 0, -1 for bad sizes, -2 when out of memory.
+int atl_tsne_transform(const float *reference_x, int64_t n_reference, const float *reference_y,
+                       const float *query_x, int64_t n_query, int64_t d,
+                       const atl_tsne_transform_options *o, float *y, atl_tsne_progress progress,
+                       void *progress_ctx);
 // The repulsive sums of t-SNE's gradient for the embedding y (n, 2) by either method:
 // force (n, 2) = sum_j k_ij w_ij (y_i - y_j) and z = sum_{i != j} k_ij, with
 // w = (1 + d^2 / dof)^-1 and k = w^dof; the gradient's repulsion is 4 force / z.

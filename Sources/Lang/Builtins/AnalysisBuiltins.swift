@@ -219,21 +219,22 @@ let analysisBuiltins: [Builtin] = [
   Builtin(
     "transform", family: "analysis",
     parameters: [
-      Parameter("map", type: .embedding, "a umap(...) result"),
+      Parameter("map", type: .embedding, "a umap(...) or tsne(...) result"),
       Parameter("data", type: .any, "new points: an embedding, a dataset or a tensor, as the map was fitted to"),
     ],
     summary:
-      "New points placed in a UMAP map, the map kept as it is (umap-learn's transform): transform(u, data.test).",
-    help: "The result holds the new points with their own labels, so plot colours them by class."
+      "New points placed in a UMAP or t-SNE map, the map kept as it is: transform(u, data.test).",
+    help:
+      "UMAP maps place points as umap-learn's transform, t-SNE maps as openTSNE's (perplexity 5 to the map's points, a start at the median of the 25 nearest, 250 iterations). The result holds the new points with their own labels, so plot colours them by class."
   ) { args, context in
     guard case .embedding(let fitted) = args["map"], let map = fitted.map else {
       throw AtelierError(
-        "transform: this embedding (\(Printer.inline(args["map"]))) cannot place new points; umap(...) maps can",
+        "transform: this embedding (\(Printer.inline(args["map"]))) cannot place new points; umap(...) and tsne(...) maps can",
         hint: "u = umap(data.train[0:5000]), then transform(u, data.test[0:1000])")
     }
     let session = context.session
     let result = try transform(map, try requireEmbedding(args["data"], "transform")) { epoch, epochs in
-      if session.isTerminal { session.write("\r\u{1B}[2Ktransform epoch \(epoch)/\(epochs)") }
+      if session.isTerminal { session.write("\r\u{1B}[2Ktransform \(epoch)/\(epochs)") }
       return takePendingInterrupt()
     }
     if session.isTerminal { session.write("\r\u{1B}[2K") }

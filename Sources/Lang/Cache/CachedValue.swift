@@ -107,6 +107,9 @@ struct CachedMap: Codable {
   var epochs: Int?
   var seed: UInt64
   var initialisation: String
+  /// nil in entries written before t-SNE kept maps: a UMAP's.
+  var method: String?
+  var dof: Double?
 
   init(_ map: EmbeddingMap) {
     reference = map.reference.shape
@@ -123,6 +126,8 @@ struct CachedMap: Codable {
     epochs = map.epochs
     seed = map.seed
     initialisation = map.initialisation.rawValue
+    method = map.method.rawValue
+    dof = map.dof
   }
 
   /// The map of the restored embedding, whose points are the fitted layout.
@@ -136,9 +141,15 @@ struct CachedMap: Codable {
     guard let metric = UMAPOptions.Metric(rawValue: metric),
       let initialisation = EmbeddingMap.Initialisation(rawValue: initialisation)
     else { throw AtelierError("a cached UMAP map names an unknown metric or start") }
-    return EmbeddingMap(
+    var map = EmbeddingMap(
       reference: try CachedValue.tensor(reference, referenceFloats), pca: pca, inputDimensions: inputDimensions, k: k,
       metric: metric, a: a, b: b, epochs: epochs, seed: seed, embedding: embedding, initialisation: initialisation)
+    guard let method = EmbeddingMap.Method(rawValue: method ?? "umap") else {
+      throw AtelierError("a cached map names an unknown method")
+    }
+    map.method = method
+    map.dof = dof ?? 1
+    return map
   }
 }
 
@@ -211,9 +222,10 @@ final class ValueDigests {
       )
       h.update(data: CachedValue.bytes(e.points))
       e.labels.withUnsafeBytes { h.update(bufferPointer: $0) }
-      // Only a UMAP result has a map: other embeddings keep the digests they had.
+      // Only a UMAP or t-SNE result has a map: other embeddings keep the digests they had.
       if let map = e.map {
         h.update(data: Data("map \(map.k) \(map.metric) \(map.a) \(map.b) \(map.epochs ?? 0) \(map.seed)".utf8))
+        if map.method == .tsne { h.update(data: Data("tsne \(map.dof)".utf8)) }
         h.update(data: CachedValue.bytes(map.reference))
         if let pca = map.pca { h.update(data: CachedValue.bytes(pca.components)) }
       }
