@@ -140,7 +140,6 @@ static void kernel_spectra(tsne_fft_state *s, double box_width, double dof) {
   s->box_width = box_width, s->kernel_dof = dof, s->kernel_dof_holds = 1;
 }
 
-
 // Lagrange weights of the three nodes of a box at relative position t in [0, 1].
 static void lagrange(double t, double w[nodes_per_box]) {
   const double n0 = 1.0 / 6, n1 = 0.5, n2 = 5.0 / 6, h = 1.0 / 3;

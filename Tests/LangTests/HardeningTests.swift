@@ -141,7 +141,8 @@ import Testing
     let result = run(source, in: s)
     #expect(result.error == nil, "\(String(describing: result.error))")
     #expect(result.output.hasSuffix("20 true\ntrue\n"), "\(result.output)")
-    expectError("x = transform(pca(small, 2), small)", "cannot place new points; umap(...) and tsne(...) maps can", in: s)
+    expectError(
+      "x = transform(pca(small, 2), small)", "cannot place new points; umap(...) and tsne(...) maps can", in: s)
     expectError("x = umap(small, epochs: 2.5)", "epochs must be \"auto\" or a whole number", in: s)
     expectError("x = umap(small, k: 40)", "needs more than 40 points", in: s)
     expectError("x = umap(small, metric: \"cosin\")", "metric must be one of", in: s)
