@@ -83,14 +83,7 @@ public func tsne(
   let status = withExtendedLifetime(sink) {
     atl_tsne(
       input.data, Int64(n), Int64(input.shape[1]), y.data, &o,
-      { context, iteration, kl in
-        guard let context else { return 0 }
-        let sink = Unmanaged<ProgressSink>.fromOpaque(context).takeUnretainedValue()
-        sink.kl = kl
-        guard sink.report(Int(iteration), kl) else { return 0 }
-        sink.stoppedAt = Int(iteration)
-        return 1
-      }, Unmanaged.passUnretained(sink).toOpaque())
+      ProgressSink.callback, Unmanaged.passUnretained(sink).toOpaque())
   }
   guard status == 0 else { throw TensorError("tsne ran out of memory for \(n) points") }
   var out = try Embedding(
@@ -122,13 +115,7 @@ func tsneTransform(
     atl_tsne_transform(
       map.reference.data, Int64(map.reference.shape[0]), map.embedding.data, query.data, Int64(n),
       Int64(query.shape[1]), &o, y.data,
-      { context, iteration, _ in
-        guard let context else { return 0 }
-        let sink = Unmanaged<ProgressSink>.fromOpaque(context).takeUnretainedValue()
-        guard sink.report(Int(iteration), .nan) else { return 0 }
-        sink.stoppedAt = Int(iteration)
-        return 1
-      }, Unmanaged.passUnretained(sink).toOpaque())
+      ProgressSink.callback, Unmanaged.passUnretained(sink).toOpaque())
   }
   guard status == 0 else { throw TensorError("transform ran out of memory for \(n) points") }
   var out = try Embedding(
@@ -150,4 +137,13 @@ private final class ProgressSink {
   var stoppedAt: Int?
   let report: (Int, Double) -> Bool
   init(_ report: @escaping (Int, Double) -> Bool) { self.report = report }
+
+  static let callback: atl_tsne_progress = { context, iteration, kl in
+    guard let context else { return 0 }
+    let sink = Unmanaged<ProgressSink>.fromOpaque(context).takeUnretainedValue()
+    sink.kl = kl
+    guard sink.report(Int(iteration), kl) else { return 0 }
+    sink.stoppedAt = Int(iteration)
+    return 1
+  }
 }

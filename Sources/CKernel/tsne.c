@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ckernel.h"
+#include "csr_rows.h"
 #include "lanes.h"
 #include "tsne_repulsion.h"
 
@@ -51,22 +52,6 @@ static void calibrate_rows(void *ctx, int64_t r0, int64_t r1, int tid) {
         beta = (beta + lo) / 2.0;
       }
     }
-  }
-}
-
-// Insertion sort by column: rows hold at most a few hundred entries.
-static void sort_row(int32_t *cols, float *vals, int64_t m) {
-  for (int64_t a = 1; a < m; a++) {
-    const int32_t c = cols[a];
-    const float v = vals[a];
-    int64_t b = a - 1;
-    while (b >= 0 && cols[b] > c) {
-      cols[b + 1] = cols[b];
-      vals[b + 1] = vals[b];
-      b--;
-    }
-    cols[b + 1] = c;
-    vals[b + 1] = v;
   }
 }
 

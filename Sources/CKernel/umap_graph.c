@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ckernel.h"
+#include "csr_rows.h"
 
 void atl_umap_graph_free(atl_umap_graph *g) {
   if (!g) return;
@@ -136,22 +137,6 @@ void atl_umap_memberships(const int32_t *index, const float *distance, int64_t n
 }
 
 // ---------- fuzzy union ----------
-
-// Insertion sort by column: rows hold at most a few hundred entries.
-static void sort_row(int32_t *cols, float *vals, int64_t m) {
-  for (int64_t a = 1; a < m; a++) {
-    const int32_t c = cols[a];
-    const float v = vals[a];
-    int64_t b = a - 1;
-    while (b >= 0 && cols[b] > c) {
-      cols[b + 1] = cols[b];
-      vals[b + 1] = vals[b];
-      b--;
-    }
-    cols[b + 1] = c;
-    vals[b + 1] = v;
-  }
-}
 
 int atl_umap_fuzzy_union(const int32_t *index, const float *weight, int64_t n, int k,
                          atl_umap_graph *out) {

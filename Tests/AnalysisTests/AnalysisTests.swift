@@ -56,19 +56,7 @@ let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().delet
     #expect(t.points.shape == [500, 2])
     #expect(reports.count == 10 && (t.klDivergence ?? 9) < 2)
     // 5-nearest-neighbour accuracy in the map: far above the 10% of chance.
-    let y = t.points.toArray()
-    var correct = 0
-    for i in 0..<500 {
-      let nearest = (0..<500).filter { $0 != i }.sorted {
-        hypot(y[2 * $0] - y[2 * i], y[2 * $0 + 1] - y[2 * i + 1])
-          < hypot(y[2 * $1] - y[2 * i], y[2 * $1 + 1] - y[2 * i + 1])
-      }.prefix(5)
-      let votes = Dictionary(grouping: nearest.map { t.labels[$0] }, by: { $0 }).max {
-        $0.value.count < $1.value.count
-      }?.key
-      if votes == t.labels[i] { correct += 1 }
-    }
-    #expect(Double(correct) / 500 > 0.6)
+    #expect(UMAPTests.neighbourAccuracy(t, against: t, k: 5, excludingSelf: true) > 0.6)
   }
 
   @Test func fftTSNESeparatesTheClassesAndRepeatsBitForBit() throws {
@@ -81,11 +69,11 @@ let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().delet
     options.neighbors = .approx
     let t = try tsne(e, options: options)
     #expect(try tsne(e, options: options).points.toArray() == t.points.toArray())
-    #expect(nearestNeighbourAccuracy(t, k: 5) > 0.6)
+    #expect(UMAPTests.neighbourAccuracy(t, against: t, k: 5, excludingSelf: true) > 0.6)
     // Heavier tails pull the same classes further apart: the map grows.
     options.dof = 0.6
     let heavy = try tsne(e, options: options)
-    #expect(nearestNeighbourAccuracy(heavy, k: 5) > 0.6)
+    #expect(UMAPTests.neighbourAccuracy(heavy, against: heavy, k: 5, excludingSelf: true) > 0.6)
     #expect(extent(heavy) > extent(t))
     #expect(TSNEOptions().resolvedMethod(points: 1_000) == .bh)
     #expect(TSNEOptions().resolvedMethod(points: 60_000) == .fft)
@@ -95,21 +83,6 @@ let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().delet
     let y = e.points.toArray()
     let first: [Float] = stride(from: 0, to: y.count, by: 2).map { y[$0] }
     return (first.max() ?? 0) - (first.min() ?? 0)
-  }
-
-  func nearestNeighbourAccuracy(_ t: Embedding, k: Int) -> Double {
-    let y = t.points.toArray()
-    let n = t.count
-    var correct = 0
-    for i in 0..<n {
-      let distances: [(Int, Float)] = (0..<n).filter { $0 != i }.map { j in
-        (j, hypot(y[2 * j] - y[2 * i], y[2 * j + 1] - y[2 * i + 1]))
-      }
-      let nearest = distances.sorted { $0.1 < $1.1 }.prefix(k).map { t.labels[$0.0] }
-      let votes = Dictionary(grouping: nearest, by: { $0 }).max { $0.value.count < $1.value.count }?.key
-      if votes == t.labels[i] { correct += 1 }
-    }
-    return Double(correct) / Double(n)
   }
 
   @Test func confusionAndReportMatchScikitLearnExactly() throws {

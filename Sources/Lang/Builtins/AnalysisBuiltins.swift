@@ -18,6 +18,24 @@ func requireEmbedding(_ value: Value, _ builtin: String) throws -> Embedding {
   }
 }
 
+/// The progress line of a long analysis step ("umap epoch 10/200") at a terminal; Ctrl-C
+/// asks the step to stop.
+private func progressLine(_ session: Session, _ label: String) -> (Int, Int) -> Bool {
+  { step, steps in
+    if session.isTerminal { session.write("\r\u{1B}[2K\(label) \(step)/\(steps)") }
+    return takePendingInterrupt()
+  }
+}
+
+/// Clears the progress line and says where an interrupted step stopped: a half-optimised
+/// map looks like a finished one.
+private func endProgress(_ session: Session, _ name: String, step: String, _ result: Embedding) {
+  if session.isTerminal { session.write("\r\u{1B}[2K") }
+  if let (at, total) = result.stoppedEarly {
+    session.write("\(name) interrupted at \(step) \(at) of \(total); result kept, not converged\n")
+  }
+}
+
 /// umap's epochs: "auto" (nil, umap-learn's default for the size) or a whole number.
 private func epochCount(_ value: Value) throws -> Int? {
   switch value {
@@ -203,16 +221,11 @@ let analysisBuiltins: [Builtin] = [
     options.epochs = try epochCount(args["epochs"])
     options.neighbors = try args.choice("neighbors", of: NeighborSearch.self)
     let session = context.session
-    let result = try umap(try requireEmbedding(args["data"], "umap"), options: options) { epoch, epochs in
-      if session.isTerminal { session.write("\r\u{1B}[2Kumap epoch \(epoch)/\(epochs)") }
-      return takePendingInterrupt()
-    }
-    if session.isTerminal { session.write("\r\u{1B}[2K") }
+    let result = try umap(
+      try requireEmbedding(args["data"], "umap"), options: options, progress: progressLine(session, "umap epoch"))
+    endProgress(session, "umap", step: "epoch", result)
     if let start = result.map?.initialisation, start != .spectral {
       session.write("umap started from \(start.rawValue)\n")
-    }
-    if let (epoch, total) = result.stoppedEarly {
-      session.write("umap interrupted at epoch \(epoch) of \(total); result kept, not converged\n")
     }
     return .embedding(result)
   },
@@ -233,14 +246,9 @@ let analysisBuiltins: [Builtin] = [
         hint: "u = umap(data.train[0:5000]), then transform(u, data.test[0:1000])")
     }
     let session = context.session
-    let result = try transform(map, try requireEmbedding(args["data"], "transform")) { epoch, epochs in
-      if session.isTerminal { session.write("\r\u{1B}[2Ktransform \(epoch)/\(epochs)") }
-      return takePendingInterrupt()
-    }
-    if session.isTerminal { session.write("\r\u{1B}[2K") }
-    if let (epoch, total) = result.stoppedEarly {
-      session.write("transform interrupted at epoch \(epoch) of \(total); result kept, not converged\n")
-    }
+    let result = try transform(
+      map, try requireEmbedding(args["data"], "transform"), progress: progressLine(session, "transform"))
+    endProgress(session, "transform", step: map.method == .tsne ? "iteration" : "epoch", result)
     return .embedding(result)
   },
   Builtin(
