@@ -92,7 +92,7 @@ public func tsne(
     points: y, labels: embedding.labels, classes: embedding.classes, source: "\(embedding.source), t-SNE")
   out.klDivergence = sink.kl
   out.stoppedEarly = sink.stoppedAt.map { ($0, options.iterations) }
-  var map = EmbeddingMap(
+  let map = EmbeddingMap(
     reference: input, pca: reduction, inputDimensions: embedding.dimensions, k: 15, metric: .euclidean, a: 0, b: 0,
     epochs: nil, seed: options.seed, embedding: y, initialisation: .spectral)
   map.method = .tsne

@@ -27,7 +27,9 @@ public struct UMAPOptions {
 
 /// What `transform` needs to place new points in a UMAP or t-SNE embedding: the training
 /// points as the fit saw them, how they were reduced, and the fit's settings and layout.
-public struct EmbeddingMap {
+/// A class, so that an embedding (and every interpreter value, which holds one inline)
+/// carries one reference rather than all of these fields.
+public final class EmbeddingMap {
   /// Which fit made the map, and so how new points are placed.
   public var method = Method.umap
   /// t-SNE's kernel (unused by UMAP).

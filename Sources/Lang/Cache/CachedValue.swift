@@ -141,7 +141,7 @@ struct CachedMap: Codable {
     guard let metric = UMAPOptions.Metric(rawValue: metric),
       let initialisation = EmbeddingMap.Initialisation(rawValue: initialisation)
     else { throw AtelierError("a cached UMAP map names an unknown metric or start") }
-    var map = EmbeddingMap(
+    let map = EmbeddingMap(
       reference: try CachedValue.tensor(reference, referenceFloats), pca: pca, inputDimensions: inputDimensions, k: k,
       metric: metric, a: a, b: b, epochs: epochs, seed: seed, embedding: embedding, initialisation: initialisation)
     guard let method = EmbeddingMap.Method(rawValue: method ?? "umap") else {
