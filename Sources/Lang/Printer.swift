@@ -239,10 +239,13 @@ public enum Printer {
       text += String(format: " (%.1f%% in all)", ratios.reduce(0, +) * 100)
     }
     if let kl = e.klDivergence { text += String(format: "\nKL divergence: %.4f", kl) }
+    let umapMap = e.map.flatMap { $0.method == .umap ? $0 : nil }
     if let (iteration, total) = e.stoppedEarly {
-      text += "\ninterrupted at \(e.map == nil ? "iteration" : "epoch") \(iteration) of \(total)"
+      text += "\ninterrupted at \(umapMap == nil ? "iteration" : "epoch") \(iteration) of \(total)"
     }
-    if let map = e.map {
+    if let map = e.map, map.method == .tsne {
+      text += "\nt-SNE map: transform(e, data) places new points"
+    } else if let map = umapMap {
       text += "\nUMAP map (k \(map.k), \(map.metric.rawValue)): transform(e, data) places new points"
       if map.initialisation != .spectral { text += "\nstarted from \(map.initialisation.rawValue)" }
     }
