@@ -2,7 +2,6 @@
 // binary search, and the repulsion by Barnes-Hut (tsne_bh.c) or FFT-accelerated
 // interpolation (tsne_fft.c); optimisation as openTSNE (exaggeration phase with momentum
 // 0.5, then momentum 0.8, gains as delta-bar-delta; the heavy-tailed kernel of its dof).
-#include <cblas.h>
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
@@ -119,7 +118,7 @@ static void attract_rows(void *ctx, int64_t i0, int64_t i1, int tid) {
       const int32_t c = j->p->cols[e];
       const double dx = yx - y[2 * c], dy = yy - y[2 * c + 1];
       const double w = tsne_kernel_base(dx * dx + dy * dy, j->dof);
-      kl += p * log(p / ((j->dof == 1.0 ? w : pow(w, j->dof)) / j->z));
+      kl += p * log(p / (tsne_kernel(w, j->dof) / j->z));
     }
   }
   j->kl_parts[tid] += kl;
@@ -132,6 +131,18 @@ typedef struct {
   double theta, dof;
 } repulsion;
 
+// The state of the chosen method; 0, or -2 when out of memory.
+static int repulsion_open(repulsion *r, int method, double theta, double dof) {
+  *r = (repulsion){NULL, NULL, method, theta, dof};
+  if (method == ATL_TSNE_FFT)
+    r->fft = tsne_fft_create();
+  else
+    r->bh = tsne_bh_create();
+  return r->fft || r->bh ? 0 : -2;
+}
+
+static void repulsion_close(repulsion *r) { tsne_fft_destroy(r->fft), tsne_bh_destroy(r->bh); }
+
 static int repel(repulsion *r, const float *y, int64_t n, double *force, double *z) {
   return r->method == ATL_TSNE_FFT ? tsne_fft_repulsion(r->fft, y, n, r->dof, force, z)
                                    : tsne_bh_repulsion(r->bh, y, n, r->theta, r->dof, force, z);
@@ -139,13 +150,9 @@ static int repel(repulsion *r, const float *y, int64_t n, double *force, double 
 
 int atl_tsne_repulsion(const float *y, int64_t n, int method, double theta, double dof,
                        double *force, double *z) {
-  repulsion r = {NULL, NULL, method, theta, dof};
-  if (method == ATL_TSNE_FFT)
-    r.fft = tsne_fft_create();
-  else
-    r.bh = tsne_bh_create();
-  const int status = (r.fft || r.bh) ? repel(&r, y, n, force, z) : -2;
-  tsne_fft_destroy(r.fft), tsne_bh_destroy(r.bh);
+  repulsion r;
+  const int status = repulsion_open(&r, method, theta, dof) == 0 ? repel(&r, y, n, force, z) : -2;
+  repulsion_close(&r);
   return status;
 }
 
@@ -155,13 +162,9 @@ static int optimise(const tsne_affinities *P, int64_t n, float *y, const atl_tsn
   float *gains = malloc(sizeof(float) * n * 2), *update = calloc((size_t)n * 2, sizeof(float));
   double *attract = malloc(sizeof(double) * n * 2), *force = malloc(sizeof(double) * n * 2);
   double *kl_parts = malloc(sizeof(double) * threads);
-  repulsion r = {NULL, NULL, o->method, o->theta, o->dof};
-  if (o->method == ATL_TSNE_FFT)
-    r.fft = tsne_fft_create();
-  else
-    r.bh = tsne_bh_create();
-  int status = 0;
-  if (!gains || !update || !attract || !force || !kl_parts || !(r.fft || r.bh)) status = -2;
+  repulsion r;
+  int status = repulsion_open(&r, o->method, o->theta, o->dof);
+  if (!gains || !update || !attract || !force || !kl_parts) status = -2;
   for (int64_t i = 0; status == 0 && i < 2 * n; i++) gains[i] = 1.0f;
 
   for (int iter = 0; status == 0 && iter < o->iterations; iter++) {
@@ -196,7 +199,7 @@ static int optimise(const tsne_affinities *P, int64_t n, float *y, const atl_tsn
       if (progress && progress(progress_ctx, iter + 1, kl)) break;
     }
   }
-  tsne_fft_destroy(r.fft), tsne_bh_destroy(r.bh);
+  repulsion_close(&r);
   free(gains), free(update), free(attract), free(force), free(kl_parts);
   return status;
 }

@@ -89,7 +89,7 @@ static void qtree_repulsion(const qtree *t, int node, const float *y, int i, dou
     if (q->child < 0 && q->point == i) count -= 1;  // a deep leaf holding duplicates of i
     if (count <= 0) return;
     const double w = tsne_kernel_base(d2, dof);
-    const double k = dof == 1.0 ? w : pow(w, dof);
+    const double k = tsne_kernel(w, dof);
     *z += count * k;
     *fx += count * k * w * dx;
     *fy += count * k * w * dy;

@@ -241,12 +241,16 @@ static int spread(tsne_fft_state *s, const float *y, int64_t n, double dof, doub
   low -= margin, high += margin;
   // Boxes one unit wide while that takes between min_boxes and max_boxes of them, so that
   // the kernel's spectra change only when the grid grows.
-  const double extent = fmax(high - low, 1e-6);
-  int boxes = smooth_boxes((int)ceil(extent));
+  // The count is bounded while it is a double: a map that diverged to infinity gets the
+  // largest grid (and non-finite sums) rather than a count beyond int's range.
+  const double extent = fmax(high - low, 1e-6), wanted = ceil(extent);
+  int boxes;
   double box_width = 1.0;
-  if (boxes < min_boxes || boxes > max_boxes) {
-    boxes = boxes < min_boxes ? min_boxes : max_boxes;
+  if (wanted < min_boxes || wanted > max_boxes) {
+    boxes = wanted < min_boxes ? min_boxes : max_boxes;
     box_width = extent / boxes * (1.0 + 1e-9);
+  } else {
+    boxes = smooth_boxes((int)wanted);
   }
   if (prepare_grid(s, boxes) != 0) return -2;
   kernel_spectra(s, box_width, dof);
@@ -269,25 +273,30 @@ static int gather(tsne_fft_state *s, spread_job *job, const float *q, int64_t n)
   return 0;
 }
 
-// The sum of the kernel over the spread points as seen from (x, v), from its potentials.
-static inline double kernel_sum(const double *phi, double x, double v, double dof) {
-  return dof == 1.0 ? (1.0 + x * x + v * v) * phi[0] - 2.0 * (x * phi[1] + v * phi[2]) + phi[3]
-                    : phi[3];
+// Each point's force and kernel sum (into z_each when given) from its potentials; returns
+// the kernel sums' total.
+static double read_potentials(const tsne_fft_state *s, const float *y, int64_t n, double dof,
+                              double *force, double *z_each) {
+  double total = 0.0;
+  for (int64_t i = 0; i < n; i++) {
+    const double *phi = s->phi + i * terms;
+    const double x = y[2 * i], v = y[2 * i + 1];
+    const double sum =
+        dof == 1.0 ? (1.0 + x * x + v * v) * phi[0] - 2.0 * (x * phi[1] + v * phi[2]) + phi[3]
+                   : phi[3];
+    total += sum;
+    if (z_each) z_each[i] = sum;
+    force[2 * i] = x * phi[0] - phi[1];
+    force[2 * i + 1] = v * phi[0] - phi[2];
+  }
+  return total;
 }
 
 int tsne_fft_repulsion(tsne_fft_state *s, const float *y, int64_t n, double dof, double *force,
                        double *z) {
   spread_job job;
   if (spread(s, y, n, dof, 0.0, &job) != 0 || gather(s, &job, y, n) != 0) return -2;
-  double total = 0.0;
-  for (int64_t i = 0; i < n; i++) {
-    const double *phi = s->phi + i * terms;
-    const double x = y[2 * i], v = y[2 * i + 1];
-    total += kernel_sum(phi, x, v, dof);
-    force[2 * i] = x * phi[0] - phi[1];
-    force[2 * i + 1] = v * phi[0] - phi[2];
-  }
-  *z = total - (double)n;
+  *z = read_potentials(s, y, n, dof, force, NULL) - (double)n;
   return 0;
 }
 
@@ -301,13 +310,6 @@ int tsne_fft_prepare_reference(tsne_fft_state *s, const float *reference, int64_
 int tsne_fft_repulsion_from_reference(tsne_fft_state *s, const float *y, int64_t n, double *force,
                                       double *z_each) {
   if (gather(s, &s->reference_job, y, n) != 0) return -2;
-  const double dof = s->reference_job.dof;
-  for (int64_t i = 0; i < n; i++) {
-    const double *phi = s->phi + i * terms;
-    const double x = y[2 * i], v = y[2 * i + 1];
-    z_each[i] = kernel_sum(phi, x, v, dof);
-    force[2 * i] = x * phi[0] - phi[1];
-    force[2 * i + 1] = v * phi[0] - phi[2];
-  }
+  read_potentials(s, y, n, s->reference_job.dof, force, z_each);
   return 0;
 }

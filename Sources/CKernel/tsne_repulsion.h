@@ -6,6 +6,7 @@
 #ifndef ATL_TSNE_REPULSION_H
 #define ATL_TSNE_REPULSION_H
 
+#include <math.h>
 #include <stdint.h>
 
 typedef struct tsne_bh_state tsne_bh_state;
@@ -24,14 +25,16 @@ int tsne_fft_repulsion(tsne_fft_state *state, const float *y, int64_t n, double 
 // The same sums over fixed reference points, seen from other points y: the grid is made
 // once (with a quarter of the extent to spare around it), and each call reads it at y.
 // z_each holds each point's own sum, which normalises its repulsion in openTSNE's transform.
-int tsne_fft_prepare_reference(tsne_fft_state *state, const float *reference, int64_t n, double dof);
+int tsne_fft_prepare_reference(tsne_fft_state *state, const float *reference, int64_t n,
+                               double dof);
 int tsne_fft_repulsion_from_reference(tsne_fft_state *state, const float *y, int64_t n,
                                       double *force, double *z_each);
 
 // Rows of k squared distances to conditional probabilities p_j|i of the given perplexity.
 void tsne_calibrate(const float *distance, int64_t n, int64_t k, double perplexity, float *p);
 
-// (1 + d2 / dof)^-1 and its power dof, the t-SNE kernel; dof 1 is the Cauchy kernel.
+// w = (1 + d2 / dof)^-1, and the t-SNE kernel w^dof; dof 1 is the Cauchy kernel.
 static inline double tsne_kernel_base(double d2, double dof) { return 1.0 / (1.0 + d2 / dof); }
+static inline double tsne_kernel(double w, double dof) { return dof == 1.0 ? w : pow(w, dof); }
 
 #endif

@@ -164,70 +164,57 @@ int atl_umap_spectral(const atl_umap_graph *g, int dims, uint64_t seed, double *
   // left out) the filter damps; above it, it grows like a Chebyshev polynomial.
   double cut = 0.9;
   for (int iter = 1; iter <= MAX_ITERATIONS; iter++) {
-    if (chebyshev_filter(&job, cut, previous, next) != 0) {
-      status = ATL_UMAP_NOT_CONVERGED;
+    if (chebyshev_filter(&job, cut, previous, next) != 0) goto done;
+    // Rayleigh-Ritz: H = Q^T A Q, the block rotated onto H's eigenvectors.
+    for (int r = 0; r < m; r++)
+      for (int c = r; c < m; c++) {
+        const double v = 0.5 * (dot(q + r * n, z + c * n, n) + dot(q + c * n, z + r * n, n));
+        h[r * m + c] = h[c * m + r] = v;
+      }
+    if (LAPACKE_dsyev(LAPACK_ROW_MAJOR, 'V', 'U', m, h, m, theta) != 0) goto done;
+    // Ritz vectors x = Q v and A x = Z v, largest theta (smallest L eigenvalue) first, in
+    // the filter's scratch blocks, which are free until the next filter.
+    double *x = previous, *ax = next;
+    for (int c = 0; c < m; c++) {
+      const int source = m - 1 - c;
+      for (int64_t i = 0; i < n; i++) {
+        double sx = 0.0, sa = 0.0;
+        for (int r = 0; r < m; r++) {
+          const double v = h[r * m + source];
+          sx += q[r * n + i] * v;
+          sa += z[r * n + i] * v;
+        }
+        x[c * n + i] = sx, ax[c * n + i] = sa;
+      }
+    }
+    double worst = 0.0;
+    for (int c = 0; c < dims; c++) {
+      const double t = theta[m - 1 - c];
+      double r2 = 0.0;
+      for (int64_t i = 0; i < n; i++) {
+        const double r = ax[c * n + i] - t * x[c * n + i];
+        r2 += r * r;
+      }
+      // L = 2 (I - A): its residual is twice A's.
+      const double residual = 2.0 * sqrt(r2);
+      if (residual > worst) worst = residual;
+    }
+    if (worst < RESIDUAL_TOLERANCE) {
+      for (int c = 0; c < dims; c++) {
+        // Signs as svd_flip: the entry of largest magnitude is positive.
+        double largest = 0.0;
+        for (int64_t i = 0; i < n; i++)
+          if (fabs(x[c * n + i]) > fabs(largest)) largest = x[c * n + i];
+        const double sign = largest < 0 ? -1.0 : 1.0;
+        for (int64_t i = 0; i < n; i++) vectors[i * dims + c] = sign * x[c * n + i];
+        eigenvalues[c] = 2.0 * (1.0 - theta[m - 1 - c]);
+      }
+      status = 0;
       goto done;
     }
-    {
-      // Rayleigh-Ritz: H = Q^T A Q, the block rotated onto H's eigenvectors.
-      for (int r = 0; r < m; r++)
-        for (int c = r; c < m; c++) {
-          const double v = 0.5 * (dot(q + r * n, z + c * n, n) + dot(q + c * n, z + r * n, n));
-          h[r * m + c] = h[c * m + r] = v;
-        }
-      if (LAPACKE_dsyev(LAPACK_ROW_MAJOR, 'V', 'U', m, h, m, theta) != 0) goto done;
-      // Ritz vectors x = Q v and A x = Z v, largest theta (smallest L eigenvalue) first;
-      // z takes x and q takes A x for a moment.
-      double *x = malloc(sizeof(double) * (size_t)(n * m));
-      double *ax = malloc(sizeof(double) * (size_t)(n * m));
-      if (!x || !ax) {
-        free(x), free(ax);
-        status = -2;
-        goto done;
-      }
-      for (int c = 0; c < m; c++) {
-        const int source = m - 1 - c;
-        for (int64_t i = 0; i < n; i++) {
-          double sx = 0.0, sa = 0.0;
-          for (int r = 0; r < m; r++) {
-            const double v = h[r * m + source];
-            sx += q[r * n + i] * v;
-            sa += z[r * n + i] * v;
-          }
-          x[c * n + i] = sx, ax[c * n + i] = sa;
-        }
-      }
-      double worst = 0.0;
-      for (int c = 0; c < dims; c++) {
-        const double t = theta[m - 1 - c];
-        double r2 = 0.0;
-        for (int64_t i = 0; i < n; i++) {
-          const double r = ax[c * n + i] - t * x[c * n + i];
-          r2 += r * r;
-        }
-        // L = 2 (I - A): its residual is twice A's.
-        const double residual = 2.0 * sqrt(r2);
-        if (residual > worst) worst = residual;
-      }
-      if (worst < RESIDUAL_TOLERANCE) {
-        for (int c = 0; c < dims; c++) {
-          // Signs as svd_flip: the entry of largest magnitude is positive.
-          double largest = 0.0;
-          for (int64_t i = 0; i < n; i++)
-            if (fabs(x[c * n + i]) > fabs(largest)) largest = x[c * n + i];
-          const double sign = largest < 0 ? -1.0 : 1.0;
-          for (int64_t i = 0; i < n; i++) vectors[i * dims + c] = sign * x[c * n + i];
-          eigenvalues[c] = 2.0 * (1.0 - theta[m - 1 - c]);
-        }
-        free(x), free(ax);
-        status = 0;
-        goto done;
-      }
-      // Filter the Ritz vectors next, damping below the block's smallest Ritz value.
-      memcpy(q, x, sizeof(double) * (size_t)(n * m));
-      cut = theta[0] > 0.0 ? theta[0] : 0.0;
-      free(x), free(ax);
-    }
+    // Filter the Ritz vectors next, damping below the block's smallest Ritz value.
+    memcpy(q, x, sizeof(double) * (size_t)(n * m));
+    cut = theta[0] > 0.0 ? theta[0] : 0.0;
   }
 done:
   free(inv_sqrt_degree), free(u), free(q), free(z), free(h), free(theta), free(previous),
