@@ -15,6 +15,7 @@ typedef struct {
   int k, exclude_self;
   int32_t *index;
   float *distance;  // squared
+  int *failed;      // set when a piece could not get its scratch block
 } knn_job;
 
 static void knn_rows(void *ctx, int64_t r0, int64_t r1, int tid) {
@@ -22,7 +23,10 @@ static void knn_rows(void *ctx, int64_t r0, int64_t r1, int tid) {
   const knn_job *j = ctx;
   const int64_t block = 64, cols = 2048;
   float *dots = malloc(sizeof(float) * block * cols);
-  if (!dots) return;
+  if (!dots) {
+    *j->failed = 1;
+    return;
+  }
   for (int64_t r = r0; r < r1; r += block) {
     const int64_t rows = r + block <= r1 ? block : r1 - r;
     int sizes[64] = {0};
@@ -81,9 +85,10 @@ int atl_knn(const float *reference, int64_t n_reference, const float *query, int
   for (int64_t i = 0; i < n_reference; i++)
     reference_norms[i] = (float)atl_sum_squares(reference + i * d, d);
   for (int64_t i = 0; i < n_query; i++) query_norms[i] = (float)atl_sum_squares(query + i * d, d);
+  int failed = 0;
   knn_job job = {reference, query, reference_norms, query_norms, n_reference, n_query,
-                 d,         k,     exclude_self,    index,       distance};
+                 d,         k,     exclude_self,    index,       distance,    &failed};
   atl_parallel_for(n_query, 64, knn_rows, &job);
   free(reference_norms), free(query_norms);
-  return 0;
+  return failed ? -2 : 0;
 }

@@ -60,6 +60,8 @@ static void build_tree(const forest_job *f, int tree) {
   float *normal = malloc(sizeof(float) * (size_t)d);
   int64_t *stack = malloc(sizeof(int64_t) * 2 * 128);
   if (!normal || !stack) {
+    // No tree: every point its own empty leaf; the lists are completed at the end.
+    for (int64_t i = 0; i < n; i++) f->leaf_begin[tree * n + i] = f->leaf_end[tree * n + i] = 0;
     free(normal), free(stack);
     return;
   }
@@ -254,6 +256,13 @@ int atl_knn_approx(const float *x, int64_t n, int64_t d, int k, uint64_t seed, i
       int64_t changed = 0;
       for (int t = 0; t < threads; t++) changed += updates[t];
       if (changed <= n * k / 1000) break;
+    }
+    // A list the trees and the rounds left short (a tiny leaf, a tree that could not be
+    // built) is completed against every point, so no row ends with a placeholder.
+    for (int64_t p = 0; p < n; p++) {
+      if (sizes[p] == k) continue;
+      for (int32_t q = 0; q < n; q++)
+        if (q != p) offer(&g, p, q);
     }
     for (int64_t p = 0; p < n; p++) {
       for (int q = 0; q < k; q++) index[p * k + q] = INDEX(index[p * k + q]);
