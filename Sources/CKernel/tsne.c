@@ -5,7 +5,6 @@
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "ckernel.h"
 #include "csr_rows.h"
@@ -224,47 +223,15 @@ int atl_tsne(const float *x, int64_t n, int64_t d, float *y, const atl_tsne_opti
   tsne_calibrate(distance, n, k, o->perplexity, conditional);
   free(distance);
 
-  // Symmetric P as CSR: p_ij = (p_j|i + p_i|j) / 2n over the union of both neighbour lists.
-  int64_t *counts = calloc((size_t)n + 1, sizeof(int64_t));
-  for (int64_t i = 0; i < n; i++)
-    for (int q = 0; q < k; q++) {
-      counts[i + 1]++;
-      counts[index[i * k + q] + 1]++;
-    }
-  for (int64_t i = 0; i < n; i++) counts[i + 1] += counts[i];
-  const int64_t nnz_max = counts[n];
-  int32_t *cols = malloc(sizeof(int32_t) * nnz_max);
-  float *vals = malloc(sizeof(float) * nnz_max);
-  int64_t *fill = malloc(sizeof(int64_t) * n);
-  memcpy(fill, counts, sizeof(int64_t) * n);
-  for (int64_t i = 0; i < n; i++)
-    for (int q = 0; q < k; q++) {
-      const int32_t j = index[i * k + q];
-      const float v = conditional[i * k + q] / (2.0f * (float)n);
-      cols[fill[i]] = j, vals[fill[i]++] = v;
-      cols[fill[j]] = (int32_t)i, vals[fill[j]++] = v;
-    }
-  free(fill);
-  free(index);
-  free(conditional);
-  // Merge the entries of a pair that is in both neighbour lists, so that P holds each
-  // p_ij once (the gradient would not care; the KL divergence does).
-  int64_t write = 0;
-  for (int64_t i = 0; i < n; i++) {
-    const int64_t start = counts[i], end = counts[i + 1];
-    sort_row(cols + start, vals + start, end - start);
-    counts[i] = write;
-    for (int64_t e = start; e < end; e++) {
-      if (write > counts[i] && cols[write - 1] == cols[e]) {
-        vals[write - 1] += vals[e];
-      } else {
-        cols[write] = cols[e];
-        vals[write++] = vals[e];
-      }
-    }
-  }
-  counts[n] = write;
-
+  // Symmetric P: p_ij = (p_j|i + p_i|j) / 2n over the union of both neighbour lists, each
+  // pair held once (the gradient would not care; the KL divergence does).
+  for (int64_t e = 0; e < n * k; e++) conditional[e] = conditional[e] / (2.0f * (float)n);
+  int64_t *counts = NULL;
+  int32_t *cols = NULL;
+  float *vals = NULL;
+  const int built = csr_symmetric(index, conditional, n, k, csr_sum, &counts, &cols, &vals);
+  free(index), free(conditional);
+  if (built != 0) return -2;
   tsne_affinities P = {counts, cols, vals};
   const int status = optimise(&P, n, y, o, progress, progress_ctx);
   free(counts), free(cols), free(vals);

@@ -141,58 +141,13 @@ void atl_umap_memberships(const int32_t *index, const float *distance, int64_t n
 int atl_umap_fuzzy_union(const int32_t *index, const float *weight, int64_t n, int k,
                          atl_umap_graph *out) {
   memset(out, 0, sizeof *out);
-  // Each membership w_ij goes to row i as (j, w, forward) and to row j as (i, w, backward);
-  // a pair then holds w_ij and w_ji, combined as w_ij + w_ji - w_ij w_ji.
-  int64_t *start = calloc((size_t)n + 1, sizeof(int64_t));
-  const int64_t slots = 2 * n * (int64_t)k;
-  int32_t *cols = malloc(sizeof(int32_t) * (size_t)(slots > 0 ? slots : 1));
-  float *vals = malloc(sizeof(float) * (size_t)(slots > 0 ? slots : 1));
-  int64_t *fill = malloc(sizeof(int64_t) * (size_t)(n > 0 ? n : 1));
-  if (!start || !cols || !vals || !fill) {
-    free(start), free(cols), free(vals), free(fill);
+  // A pair in both neighbour lists holds w_ij and w_ji, combined as w_ij + w_ji - w_ij w_ji;
+  // a lone w stands for w + 0 - 0.
+  if (csr_symmetric(index, weight, n, k, csr_fuzzy_union, &out->row_start, &out->column,
+                    &out->weight) != 0)
     return -2;
-  }
-  for (int64_t i = 0; i < n; i++)
-    for (int q = 0; q < k; q++) {
-      const int32_t j = index[i * k + q];
-      if (weight[i * k + q] <= 0.0f || j == i) continue;
-      start[i + 1]++, start[j + 1]++;
-    }
-  for (int64_t i = 0; i < n; i++) start[i + 1] += start[i];
-  memcpy(fill, start, sizeof(int64_t) * (size_t)n);
-  // Both directions are written in the same pass, each row in the order of i then q, and
-  // the sort below is stable: the graph does not depend on anything but the input.
-  for (int64_t i = 0; i < n; i++)
-    for (int q = 0; q < k; q++) {
-      const int32_t j = index[i * k + q];
-      const float w = weight[i * k + q];
-      if (w <= 0.0f || j == i) continue;
-      cols[fill[i]] = j, vals[fill[i]++] = w;
-      cols[fill[j]] = (int32_t)i, vals[fill[j]++] = w;
-    }
-  free(fill);
-  // A row now holds (j, w_ij) and (j, w_ji) for a pair in both neighbour lists, or one of
-  // them; a lone w stands for w + 0 - 0.
-  int64_t write = 0;
-  for (int64_t i = 0; i < n; i++) {
-    const int64_t begin = start[i], end = start[i + 1];
-    sort_row(cols + begin, vals + begin, end - begin);
-    start[i] = write;
-    for (int64_t e = begin; e < end; e++) {
-      if (write > start[i] && cols[write - 1] == cols[e]) {
-        vals[write - 1] = vals[write - 1] + vals[e] - vals[write - 1] * vals[e];
-      } else {
-        cols[write] = cols[e];
-        vals[write++] = vals[e];
-      }
-    }
-  }
-  start[n] = write;
   out->n = n;
-  out->nnz = write;
-  out->row_start = start;
-  out->column = cols;
-  out->weight = vals;
+  out->nnz = out->row_start[n];
   return 0;
 }
 
