@@ -240,23 +240,39 @@ void atl_conv_set_engine(int engine) { engine_setting = engine; }
 int atl_conv_engine(void) {
   if (engine_setting < 0) {
     const char *env = getenv("ATELIER_CONV");
-    engine_setting = env && !strcmp(env, "im2col") ? ATL_CONV_IM2COL : ATL_CONV_DNNL;
+    engine_setting = env && !strcmp(env, "im2col")     ? ATL_CONV_IM2COL
+                     : env && !strcmp(env, "winograd") ? ATL_CONV_WINOGRAD
+                                                       : ATL_CONV_DNNL;
   }
   return engine_setting;
 }
 
+// Atelier's Winograd where oneDNN would run a direct kernel: on CPUs without
+// AVX-512 (or held to AVX2), for layers wide enough that the transforms pay.
+static int winograd_pays(const atl_conv_shape *s) {
+  const char *env = getenv("ATELIER_WINOGRAD");
+  if (env && *env == '0') return 0;
+  return s->C >= 16 && s->K >= 16 && !atl_dnnl_has_winograd() && atl_conv_winograd_supports(s);
+}
+
 int atl_conv_engine_for(const atl_conv_shape *s, int has_bias) {
-  return atl_conv_engine() == ATL_CONV_DNNL && atl_conv_dnnl_supports(s, has_bias)
-             ? ATL_CONV_DNNL
-             : ATL_CONV_IM2COL;
+  const int engine = atl_conv_engine();
+  if (engine == ATL_CONV_IM2COL) return ATL_CONV_IM2COL;
+  if (engine == ATL_CONV_WINOGRAD ? atl_conv_winograd_supports(s) : winograd_pays(s))
+    return ATL_CONV_WINOGRAD;
+  return atl_conv_dnnl_supports(s, has_bias) ? ATL_CONV_DNNL : ATL_CONV_IM2COL;
 }
 
 int64_t atl_conv_saved_size(const atl_conv_shape *s, int has_bias, int engine) {
-  return engine == ATL_CONV_DNNL ? atl_conv_dnnl_saved_size(s, has_bias) : atl_conv_cols_size(s);
+  return engine == ATL_CONV_DNNL       ? atl_conv_dnnl_saved_size(s, has_bias)
+         : engine == ATL_CONV_WINOGRAD ? 0
+                                       : atl_conv_cols_size(s);
 }
 
 int atl_conv2d_forward(const atl_conv_shape *s, int engine, const float *in, const float *w,
                        const float *b, float *out, float *saved, int relu) {
+  if (engine == ATL_CONV_WINOGRAD && atl_conv_winograd_forward(s, in, w, b, out, relu) == 0)
+    return ATL_CONV_WINOGRAD;
   if (engine == ATL_CONV_DNNL && atl_conv_dnnl_forward(s, in, w, b, out, saved, relu) == 0)
     return ATL_CONV_DNNL;
   // Columns are kept only when the buffer was sized for them.
@@ -268,6 +284,9 @@ int atl_conv2d_forward(const atl_conv_shape *s, int engine, const float *in, con
 void atl_conv2d_backward(const atl_conv_shape *s, int engine, const float *in, const float *w,
                          const float *dout, const float *saved, float *din, float *dw, float *db,
                          int has_bias) {
+  if (engine == ATL_CONV_WINOGRAD &&
+      atl_conv_winograd_backward(s, in, w, dout, din, dw, has_bias ? db : NULL) == 0)
+    return;
   if (engine == ATL_CONV_DNNL &&
       atl_conv_dnnl_backward(s, in, w, dout, saved, din, dw, db, has_bias) == 0)
     return;

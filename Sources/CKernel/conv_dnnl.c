@@ -196,6 +196,11 @@ static int winograd_pays(const atl_conv_shape *s) {
          s->K % 16 == 0;
 }
 
+int atl_dnnl_has_winograd(void) {
+  if (!dnnl_start()) return 0;
+  return (dnnl_get_effective_cpu_isa() & dnnl_cpu_isa_avx512_core) == dnnl_cpu_isa_avx512_core;
+}
+
 static conv_entry *find_entry(const atl_conv_shape *s, int has_bias) {
   for (conv_entry *e = entries; e; e = e->next)
     if (!memcmp(&e->s, s, sizeof *s) && e->has_bias == has_bias) return e;

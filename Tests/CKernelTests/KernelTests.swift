@@ -41,9 +41,15 @@ import Testing
     // whole blocks of 16 channels, 3x3 stride 1: oneDNN's Winograd path
     Case(n: 3, c: 32, h: 10, w: 9, k: 16, r: 3, s: 3, stride: 1, pad: 1),
     Case(n: 2, c: 16, h: 6, w: 6, k: 48, r: 3, s: 3, stride: 1, pad: 0),
+    // Winograd's 4x4 tiles: outputs that are no whole number of tiles, pad 0 and 2,
+    // channels that fill no register block, more tiles than one block holds
+    Case(n: 1, c: 7, h: 5, w: 13, k: 10, r: 3, s: 3, stride: 1, pad: 2),
+    Case(n: 5, c: 20, h: 9, w: 7, k: 13, r: 3, s: 3, stride: 1, pad: 0),
+    Case(n: 2, c: 33, h: 17, w: 23, k: 31, r: 3, s: 3, stride: 1, pad: 1),
+    Case(n: 9, c: 2, h: 3, w: 3, k: 1, r: 3, s: 3, stride: 1, pad: 1),
   ]
 
-  static let engines: [Int32] = [Int32(ATL_CONV_IM2COL), Int32(ATL_CONV_DNNL)]
+  static let engines: [Int32] = [Int32(ATL_CONV_IM2COL), Int32(ATL_CONV_DNNL), Int32(ATL_CONV_WINOGRAD)]
 
   func shape(_ t: Case) -> atl_conv_shape {
     var s = atl_conv_shape(
@@ -53,8 +59,14 @@ import Testing
     return s
   }
 
-  /// The engine a case runs on: oneDNN must take every shape here, or the test says so.
+  /// The engine a case runs on: oneDNN must take every shape here, or the test says so;
+  /// Winograd takes the 3x3 stride-1 shapes, oneDNN the others.
   func engine(_ requested: Int32, _ s: inout atl_conv_shape, bias: Bool) -> Int32 {
+    if requested == Int32(ATL_CONV_WINOGRAD) {
+      let threeByThree = s.R == 3 && s.S == 3 && s.stride_h == 1 && s.stride_w == 1
+      #expect(atl_conv_winograd_supports(&s) != 0 || !threeByThree, "Winograd refused \(s)")
+      return atl_conv_winograd_supports(&s) != 0 ? requested : engine(Int32(ATL_CONV_DNNL), &s, bias: bias)
+    }
     let chosen =
       requested == Int32(ATL_CONV_DNNL) && atl_conv_dnnl_supports(&s, bias ? 1 : 0) != 0
       ? requested : Int32(ATL_CONV_IM2COL)
@@ -73,9 +85,13 @@ import Testing
       x, w, b, n: t.n, c: t.c, h: t.h, wd: t.w, k: t.k, r: t.r, s: t.s, stride: t.stride, pad: t.pad)
     #expect(Int(s.P) == expected.p && Int(s.Q) == expected.q)
     var out = [Float](repeating: .nan, count: expected.out.count)
-    let used = atl_conv2d_forward(&s, engine(requested, &s, bias: true), x, w, b, &out, nil, 0)
-    #expect(used == requested)
+    let chosen = engine(requested, &s, bias: true)
+    let used = atl_conv2d_forward(&s, chosen, x, w, b, &out, nil, 0)
+    #expect(used == chosen)
     #expect(maxRelativeError(out, expected.out) < tolerance)
+    var rectified = [Float](repeating: .nan, count: expected.out.count)
+    #expect(atl_conv2d_forward(&s, chosen, x, w, b, &rectified, nil, 1) == chosen)
+    #expect(maxRelativeError(rectified, expected.out.map { max($0, 0) }) < tolerance)
   }
 
   @Test(arguments: cases, engines)

@@ -96,11 +96,24 @@ int atl_conv_dnnl_backward(const atl_conv_shape *s, const float *in, const float
                            const float *dout, const float *saved, float *din, float *dw, float *db,
                            int has_bias);
 
+// 3x3 stride-1 convolutions (pad <= 2) by Winograd F(4x4, 3x3) on AVX2
+// (conv_winograd.c); each returns 0, or -1 when the shape does not fit or memory
+// runs out. Nothing is kept between forward and backward.
+int atl_conv_winograd_supports(const atl_conv_shape *s);
+int atl_conv_winograd_forward(const atl_conv_shape *s, const float *in, const float *w,
+                              const float *b, float *out, int relu);
+int atl_conv_winograd_backward(const atl_conv_shape *s, const float *in, const float *w,
+                               const float *dout, float *din, float *dw, float *db);
+// Whether oneDNN runs Winograd kernels of its own on this CPU (AVX-512 only).
+int atl_dnnl_has_winograd(void);
+
 // Frees the reorder buffers shared by oneDNN convolutions (kept between calls).
 void atl_conv_release_scratch(void);
 
-// The engine convolutions use: oneDNN unless ATELIER_CONV=im2col or set here.
-enum { ATL_CONV_IM2COL = 0, ATL_CONV_DNNL = 1 };
+// The engine convolutions use: oneDNN, with Atelier's Winograd for the 3x3
+// stride-1 shapes where oneDNN has none, unless ATELIER_CONV=im2col|dnnl|winograd
+// or set here (winograd: on every shape it takes, oneDNN for the rest).
+enum { ATL_CONV_IM2COL = 0, ATL_CONV_DNNL = 1, ATL_CONV_WINOGRAD = 2 };
 int atl_conv_engine(void);
 void atl_conv_set_engine(int engine);
 // The engine a convolution of this shape will run on, and the floats forward
