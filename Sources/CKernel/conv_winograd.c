@@ -442,6 +442,30 @@ static int scratch_everywhere(int64_t len) {
   return c.failed ? -1 : 0;
 }
 
+typedef struct {
+  const float *w;
+  float *u;
+  int C, K, kpad, flipped;
+} filter_job;
+
+// Filters [begin, end) packed as u[xi][k / 6][c][k % 6]; padded channels stay zero.
+// Flipped: the input gradient's filter (o, i) is the forward's (i, o) turned 180 degrees.
+static void transform_filters(void *ctx, int64_t begin, int64_t end, int tid) {
+  (void)tid;
+  const filter_job *f = ctx;
+  const int C = f->C, K = f->K;
+  for (int k = (int)begin; k < (int)end; k++)
+    for (int c = 0; c < C; c++) {
+      float g[9], t[XI];
+      for (int e = 0; e < 9; e++)
+        g[e] = f->flipped ? f->w[((int64_t)c * K + k) * 9 + 8 - e]
+                          : f->w[((int64_t)k * C + c) * 9 + e];
+      filter_2d(g, t);
+      for (int xi = 0; xi < XI; xi++)
+        f->u[(((int64_t)xi * (f->kpad / KR) + k / KR) * C + c) * KR + k % KR] = t[xi];
+    }
+}
+
 // in (N, C, H, W) convolved with filters given as 3x3 planes `filter(o, i)` for
 // output channel o and input channel i -> out (N, K, H + 2ph - 2, W + 2pw - 2).
 static int run_forward(int N, int C, int H, int W, int K, int ph, int pw, const float *in,
@@ -455,16 +479,8 @@ static int run_forward(int N, int C, int H, int W, int K, int ph, int pw, const 
   const geometry *g = &j.g;
   float *u = atl_alloc((int64_t)XI * j.kpad * C);
   if (!u) return -1;
-  // Packed as [xi][k / 6][c][k % 6]; padded channels stay zero.
-  for (int k = 0; k < K; k++)
-    for (int c = 0; c < C; c++) {
-      float f[9], t[XI];
-      for (int e = 0; e < 9; e++)
-        f[e] = flipped ? w[((int64_t)c * K + k) * 9 + 8 - e] : w[((int64_t)k * C + c) * 9 + e];
-      filter_2d(f, t);
-      for (int xi = 0; xi < XI; xi++)
-        u[(((int64_t)xi * (j.kpad / KR) + k / KR) * C + c) * KR + k % KR] = t[xi];
-    }
+  filter_job f = {.w = w, .u = u, .C = C, .K = K, .kpad = j.kpad, .flipped = flipped};
+  atl_parallel_for(K, 8, transform_filters, &f);
   j.u = u;
   j.blocks = (g->tiles + g->tb - 1) / g->tb;
   int status = scratch_everywhere((int64_t)XI * (C + KCHUNK) * g->tb + padded_rows_size(g));
@@ -478,7 +494,7 @@ static int run_forward(int N, int C, int H, int W, int K, int ph, int pw, const 
 typedef struct {
   geometry g;  // of the forward pass
   const float *in, *dout;
-  double *parts;  // per thread: [36][K][C]
+  float *parts;  // per thread: [36][K][C]
   int64_t blocks;
 } weight_job;
 
@@ -486,22 +502,19 @@ static void weight_blocks(void *ctx, int64_t begin, int64_t end, int tid) {
   const weight_job *j = ctx;
   const geometry *g = &j->g;
   const int tb = g->tb, C = g->C, K = g->K;
-  const int64_t v_len = (int64_t)XI * C * tb, m_len = (int64_t)XI * K * tb,
-                du_len = (int64_t)XI * K * C;
-  float *v = thread_scratch(v_len + m_len + du_len + padded_rows_size(g));
+  const int64_t v_len = (int64_t)XI * C * tb, m_len = (int64_t)XI * K * tb;
+  float *v = thread_scratch(v_len + m_len + padded_rows_size(g));
   if (!v) return;
-  float *m = v + v_len, *du = m + m_len, *x = du + du_len;
-  double *part = j->parts + (int64_t)tid * du_len;
+  float *m = v + v_len, *rows = m + m_len;
+  float *part = j->parts + (int64_t)tid * XI * K * C;
   tile_at tiles[MAX_BLOCK];
   for (int64_t block = begin; block < end; block++) {
     const int nt = block_tiles(g, block * tb, tiles);
-    transform_input(g, j->in, tiles, nt, v, x);
+    transform_input(g, j->in, tiles, nt, v, rows);
     transform_gradient(g, j->dout, tiles, nt, m);
     for (int xi = 0; xi < XI; xi++)
       atl_sgemm(0, 1, K, C, nt, 1.0f, m + (int64_t)xi * K * tb, tb, v + (int64_t)xi * C * tb, tb,
-                0.0f, du + (int64_t)xi * K * C, C);
-    // Summed in double across blocks: a long sum of float products loses digits.
-    for (int64_t e = 0; e < du_len; e++) part[e] += du[e];
+                block == begin ? 0.0f : 1.0f, part + (int64_t)xi * K * C, C);
   }
 }
 
@@ -513,11 +526,10 @@ static int run_weight_gradient(const atl_conv_shape *s, const float *in, const f
   const geometry *g = &j.g;
   const int T = atl_threads();
   const int64_t du_len = (int64_t)XI * s->K * s->C;
-  j.parts = calloc((size_t)T * (size_t)du_len, sizeof(double));
+  j.parts = atl_alloc((int64_t)T * du_len);  // zero: a thread left without blocks adds nothing
   if (!j.parts) return -1;
   j.blocks = (g->tiles + g->tb - 1) / g->tb;
-  int status =
-      scratch_everywhere((int64_t)XI * (s->C + s->K) * g->tb + du_len + padded_rows_size(g));
+  int status = scratch_everywhere((int64_t)XI * (s->C + s->K) * g->tb + padded_rows_size(g));
   if (status == 0) {
     atl_parallel_for(j.blocks, 1, weight_blocks, &j);
     for (int t = 1; t < T; t++)
@@ -529,7 +541,7 @@ static int run_weight_gradient(const atl_conv_shape *s, const float *in, const f
         filter_gradient_2d(t, dw + ((int64_t)k * s->C + c) * 9);
       }
   }
-  free(j.parts);
+  atl_free(j.parts);
   return status;
 }
 

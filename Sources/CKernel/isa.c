@@ -69,12 +69,20 @@ static const char *dnnl_isa_name(dnnl_cpu_isa_t isa) {
   }
 }
 
+// Who runs 3x3 stride-1 convolutions, which are most of a wide net's work.
+static const char *winograd_engine(void) {
+  const char *env = getenv("ATELIER_WINOGRAD");
+  if (env && *env == '0') return "direct (Winograd off)";
+  return atl_dnnl_has_winograd() ? "oneDNN's Winograd" : "Atelier's Winograd F(4x4, 3x3), AVX2";
+}
+
 const char *atl_isa_summary(void) {
-  static char text[256];
+  static char text[320];
   atl_threads();
   const dnnl_version_t *v = dnnl_version();
-  snprintf(text, sizeof text, "convolutions: oneDNN %d.%d.%d %s; GEMM: OpenBLAS %s; CPU %s",
-           v->major, v->minor, v->patch, dnnl_isa_name(dnnl_get_effective_cpu_isa()),
+  snprintf(text, sizeof text,
+           "convolutions: oneDNN %d.%d.%d %s, 3x3 by %s; GEMM: OpenBLAS %s; CPU %s", v->major,
+           v->minor, v->patch, dnnl_isa_name(dnnl_get_effective_cpu_isa()), winograd_engine(),
            openblas_get_corename(), cpu_has_avx512() ? "has AVX-512" : "has no AVX-512");
   return text;
 }
