@@ -17,10 +17,51 @@ static inline float apply(int op, float x, float y) {
   }
 }
 
+// Whether strides walk a tensor of `shape` in memory order (size-1 dimensions aside).
+static int contiguous(const int64_t *strides, const int64_t *shape, int rank) {
+  int64_t step = 1;
+  for (int d = rank - 1; d >= 0; d--) {
+    if (shape[d] != 1 && strides[d] != step) return 0;
+    step *= shape[d];
+  }
+  return 1;
+}
+
+typedef struct {
+  int op;
+  const float *a, *b;
+  float *out;
+} flat_job;
+
+static void flat_range(void *ctx, int64_t begin, int64_t end, int tid) {
+  (void)tid;
+  const flat_job *j = ctx;
+  const float *restrict a = j->a, *restrict b = j->b;
+  float *restrict out = j->out;
+  switch (j->op) {
+    case ATL_ADD:
+      for (int64_t i = begin; i < end; i++) out[i] = a[i] + b[i];
+      break;
+    case ATL_SUB:
+      for (int64_t i = begin; i < end; i++) out[i] = a[i] - b[i];
+      break;
+    case ATL_MUL:
+      for (int64_t i = begin; i < end; i++) out[i] = a[i] * b[i];
+      break;
+    default:
+      for (int64_t i = begin; i < end; i++) out[i] = a[i] / b[i];
+  }
+}
+
 void atl_broadcast_binary(int op, const float *a, const int64_t *a_strides, const float *b,
                           const int64_t *b_strides, float *out, const int64_t *shape, int rank) {
   int64_t total = 1;
   for (int d = 0; d < rank; d++) total *= shape[d];
+  if (contiguous(a_strides, shape, rank) && contiguous(b_strides, shape, rank)) {
+    flat_job job = {op, a, b, out};
+    atl_parallel_for(total, 1 << 15, flat_range, &job);
+    return;
+  }
   int64_t index[16] = {0};
   int64_t ia = 0, ib = 0;
   for (int64_t i = 0; i < total; i++) {

@@ -102,6 +102,30 @@ func lenet5() throws -> Sequential {
     #expect(try run() == run())
   }
 
+  /// A net of 3x3 convolutions, trained on every convolution engine: each learns, and
+  /// each repeats bit for bit for a seed (Winograd's weight gradient sums per-thread parts).
+  @Test(arguments: [Int32(ATL_CONV_IM2COL), Int32(ATL_CONV_DNNL), Int32(ATL_CONV_WINOGRAD)])
+  func aThreeByThreeNetLearnsAndRepeatsOnEveryEngine(_ engine: Int32) throws {
+    let data = try FashionMNIST.load(directory: fixtures).test
+    let before = atl_conv_engine()
+    atl_conv_set_engine(engine)
+    defer { atl_conv_set_engine(before) }
+    func run() throws -> ([Float], Double) {
+      let net = try Sequential([
+        try Conv2d(filters: 16, kernel: 3, padding: 1), Activation(.relu), try MaxPool2d(kernel: 2),
+        try Conv2d(filters: 24, kernel: 3, padding: 1), Activation(.relu), try MaxPool2d(kernel: 2),
+        Flatten(), try Linear(units: 10),
+      ])
+      _ = try fit(
+        net, on: data, optimizer: SGD(learningRate: 0.05, momentum: 0.9),
+        options: FitOptions(epochs: 2, batchSize: 50, seed: 3), initRNG: RandomSource(seed: 5))
+      return (net.namedParameters.flatMap { $0.tensor.toArray() }, try evaluate(net, on: data).accuracy)
+    }
+    let (first, accuracy) = try run()
+    #expect(try run().0 == first)
+    #expect(accuracy > 0.5)
+  }
+
   @Test func interruptStopsAfterTheCurrentBatchAndKeepsWeights() throws {
     let data = try FashionMNIST.load(directory: fixtures).train
     let net = try lenet5()
