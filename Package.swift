@@ -50,7 +50,7 @@ let package = Package(
       swiftSettings: optimise
     ),
     .executableTarget(
-      name: "atelier-fuzz", dependencies: ["Lang", "Kernel", "NN", "Data", "Tensor", "CKernel"],
+      name: "atelier-fuzz", dependencies: ["Lang", "Kernel", "NN", "Analysis", "Data", "Tensor", "CKernel"],
       swiftSettings: optimise),
     .testTarget(name: "CKernelTests", dependencies: ["CKernel", "Tensor"]),
     .testTarget(name: "TensorTests", dependencies: ["Tensor"]),

@@ -35,7 +35,7 @@ public final class EmbeddingMap {
   /// t-SNE's kernel (unused by UMAP).
   public var dof = 1.0
 
-  public enum Method: String {
+  public enum Method: String, CaseIterable {
     case umap, tsne
   }
 
@@ -76,7 +76,7 @@ public final class EmbeddingMap {
 
   /// Where the fit's layout started: the spectral embedding of the graph, or umap-learn's
   /// uniform random fallback when the graph is disconnected or the eigenvectors did not converge.
-  public enum Initialisation: String {
+  public enum Initialisation: String, CaseIterable {
     case spectral
     case randomDisconnected = "random (the neighbour graph is disconnected)"
     case randomNotConverged = "random (the spectral start did not converge)"
@@ -162,10 +162,18 @@ public func transform(
   let n = data.count
   guard n >= 1 else { throw TensorError("transform: no points to place") }
   let query = try map.pca?.transform(data.points) ?? data.points
+  guard hasBoundedRows(query) else {
+    throw TensorError(
+      "transform: some new points are NaN or infinite\(map.pca == nil ? "" : " after the map's PCA"), or too large to measure",
+      hint: "a model that diverged gives such features; check them with sum(x)")
+  }
   if map.method == .tsne { return try tsneTransform(map, data, query: query, progress: progress) }
   // umap-learn: a third of the epochs asked of the fit, else 100 up to 10,000 new points and 30 above.
   let epochs = map.epochs.map { max($0 / 3, 1) } ?? (n <= 10_000 ? 100 : 30)
   let dims = map.embedding.shape[1]
+  try checkAllocation([n, dims], "transform")
+  // Each new point's neighbour list: an index, a distance and a weight per neighbour.
+  try MemoryBudget.check(shape: [n, map.k, 3], for: "transform: the neighbour lists of \(n) new points")
   var o = atl_umap_options(
     k: Int32(map.k), cosine: map.metric == .cosine ? 1 : 0, dims: Int32(dims), a: map.a, b: map.b,
     epochs: Int32(epochs), learning_rate: 1, negative_samples: 5, seed: map.seed, approximate_neighbors: 0)

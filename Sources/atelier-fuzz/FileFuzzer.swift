@@ -1,18 +1,21 @@
+import Analysis
 import Data
 import Foundation
+import Lang
 import NN
 import Tensor
 
-/// Files someone might send: valid IDX, safetensors and `.atlm` files, mutated by bit
-/// flips, truncations and header integers set to 0, -1, 2^31 and 2^63 (in the IDX
+/// Files someone might send: valid IDX, safetensors, `.atlm` and `.atle` files, mutated by
+/// bit flips, truncations and header integers set to 0, -1, 2^31 and 2^63 (in the IDX
 /// header, the safetensors header length, and every number of the JSON headers).
 /// Each is read and, when it reads, used: images converted and gathered, weights
-/// imported and run, a checkpoint resumed for a step. Every rejection must be a clear error.
+/// imported and run, a checkpoint resumed for a step, new points placed in an embedding's
+/// map and the embedding printed and written as CSV. Every rejection must be a clear error.
 struct FileFuzzer {
   let repository: String
   let watchdog: Watchdog
 
-  enum Kind: CaseIterable { case idx, safetensors, checkpoint }
+  enum Kind: CaseIterable { case idx, safetensors, checkpoint, embedding }
 
   func run(count: Int) -> [String] {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("atelier-fuzz-files-\(getpid())")
@@ -26,16 +29,21 @@ struct FileFuzzer {
       var g = Generator(state: 31)
       for kind in Kind.allCases {
         let originals = seeds.files(of: kind)
+        // Mutations that still read and work: a kind whose every case is refused at once
+        // would exercise only the first check.
+        var used = 0
         for n in 0..<count {
           let original = g.pick(originals)
           let bytes = mutate(original, kind: kind, &g)
           // One file per kind, written once: after a crash it is the input that crashed,
           // and the watchdog's note says where it is.
-          let path = folder.appendingPathComponent("case" + (kind == .checkpoint ? ".atlm" : "")).path
+          let suffix = kind == .checkpoint ? ".atlm" : kind == .embedding ? EmbeddingFile.fileExtension : ""
+          let path = folder.appendingPathComponent("case" + suffix).path
           try bytes.write(to: URL(fileURLWithPath: path))
           watchdog.run("\(kind) file \(n)", input: Data("the input is the file \(path)\n".utf8)) {
             do {
               try use(path, kind: kind, seeds: seeds)
+              used += 1
             } catch let error as UserError {
               if error.userMessage.isEmpty { failures.append("\(kind) file \(n): an empty error message") }
             } catch {
@@ -43,7 +51,7 @@ struct FileFuzzer {
             }
           }
         }
-        print("files: \(count) mutated \(kind) files")
+        print("files: \(count) mutated \(kind) files, \(used) read and used")
       }
     } catch {
       failures.append("the seed files could not be made: \(error)")
@@ -71,6 +79,14 @@ struct FileFuzzer {
       options.resume = path
       let net = try FileFuzzer.lenet5()
       _ = try fit(net, on: seeds.batch, optimizer: Adam(), options: options, initRNG: RandomSource(seed: 1))
+    case .embedding:
+      let embedding = try EmbeddingFile.read(path)
+      _ = Printer.show(.embedding(embedding))
+      _ = try CSV.text(for: .embedding(embedding))
+      guard let map = embedding.map else { return }
+      let query = seeds.queries.first { $0.dimensions == map.inputDimensions } ?? seeds.queries[0]
+      let placed = try transform(map, query) { _, _ in takePendingInterrupt() }
+      _ = Printer.show(.embedding(placed))
     }
   }
 
@@ -144,6 +160,11 @@ struct Seeds {
   let idx: [[UInt8]]
   let safetensors: [[UInt8]]
   let checkpoints: [[UInt8]]
+  /// A UMAP of pixels (through PCA), a cosine UMAP in 3-D of 10 PCA dimensions (no PCA of
+  /// its own), a t-SNE of pixels, and a PCA without a map.
+  let embeddings: [[UInt8]]
+  /// New points for the maps: 8 images' pixels, and the same images in 10 PCA dimensions.
+  let queries: [Embedding]
   let labels: String
   let classes = (0..<10).map(String.init)
   let batch: Dataset
@@ -169,6 +190,25 @@ struct Seeds {
     try WeightExchange.export(net, to: weights)
     safetensors = [try [UInt8](Data(contentsOf: URL(fileURLWithPath: weights)))]
     checkpoints = [try [UInt8](Data(contentsOf: URL(fileURLWithPath: checkpoint)))]
+    let pixels = try test.subset(Array(0..<60))
+    let points = try Embedding(
+      points: try pixels.images.reshaped([60, -1]), labels: pixels.labels, classes: pixels.classes, source: "pixels")
+    var umapOptions = UMAPOptions()
+    (umapOptions.k, umapOptions.epochs) = (5, 20)
+    let reduced = try pca(points, components: 10)
+    var cosine = umapOptions
+    (cosine.metric, cosine.dims) = (.cosine, 3)
+    var tsneOptions = TSNEOptions()
+    (tsneOptions.perplexity, tsneOptions.iterations) = (5, 60)
+    embeddings = try [
+      umap(points, options: umapOptions), umap(reduced, options: cosine), tsne(points, options: tsneOptions), reduced,
+    ].map { [UInt8](try EmbeddingFile.data(of: $0, naming: "a seed embedding")) }
+    let queryPixels = try Embedding(
+      points: try batch.images.reshaped([8, -1]), labels: batch.labels, classes: batch.classes, source: "new pixels")
+    let queryReduced = try Embedding(
+      points: try reduced.points.rows(0, 8), labels: Array(reduced.labels.prefix(8)), classes: reduced.classes,
+      source: "new points")
+    queries = [queryPixels, queryReduced]
   }
 
   func files(of kind: FileFuzzer.Kind) -> [[UInt8]] {
@@ -176,6 +216,7 @@ struct Seeds {
     case .idx: return idx
     case .safetensors: return safetensors
     case .checkpoint: return checkpoints
+    case .embedding: return embeddings
     }
   }
 }

@@ -1,6 +1,6 @@
 // Fuzzers run against the release build, as people run Atelier:
 //   atelier-fuzz language [count]  generated and mutated programs, every builtin with random arguments
-//   atelier-fuzz files [count]     mutated IDX, safetensors and .atlm files, read and then used
+//   atelier-fuzz files [count]     mutated IDX, safetensors, .atlm and .atle files, read and then used
 //   atelier-fuzz pool [count]      parallel loops of every piece count, checked element by element
 //   atelier-fuzz messages [count]  mutated Jupyter messages, parsed, checked and answered
 // Any crash, hang or memory overrun ends the process; the input it was working on is

@@ -232,7 +232,7 @@ let analysisBuiltins: [Builtin] = [
   Builtin(
     "transform", family: "analysis",
     parameters: [
-      Parameter("map", type: .embedding, "a umap(...) or tsne(...) result"),
+      Parameter("map", type: .embedding, "a umap(...) or tsne(...) result, or one saved as .atle and loaded"),
       Parameter("data", type: .any, "new points: an embedding, a dataset or a tensor, as the map was fitted to"),
     ],
     summary:

@@ -1,3 +1,4 @@
+import Analysis
 import Data
 import Foundation
 import NN
@@ -6,22 +7,39 @@ let persistenceBuiltins: [Builtin] = [
   Builtin(
     "save", family: "persistence",
     parameters: [
-      Parameter("value", "a model, or for .csv any analysis value, history, tensor or table"),
-      Parameter("path", type: .string, "a .atlm file for a model, or a .csv file"),
+      Parameter("value", "a model, an embedding, or for .csv any analysis value, history, tensor or table"),
+      Parameter(
+        "path", type: .string,
+        "a .atlm file for a model, a .atle file for an embedding (with its map, for transform), or a .csv file"),
       Parameter("opt", default: .none, type: .optimizer, "default: the optimizer the model last trained with"),
       Parameter("history", default: .none, type: .history, "default: every epoch the model has trained"),
     ],
     summary:
-      "Saves a model (architecture, weights, optional optimizer state and history) or, to .csv, the data of a value."
+      "Saves a model (architecture, weights, optional optimizer state and history) to .atlm, an embedding with its map to .atle, or the data of a value to .csv.",
+    help:
+      "An embedding saved as .atle keeps its points, labels and classes and, for a umap or tsne result, its map: load(\"u.atle\") gives an embedding that plots as before and that transform places new points in exactly as the original does. save(u, \"u.csv\") writes the points alone."
   ) { args, context in
     let path = try context.outputPath(try args.string("path"))
-    if path.lowercased().hasSuffix(".csv") {
+    let lowercased = path.lowercased()
+    if lowercased.hasSuffix(".csv") {
       let text = try CSV.text(for: args["value"])
       try AtomicFile.write(text, to: path)
       return .none
     }
+    if case .embedding(let e) = args["value"] {
+      guard lowercased.hasSuffix(EmbeddingFile.fileExtension) else {
+        throw AtelierError(
+          "save: an embedding is saved to a .atle file (with its map) or a .csv file (its points)",
+          hint: "save(e, \"points.atle\")")
+      }
+      try EmbeddingFile.write(e, to: path)
+      return .none
+    }
     guard case .layer(let model) = args["value"] else {
       throw AtelierError("save: a \(args["value"].typeName) is saved as CSV", hint: "give a .csv path")
+    }
+    guard !lowercased.hasSuffix(EmbeddingFile.fileExtension) else {
+      throw AtelierError("save: a .atle file holds an embedding; a model is saved to a .atlm file")
     }
     // What the model trained with goes along unless other values are given, so that a
     // loaded model carries on where it stopped.
@@ -37,10 +55,15 @@ let persistenceBuiltins: [Builtin] = [
     return .none
   },
   Builtin(
-    "load", family: "persistence", parameters: [Parameter("path", type: .string)],
-    summary: "A model saved with save or by fit's checkpoints; a fit of it carries on with its optimizer and epochs."
+    "load", family: "persistence",
+    parameters: [Parameter("path", type: .string, "a .atlm model file, or a .atle embedding file")],
+    summary:
+      "A model (.atlm) saved with save or by fit's checkpoints, whose fit carries on with its optimizer and epochs; or an embedding (.atle) with its map.",
+    help:
+      "load(\"u.atle\") reads what save(u, \"u.atle\") wrote: transform(load(\"u.atle\"), data.test) places the points where transform(u, data.test) does, bit for bit. A file someone sent is checked throughout before it is used."
   ) { args, context in
     let path = context.resolve(try args.string("path"))
+    if path.lowercased().hasSuffix(EmbeddingFile.fileExtension) { return .embedding(try EmbeddingFile.read(path)) }
     let saved = try Checkpoint.load(from: path)
     warnOfNonFiniteValues(saved.nonFinite, in: path, context)
     if let model = saved.model as? Sequential {

@@ -42,7 +42,7 @@ final class CachedStatements {
     else { return nil }
     var h = SHA256()
     func add(_ text: String) { h.update(data: Data((text + "\u{0}").utf8)) }
-    add("atelier \(AtelierVersion.number) threads \(atl_threads())")
+    add("atelier \(AtelierVersion.number) entries \(CacheEntry.form) threads \(atl_threads())")
     add(source.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: "\n"))
     for (name, value) in interpreter.settings.sorted(by: { $0.key < $1.key }) {
       add("set \(name)=\((try? digests.digest(value)).flatMap { $0 } ?? Printer.inline(value))")

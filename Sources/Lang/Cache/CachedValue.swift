@@ -6,7 +6,9 @@ import NN
 import Tensor
 
 /// A value as the replay cache keeps it. Models carry their optimizer state and
-/// history (the `.atlm` bytes), so that a fit after a restored fit goes on as it would.
+/// history (the `.atlm` bytes), so that a fit after a restored fit goes on as it would;
+/// embeddings their map (the `.atle` bytes), so that a restored map places new points as
+/// the fit's did.
 indirect enum CachedValue: Codable {
   case none
   case bool(Bool)
@@ -17,9 +19,7 @@ indirect enum CachedValue: Codable {
   case tensor(shape: [Int], floats: Data)
   case model(Data)
   case history(Data)
-  case embedding(
-    points: [Int], floats: Data, labels: [Int32], classes: [String], source: String, kl: Double?, ratios: [Double]?,
-    stopped: [Int]?, map: CachedMap? = nil)
+  case embedding(Data)
 
   /// The value kept, or nil for a value the cache cannot keep (datasets, optimizers,
   /// functions): a statement that writes one is not cached.
@@ -46,11 +46,7 @@ indirect enum CachedValue: Codable {
     case .tensor(let t): self = .tensor(shape: t.shape, floats: CachedValue.bytes(t))
     case .layer(let layer) where layer is Sequential: self = .model(try ModelArchive.data(of: layer))
     case .history(let h): self = .history(try h.archived())
-    case .embedding(let e):
-      self = .embedding(
-        points: e.points.shape, floats: CachedValue.bytes(e.points), labels: e.labels, classes: e.classes,
-        source: e.source, kl: e.klDivergence, ratios: e.explainedVarianceRatio,
-        stopped: e.stoppedEarly.map { [$0.iteration, $0.of] }, map: e.map.map(CachedMap.init))
+    case .embedding(let e): self = .embedding(try EmbeddingFile.data(of: e, naming: "a cached embedding"))
     default: return nil
     }
   }
@@ -67,15 +63,8 @@ indirect enum CachedValue: Codable {
       case .tensor(let shape, let floats): return .tensor(try CachedValue.tensor(shape, floats))
       case .model(let data): return .layer(try ModelArchive.model(from: data))
       case .history(let data): return .history(try History.restored(data))
-      case .embedding(
-        let shape, let floats, let labels, let classes, let source, let kl, let ratios, let stopped, let map):
-        var e = try Embedding(
-          points: try CachedValue.tensor(shape, floats), labels: labels, classes: classes, source: source)
-        e.klDivergence = kl
-        e.explainedVarianceRatio = ratios
-        if let stopped, stopped.count == 2 { e.stoppedEarly = (stopped[0], stopped[1]) }
-        e.map = try map?.map(embedding: e.points)
-        return .embedding(e)
+      case .embedding(let data):
+        return .embedding(try EmbeddingFile.embedding(from: data, naming: "a cached embedding"))
       }
     }
   }
@@ -87,69 +76,6 @@ indirect enum CachedValue: Codable {
     guard shape.reduce(1, *) == count else { throw AtelierError("a cached tensor does not match its shape") }
     let values = floats.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
     return try Tensor(values, shape: shape)
-  }
-}
-
-/// A UMAP map as the replay cache keeps it: a restored map places new points as the fit's did.
-struct CachedMap: Codable {
-  var reference: [Int]
-  var referenceFloats: Data
-  var pcaMean: [Double]?
-  var pcaComponents: [Int]?
-  var pcaFloats: Data?
-  var pcaVariance: [Double]?
-  var pcaRatios: [Double]?
-  var inputDimensions: Int
-  var k: Int
-  var metric: String
-  var a: Double
-  var b: Double
-  var epochs: Int?
-  var seed: UInt64
-  var initialisation: String
-  /// nil in entries written before t-SNE kept maps: a UMAP's.
-  var method: String?
-  var dof: Double?
-
-  init(_ map: EmbeddingMap) {
-    reference = map.reference.shape
-    referenceFloats = CachedValue.bytes(map.reference)
-    pcaMean = map.pca?.mean
-    pcaComponents = map.pca?.components.shape
-    pcaFloats = map.pca.map { CachedValue.bytes($0.components) }
-    pcaVariance = map.pca?.explainedVariance
-    pcaRatios = map.pca?.explainedVarianceRatio
-    inputDimensions = map.inputDimensions
-    k = map.k
-    metric = map.metric.rawValue
-    (a, b) = (map.a, map.b)
-    epochs = map.epochs
-    seed = map.seed
-    initialisation = map.initialisation.rawValue
-    method = map.method.rawValue
-    dof = map.dof
-  }
-
-  /// The map of the restored embedding, whose points are the fitted layout.
-  func map(embedding: Tensor) throws -> EmbeddingMap {
-    var pca: PCA?
-    if let pcaMean, let pcaComponents, let pcaFloats, let pcaVariance, let pcaRatios {
-      pca = try PCA(
-        mean: pcaMean, components: try CachedValue.tensor(pcaComponents, pcaFloats), explainedVariance: pcaVariance,
-        explainedVarianceRatio: pcaRatios)
-    }
-    guard let metric = UMAPOptions.Metric(rawValue: metric),
-      let initialisation = EmbeddingMap.Initialisation(rawValue: initialisation)
-    else { throw AtelierError("a cached UMAP map names an unknown metric or start") }
-    let map = EmbeddingMap(
-      reference: try CachedValue.tensor(reference, referenceFloats), pca: pca, inputDimensions: inputDimensions, k: k,
-      metric: metric, a: a, b: b, epochs: epochs, seed: seed, embedding: embedding, initialisation: initialisation)
-    guard let method = EmbeddingMap.Method(rawValue: method ?? "umap") else {
-      throw AtelierError("a cached map names an unknown method")
-    }
-    map.method = method
-    map.dof = dof ?? 1
-    return map
   }
 }
 

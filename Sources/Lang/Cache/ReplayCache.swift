@@ -5,6 +5,11 @@ import Foundation
 /// What a cached statement did: the values it left in its names, what it printed, the
 /// figures it wrote and the generator after it.
 struct CacheEntry: Codable {
+  /// Part of every key, raised when the form of a kept value changes (2: embeddings as
+  /// `.atle` bytes): entries of an older form are never looked up, so never misread, and
+  /// age out.
+  static let form = 2
+
   /// The statement, for `:cache`.
   var source: String
   var values: [String: CachedValue]

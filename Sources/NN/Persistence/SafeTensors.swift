@@ -9,6 +9,13 @@ public enum SafeTensors {
   public static func write(
     _ tensors: [(name: String, tensor: Tensor)], metadata: [String: String] = [:], to path: String
   ) throws {
+    try AtomicFile.write(try encode(tensors, metadata: metadata), to: path)
+  }
+
+  /// The bytes of a safetensors file holding `tensors`, in order, and `metadata`.
+  public static func encode(_ tensors: [(name: String, tensor: Tensor)], metadata: [String: String] = [:]) throws
+    -> Data
+  {
     var header: [String: Any] = [:]
     var offset = 0
     for (name, tensor) in tensors {
@@ -26,7 +33,7 @@ public enum SafeTensors {
     for (_, tensor) in tensors {
       data.append(UnsafeBufferPointer(start: tensor.data, count: tensor.count))
     }
-    try AtomicFile.write(data, to: path)
+    return data
   }
 
   public struct File {
@@ -43,6 +50,14 @@ public enum SafeTensors {
       throw DataError(
         path: path, problem: FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file")
     }
+    return try decode(data, path: path)
+  }
+
+  /// The tensors and metadata of safetensors bytes; `path` names them in errors.
+  public static func decode(_ bytes: Data, path: String) throws -> File {
+    try MemoryBudget.check(bytes: bytes.count, for: "reading \(path)")
+    // Offsets below count from the first byte: a slice of larger data is copied to start at 0.
+    let data = bytes.startIndex == 0 ? bytes : Data(bytes)
     guard data.count >= 8 else { throw DataError(path: path, problem: "is too short to be a safetensors file") }
     let length = data.prefix(8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self).littleEndian }
     guard length <= UInt64(data.count - 8), length < 100_000_000 else {
