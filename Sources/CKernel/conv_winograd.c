@@ -210,13 +210,12 @@ static void pad_rows(const geometry *g, const float *in, int c, const tile_at *t
     for (int r = 0; r < 6; r++) {
       float *row = seg + r * width;
       const int yy = tiles[i].y - g->ph + r;
-      if (yy < 0 || yy >= g->H || hi <= lo) {
-        memset(row, 0, sizeof(float) * xs);
-        continue;
-      }
-      memset(row, 0, sizeof(float) * lo);
-      memcpy(row + lo, plane + (int64_t)yy * g->W + x0 + lo, sizeof(float) * (hi - lo));
-      if (hi < xs) memset(row + hi, 0, sizeof(float) * (xs - hi));
+      // Plain loops: rows are a few dozen floats, shorter than a call to memcpy pays for.
+      const int from = yy < 0 || yy >= g->H || hi <= lo ? xs : lo, to = from == xs ? xs : hi;
+      const float *src = plane + (int64_t)yy * g->W + x0;
+      for (int x = 0; x < from; x++) row[x] = 0.0f;
+      for (int x = from; x < to; x++) row[x] = src[x];
+      for (int x = to; x < xs; x++) row[x] = 0.0f;
     }
     for (int t = 0; t < count; t++)
       pr->start[i + t] = (int)((seg - pr->rows) + (tiles[i + t].x - tiles[i].x));
@@ -224,7 +223,7 @@ static void pad_rows(const geometry *g, const float *in, int c, const tile_at *t
     i += count;
   }
   float *zero = pr->rows + (int64_t)segments * 6 * width;
-  memset(zero, 0, sizeof(float) * 6 * width);
+  if (c == 0) memset(zero, 0, sizeof(float) * 6 * width);  // the same rows for every channel
   for (int i = nt; i < g->tb; i++) pr->start[i] = (int)(zero - pr->rows);
 }
 
@@ -448,21 +447,30 @@ typedef struct {
   int C, K, kpad, flipped;
 } filter_job;
 
-// Filters [begin, end) packed as u[xi][k / 6][c][k % 6]; padded channels stay zero.
+// Register blocks of filters [begin, end) packed as u[xi][k / 6][c][k % 6]; padded
+// channels are zero.
 // Flipped: the input gradient's filter (o, i) is the forward's (i, o) turned 180 degrees.
 static void transform_filters(void *ctx, int64_t begin, int64_t end, int tid) {
   (void)tid;
   const filter_job *f = ctx;
-  const int C = f->C, K = f->K;
-  for (int k = (int)begin; k < (int)end; k++)
+  const int C = f->C, K = f->K, blocks = f->kpad / KR;
+  // A register block's 6 filters at a time, so that each element's 6 values are
+  // written side by side.
+  for (int kb = (int)begin; kb < (int)end; kb++)
     for (int c = 0; c < C; c++) {
-      float g[9], t[XI];
-      for (int e = 0; e < 9; e++)
-        g[e] = f->flipped ? f->w[((int64_t)c * K + k) * 9 + 8 - e]
-                          : f->w[((int64_t)k * C + c) * 9 + e];
-      filter_2d(g, t);
-      for (int xi = 0; xi < XI; xi++)
-        f->u[(((int64_t)xi * (f->kpad / KR) + k / KR) * C + c) * KR + k % KR] = t[xi];
+      float t[KR][XI];
+      for (int r = 0; r < KR; r++) {
+        const int k = kb * KR + r;
+        float g[9] = {0};
+        for (int e = 0; e < 9 && k < K; e++)
+          g[e] = f->flipped ? f->w[((int64_t)c * K + k) * 9 + 8 - e]
+                            : f->w[((int64_t)k * C + c) * 9 + e];
+        filter_2d(g, t[r]);
+      }
+      for (int xi = 0; xi < XI; xi++) {
+        float *dst = f->u + (((int64_t)xi * blocks + kb) * C + c) * KR;
+        for (int r = 0; r < KR; r++) dst[r] = t[r][xi];
+      }
     }
 }
 
@@ -477,10 +485,10 @@ static int run_forward(int N, int C, int H, int W, int K, int ph, int pw, const 
                    .relu = relu,
                    .kpad = (K + KR - 1) / KR * KR};
   const geometry *g = &j.g;
-  float *u = atl_alloc((int64_t)XI * j.kpad * C);
+  float *u = atl_alloc_uninitialized((int64_t)XI * j.kpad * C);
   if (!u) return -1;
   filter_job f = {.w = w, .u = u, .C = C, .K = K, .kpad = j.kpad, .flipped = flipped};
-  atl_parallel_for(K, 8, transform_filters, &f);
+  atl_parallel_for(j.kpad / KR, 2, transform_filters, &f);
   j.u = u;
   j.blocks = (g->tiles + g->tb - 1) / g->tb;
   int status = scratch_everywhere((int64_t)XI * (C + KCHUNK) * g->tb + padded_rows_size(g));
