@@ -67,7 +67,9 @@ struct FileFuzzer {
       _ = images.gather([0, images.count - 1]).images
       _ = try images.mapBatches(size: 7, count: min(images.count, 20)) { $0.scaled(by: 2) }
     case .safetensors:
+      // Built first: importing into a net without parameters refuses every file before reading it.
       let net = try FileFuzzer.lenet5()
+      try net.build(inputShape: [1, 28, 28], rng: RandomSource(seed: 1))
       try WeightExchange.importWeights(into: net, from: path)
       _ = try net.forward(seeds.batch.images, training: false)
     case .checkpoint:

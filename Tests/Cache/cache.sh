@@ -18,8 +18,8 @@ replay() { # name: replays into out/, report name.md, seconds in name.time
   end=$(date +%s.%N)
   echo "$end - $start" | bc >"$scratch/$1.time"
 }
-# The report without timings and cache markers.
-plain() { grep -v -e '^\*(cached' -e '^Replayed with' "$scratch/$1.md" | cat -s; }
+# The report without timings (an epoch line's wall time) and cache markers.
+plain() { grep -v -e '^\*(cached' -e '^Replayed with' "$scratch/$1.md" | sed -E 's/  [0-9]+(\.[0-9]+)?s$//' | cat -s; }
 # The statements a replay restored (the line above each marker is the statement's last).
 restored() { grep -B3 '^\*(cached: [0-9.]* s saved)' "$scratch/$1.md" | grep -v -e '^\*(cached' -e '^```' -e '^--' -e '^$'; }
 check_line() { grep 'check' "$scratch/$1.out"; }
