@@ -27,19 +27,6 @@ static int chunk_samples(const atl_conv_shape *s) {
   return nb < s->N ? nb : s->N;
 }
 
-// Per-thread scratch that grows and is kept between calls.
-static _Thread_local float *scratch = NULL;
-static _Thread_local int64_t scratch_len = 0;
-
-static float *thread_scratch(int64_t len) {
-  if (len > scratch_len) {
-    atl_free(scratch);
-    scratch = atl_alloc(len);
-    scratch_len = scratch ? len : 0;
-  }
-  return scratch;
-}
-
 // in (C,H,W) -> padded (C, H+2ph, W+2pw) with a zero border
 static void pad_planes(const atl_conv_shape *s, const float *in, float *padded) {
   const int Hp = s->H + 2 * s->pad_h, Wp = s->W + 2 * s->pad_w;
@@ -130,7 +117,7 @@ static void forward_chunks(void *ctx, int64_t begin, int64_t end, int tid) {
   const int64_t CRS = (int64_t)s->C * s->R * s->S, PQ = (int64_t)s->P * s->Q;
   const int64_t cols_per_chunk = CRS * j->nb * PQ, out_per_chunk = (int64_t)s->K * j->nb * PQ;
   const int64_t padded_len = (int64_t)s->C * (s->H + 2 * s->pad_h) * (s->W + 2 * s->pad_w);
-  float *work = thread_scratch(cols_per_chunk + out_per_chunk + padded_len);
+  float *work = atl_thread_scratch(cols_per_chunk + out_per_chunk + padded_len);
   float *tmp = work + cols_per_chunk, *padded = tmp + out_per_chunk;
   for (int64_t chunk = begin; chunk < end; chunk++) {
     const int64_t n0 = chunk * j->nb;
@@ -166,7 +153,7 @@ static void backward_chunks(void *ctx, int64_t begin, int64_t end, int tid) {
   const int64_t in_len = (int64_t)s->C * s->H * s->W;
   const int64_t cols_per_chunk = CRS * j->nb * PQ, out_per_chunk = (int64_t)s->K * j->nb * PQ;
   const int64_t padded_len = (int64_t)s->C * (s->H + 2 * s->pad_h) * (s->W + 2 * s->pad_w);
-  float *work = thread_scratch(2 * cols_per_chunk + out_per_chunk + padded_len);
+  float *work = atl_thread_scratch(2 * cols_per_chunk + out_per_chunk + padded_len);
   float *dcol = work + cols_per_chunk, *dy = dcol + cols_per_chunk, *padded = dy + out_per_chunk;
   float *dw = j->dw_parts ? j->dw_parts + (int64_t)tid * s->K * CRS : NULL;
   float *db = j->db_parts ? j->db_parts + (int64_t)tid * s->K : NULL;

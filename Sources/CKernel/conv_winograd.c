@@ -143,20 +143,6 @@ static void filter_gradient_2d(const double du[XI], float g[9]) {
     }
 }
 
-// ---- per-thread scratch, kept between calls ----
-
-static _Thread_local float *scratch;
-static _Thread_local int64_t scratch_len;
-
-static float *thread_scratch(int64_t len) {
-  if (len > scratch_len) {
-    atl_free(scratch);
-    scratch = atl_alloc_uninitialized(len);
-    scratch_len = scratch ? len : 0;
-  }
-  return scratch;
-}
-
 // ---- block transforms ----
 
 // 8 rows of 8 floats -> 8 columns: r[j] lane l = old r[l] element j.
@@ -393,7 +379,7 @@ static void forward_blocks(void *ctx, int64_t begin, int64_t end, int tid) {
   const geometry *g = &j->g;
   const int tb = g->tb;
   const int64_t v_len = (int64_t)XI * g->C * tb, m_len = (int64_t)XI * KCHUNK * tb;
-  float *v = thread_scratch(v_len + m_len + padded_rows_size(g));
+  float *v = atl_thread_scratch(v_len + m_len + padded_rows_size(g));
   if (!v) return;  // the caller checked every thread's scratch before starting
   float *m = v + v_len, *x = m + m_len;
   tile_at tiles[MAX_BLOCK];
@@ -432,7 +418,7 @@ typedef struct {
 static void grow_scratch(void *ctx, int64_t begin, int64_t end, int tid) {
   (void)begin, (void)end, (void)tid;
   scratch_check *c = ctx;
-  if (!thread_scratch(c->len)) __atomic_store_n(&c->failed, 1, __ATOMIC_RELAXED);
+  if (!atl_thread_scratch(c->len)) __atomic_store_n(&c->failed, 1, __ATOMIC_RELAXED);
 }
 
 static int scratch_everywhere(int64_t len) {
@@ -511,7 +497,7 @@ static void weight_blocks(void *ctx, int64_t begin, int64_t end, int tid) {
   const geometry *g = &j->g;
   const int tb = g->tb, C = g->C, K = g->K;
   const int64_t v_len = (int64_t)XI * C * tb, m_len = (int64_t)XI * K * tb;
-  float *v = thread_scratch(v_len + m_len + padded_rows_size(g));
+  float *v = atl_thread_scratch(v_len + m_len + padded_rows_size(g));
   if (!v) return;
   float *m = v + v_len, *rows = m + m_len;
   float *part = j->parts + (int64_t)tid * XI * K * C;

@@ -112,3 +112,17 @@ void atl_free(float *p) {
     free(block);
   }
 }
+
+// One grow-only buffer per thread, kept between calls: the convolution engines' working
+// memory (a thread runs one convolution at a time).
+static _Thread_local float *thread_scratch;
+static _Thread_local int64_t thread_scratch_len;
+
+float *atl_thread_scratch(int64_t count) {
+  if (count > thread_scratch_len) {
+    atl_free(thread_scratch);
+    thread_scratch = atl_alloc_uninitialized(count);
+    thread_scratch_len = thread_scratch ? count : 0;
+  }
+  return thread_scratch;
+}

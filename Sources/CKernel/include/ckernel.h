@@ -37,6 +37,9 @@ void atl_free(float *p);
 // Returns the blocks kept for reuse to the system: called between phases (after
 // fit, before evaluation) so that each phase's peak memory is its own (memory.c).
 void atl_release_cached_memory(void);
+// This thread's scratch of at least `count` floats, contents undefined, kept and reused
+// by later calls on the thread; NULL when out of memory.
+float *atl_thread_scratch(int64_t count);
 
 // ---- random numbers (rng.c): xoshiro256** ----
 typedef struct {
