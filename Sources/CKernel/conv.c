@@ -229,6 +229,7 @@ int atl_conv_engine(void) {
     const char *env = getenv("ATELIER_CONV");
     engine_setting = env && !strcmp(env, "im2col")     ? ATL_CONV_IM2COL
                      : env && !strcmp(env, "winograd") ? ATL_CONV_WINOGRAD
+                     : env && !strcmp(env, "direct")   ? ATL_CONV_DIRECT
                                                        : ATL_CONV_DNNL;
   }
   return engine_setting;
@@ -242,24 +243,36 @@ static int winograd_pays(const atl_conv_shape *s) {
   return s->C >= 16 && s->K >= 16 && !atl_dnnl_has_winograd() && atl_conv_winograd_supports(s);
 }
 
+// The direct kernel where a pixel's taps are too few for oneDNN's blocked layouts
+// to pay for their reorders: the first layer of an image net.
+static int direct_pays(const atl_conv_shape *s) {
+  const char *env = getenv("ATELIER_DIRECT");
+  if (env && *env == '0') return 0;
+  return s->C <= 3 && atl_conv_direct_supports(s);
+}
+
 int atl_conv_engine_for(const atl_conv_shape *s, int has_bias) {
   const int engine = atl_conv_engine();
   if (engine == ATL_CONV_IM2COL) return ATL_CONV_IM2COL;
+  if (engine == ATL_CONV_DIRECT ? atl_conv_direct_supports(s) : direct_pays(s))
+    return ATL_CONV_DIRECT;
   if (engine == ATL_CONV_WINOGRAD ? atl_conv_winograd_supports(s) : winograd_pays(s))
     return ATL_CONV_WINOGRAD;
   return atl_conv_dnnl_supports(s, has_bias) ? ATL_CONV_DNNL : ATL_CONV_IM2COL;
 }
 
 int64_t atl_conv_saved_size(const atl_conv_shape *s, int has_bias, int engine) {
-  return engine == ATL_CONV_DNNL       ? atl_conv_dnnl_saved_size(s, has_bias)
-         : engine == ATL_CONV_WINOGRAD ? 0
-                                       : atl_conv_cols_size(s);
+  return engine == ATL_CONV_DNNL ? atl_conv_dnnl_saved_size(s, has_bias)
+         : engine == ATL_CONV_WINOGRAD || engine == ATL_CONV_DIRECT ? 0
+                                                                    : atl_conv_cols_size(s);
 }
 
 int atl_conv2d_forward(const atl_conv_shape *s, int engine, const float *in, const float *w,
                        const float *b, float *out, float *saved, int relu) {
   if (engine == ATL_CONV_WINOGRAD && atl_conv_winograd_forward(s, in, w, b, out, relu) == 0)
     return ATL_CONV_WINOGRAD;
+  if (engine == ATL_CONV_DIRECT && atl_conv_direct_forward(s, in, w, b, out, relu) == 0)
+    return ATL_CONV_DIRECT;
   if (engine == ATL_CONV_DNNL && atl_conv_dnnl_forward(s, in, w, b, out, saved, relu) == 0)
     return ATL_CONV_DNNL;
   // Columns are kept only when the buffer was sized for them.
@@ -273,6 +286,9 @@ void atl_conv2d_backward(const atl_conv_shape *s, int engine, const float *in, c
                          int has_bias) {
   if (engine == ATL_CONV_WINOGRAD &&
       atl_conv_winograd_backward(s, in, w, dout, din, dw, has_bias ? db : NULL) == 0)
+    return;
+  if (engine == ATL_CONV_DIRECT &&
+      atl_conv_direct_backward(s, in, w, dout, din, dw, has_bias ? db : NULL) == 0)
     return;
   if (engine == ATL_CONV_DNNL &&
       atl_conv_dnnl_backward(s, in, w, dout, saved, din, dw, db, has_bias) == 0)

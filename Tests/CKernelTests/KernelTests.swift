@@ -47,9 +47,17 @@ import Testing
     Case(n: 5, c: 20, h: 9, w: 7, k: 13, r: 3, s: 3, stride: 1, pad: 0),
     Case(n: 2, c: 33, h: 17, w: 23, k: 31, r: 3, s: 3, stride: 1, pad: 1),
     Case(n: 9, c: 2, h: 3, w: 3, k: 1, r: 3, s: 3, stride: 1, pad: 1),
+    // the direct kernel's register blocks: output channels filling one to four
+    // vectors and more, rows that end inside a block of pixels, taps past a block
+    Case(n: 3, c: 1, h: 28, w: 28, k: 32, r: 3, s: 3, stride: 1, pad: 1),
+    Case(n: 2, c: 3, h: 13, w: 17, k: 20, r: 5, s: 5, stride: 2, pad: 2),
+    Case(n: 5, c: 1, h: 11, w: 7, k: 44, r: 2, s: 3, stride: 1, pad: 1),
+    Case(n: 1, c: 4, h: 9, w: 30, k: 14, r: 7, s: 7, stride: 3, pad: 3),
   ]
 
-  static let engines: [Int32] = [Int32(ATL_CONV_IM2COL), Int32(ATL_CONV_DNNL), Int32(ATL_CONV_WINOGRAD)]
+  static let engines: [Int32] = [
+    Int32(ATL_CONV_IM2COL), Int32(ATL_CONV_DNNL), Int32(ATL_CONV_WINOGRAD), Int32(ATL_CONV_DIRECT),
+  ]
 
   func shape(_ t: Case) -> atl_conv_shape {
     var s = atl_conv_shape(
@@ -60,8 +68,12 @@ import Testing
   }
 
   /// The engine a case runs on: oneDNN must take every shape here, or the test says so;
-  /// Winograd takes the 3x3 stride-1 shapes, oneDNN the others.
+  /// Winograd takes the 3x3 stride-1 shapes, oneDNN the others; the direct kernel takes all.
   func engine(_ requested: Int32, _ s: inout atl_conv_shape, bias: Bool) -> Int32 {
+    if requested == Int32(ATL_CONV_DIRECT) {
+      #expect(atl_conv_direct_supports(&s) != 0, "the direct kernel refused \(s)")
+      return requested
+    }
     if requested == Int32(ATL_CONV_WINOGRAD) {
       let threeByThree = s.R == 3 && s.S == 3 && s.stride_h == 1 && s.stride_w == 1
       #expect(atl_conv_winograd_supports(&s) != 0 || !threeByThree, "Winograd refused \(s)")

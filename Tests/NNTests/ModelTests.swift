@@ -103,8 +103,9 @@ func lenet5() throws -> Sequential {
   }
 
   /// A net of 3x3 convolutions, trained on every convolution engine: each learns, and
-  /// each repeats bit for bit for a seed (Winograd's weight gradient sums per-thread parts).
-  @Test(arguments: [Int32(ATL_CONV_IM2COL), Int32(ATL_CONV_DNNL), Int32(ATL_CONV_WINOGRAD)])
+  /// each repeats bit for bit for a seed (Winograd's and the direct kernel's weight
+  /// gradients sum per-thread parts).
+  @Test(arguments: [Int32(ATL_CONV_IM2COL), Int32(ATL_CONV_DNNL), Int32(ATL_CONV_WINOGRAD), Int32(ATL_CONV_DIRECT)])
   func aThreeByThreeNetLearnsAndRepeatsOnEveryEngine(_ engine: Int32) throws {
     let data = try FashionMNIST.load(directory: fixtures).test
     let before = atl_conv_engine()

@@ -107,6 +107,14 @@ int atl_conv_winograd_forward(const atl_conv_shape *s, const float *in, const fl
                               const float *b, float *out, int relu);
 int atl_conv_winograd_backward(const atl_conv_shape *s, const float *in, const float *w,
                                const float *dout, float *din, float *dw, float *db);
+// Direct convolutions for layers with few input channels (conv_direct.c), any
+// kernel size, stride and padding; each returns 0, or -1 when the shape does not
+// fit or memory runs out. Nothing is kept between forward and backward.
+int atl_conv_direct_supports(const atl_conv_shape *s);
+int atl_conv_direct_forward(const atl_conv_shape *s, const float *in, const float *w,
+                            const float *b, float *out, int relu);
+int atl_conv_direct_backward(const atl_conv_shape *s, const float *in, const float *w,
+                             const float *dout, float *din, float *dw, float *db);
 // Whether oneDNN runs Winograd kernels of its own on this CPU (AVX-512 only).
 int atl_dnnl_has_winograd(void);
 
@@ -114,9 +122,10 @@ int atl_dnnl_has_winograd(void);
 void atl_conv_release_scratch(void);
 
 // The engine convolutions use: oneDNN, with Atelier's Winograd for the 3x3
-// stride-1 shapes where oneDNN has none, unless ATELIER_CONV=im2col|dnnl|winograd
-// or set here (winograd: on every shape it takes, oneDNN for the rest).
-enum { ATL_CONV_IM2COL = 0, ATL_CONV_DNNL = 1, ATL_CONV_WINOGRAD = 2 };
+// stride-1 shapes where oneDNN has none and Atelier's direct kernel for layers of
+// one to three input channels, unless ATELIER_CONV=im2col|dnnl|winograd|direct or
+// set here (winograd or direct: on every shape it takes, oneDNN for the rest).
+enum { ATL_CONV_IM2COL = 0, ATL_CONV_DNNL = 1, ATL_CONV_WINOGRAD = 2, ATL_CONV_DIRECT = 3 };
 int atl_conv_engine(void);
 void atl_conv_set_engine(int engine);
 // The engine a convolution of this shape will run on, and the floats forward
