@@ -13,6 +13,7 @@
 // only where such a layer is not the first, goes by im2col and GEMM (conv.c).
 // Images are split into fixed pieces by N and the thread count, and weight
 // gradient parts are summed in piece order, so results repeat bit for bit.
+#include <immintrin.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,7 +32,7 @@ typedef struct {
   int64_t tap[MAX_TAPS + MAX_BLOCK];  // each tap's offset in the phase-split input
   int taps, Tp, Kp;                   // taps, and taps and channels padded to whole blocks
   int kb, qv, tb;                     // register block: channels, and pixel vectors or taps
-  int Qb, Qv;                         // output row length in whole blocks, in whole vectors
+  int Qv;                             // output row length in whole vectors
   int Hp, Wph;                        // a padded plane's height, a column phase's width
   int relu;
 } direct_job;
@@ -63,24 +64,54 @@ static void split_input(const direct_job *j, const float *x, float *split) {
     }
 }
 
-// KB channels by QV vectors of 8 pixels of one output row.
-#define FORWARD_BLOCK(KB, QV)                                                                    \
-  static void forward_##KB##_##QV(const direct_job *j, const float *x, const float *w, float *y, \
-                                  int64_t ldy) {                                                 \
-    v8 acc[KB][QV];                                                                              \
-    for (int k = 0; k < KB; k++)                                                                 \
-      for (int v = 0; v < QV; v++) acc[k][v] = (v8){0};                                          \
-    for (int t = 0; t < j->taps; t++) {                                                          \
-      const float *xt = x + j->tap[t];                                                           \
-      v8 in[QV];                                                                                 \
-      for (int v = 0; v < QV; v++) in[v] = load8(xt + 8 * v);                                    \
-      for (int k = 0; k < KB; k++) {                                                             \
-        const v8 wk = (v8){0} + w[(int64_t)k * j->taps + t];                                     \
-        for (int v = 0; v < QV; v++) acc[k][v] += wk * in[v];                                    \
-      }                                                                                          \
-    }                                                                                            \
-    for (int k = 0; k < KB; k++)                                                                 \
-      for (int v = 0; v < QV; v++) __builtin_memcpy(y + k * ldy + 8 * v, &acc[k][v], 32);        \
+// A block's sums stay in 12 registers; of the two operands of each product the
+// smaller set is held in registers and the other read as it is used, so that no
+// accumulator spills to the stack (16 vector registers on AVX2).
+static inline v8 broadcast(const float *p) { return _mm256_broadcast_ss(p); }
+
+// Up to 8 output pixels of a row, bias added and rectified where asked: `lanes` of
+// them lie inside the row (none past its end are written).
+static inline void store_output(const direct_job *j, v8 sum, float bias, float *y, int lanes) {
+  if (lanes <= 0) return;
+  sum += (v8){0} + bias;
+  if (j->relu) sum = _mm256_max_ps(sum, (v8){0});
+  if (lanes >= 8) {
+    __builtin_memcpy(y, &sum, 32);
+    return;
+  }
+  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  _mm256_maskstore_ps(y, _mm256_cmpgt_epi32(_mm256_set1_epi32(lanes), lane), sum);
+}
+
+// KB channels by QV vectors of 8 pixels of one output row, written to y (rows of
+// ldy floats apart) for the `rows` channels and `lanes` pixels that exist.
+#define FORWARD_BLOCK(KB, QV)                                                                   \
+  static void forward_##KB##_##QV(const direct_job *j, const float *x, const float *w,          \
+                                  const float *b, float *y, int64_t ldy, int rows, int lanes) { \
+    v8 acc[KB][QV];                                                                             \
+    for (int k = 0; k < KB; k++)                                                                \
+      for (int v = 0; v < QV; v++) acc[k][v] = (v8){0};                                         \
+    for (int t = 0; t < j->taps; t++) {                                                         \
+      const float *xt = x + j->tap[t];                                                          \
+      if (KB <= 4) {                                                                            \
+        v8 wk[KB];                                                                              \
+        for (int k = 0; k < KB; k++) wk[k] = broadcast(w + (int64_t)k * j->taps + t);           \
+        for (int v = 0; v < QV; v++) {                                                          \
+          const v8 in = load8(xt + 8 * v);                                                      \
+          for (int k = 0; k < KB; k++) acc[k][v] += wk[k] * in;                                 \
+        }                                                                                       \
+      } else {                                                                                  \
+        v8 in[QV];                                                                              \
+        for (int v = 0; v < QV; v++) in[v] = load8(xt + 8 * v);                                 \
+        for (int k = 0; k < KB; k++) {                                                          \
+          const v8 wk = broadcast(w + (int64_t)k * j->taps + t);                                \
+          for (int v = 0; v < QV; v++) acc[k][v] += wk * in[v];                                 \
+        }                                                                                       \
+      }                                                                                         \
+    }                                                                                           \
+    for (int k = 0; k < KB && k < rows; k++)                                                    \
+      for (int v = 0; v < QV; v++)                                                              \
+        store_output(j, acc[k][v], b ? b[k] : 0.0f, y + k * ldy + 8 * v, lanes - 8 * v);        \
   }
 FORWARD_BLOCK(3, 4)
 FORWARD_BLOCK(4, 3)
@@ -88,31 +119,41 @@ FORWARD_BLOCK(6, 2)
 FORWARD_BLOCK(12, 1)
 
 // KB channels by TB taps, summed in 8 lanes over every output pixel of an image.
-#define WEIGHT_BLOCK(KB, TB)                                                                \
-  static void weight_##KB##_##TB(const direct_job *j, const float *x, const float *dy,      \
-                                 const int64_t *tap, float *dw) {                           \
-    const atl_conv_shape *s = j->s;                                                         \
-    const int64_t plane = (int64_t)s->P * j->Qv;                                            \
-    v8 acc[KB][TB];                                                                         \
-    for (int k = 0; k < KB; k++)                                                            \
-      for (int t = 0; t < TB; t++) acc[k][t] = (v8){0};                                     \
-    for (int p = 0; p < s->P; p++) {                                                        \
-      const float *row = x + (int64_t)p * s->stride_h * j->Wph;                             \
-      for (int q = 0; q < j->Qv; q += 8) {                                                  \
-        v8 g[KB];                                                                           \
-        for (int k = 0; k < KB; k++) g[k] = load8(dy + k * plane + (int64_t)p * j->Qv + q); \
-        for (int t = 0; t < TB; t++) {                                                      \
-          const v8 in = load8(row + tap[t] + q);                                            \
-          for (int k = 0; k < KB; k++) acc[k][t] += g[k] * in;                              \
-        }                                                                                   \
-      }                                                                                     \
-    }                                                                                       \
-    for (int k = 0; k < KB; k++)                                                            \
-      for (int t = 0; t < TB; t++) {                                                        \
-        float *at = dw + ((int64_t)k * j->Tp + t) * 8;                                      \
-        v8 sum = load8(at) + acc[k][t];                                                     \
-        __builtin_memcpy(at, &sum, 32);                                                     \
-      }                                                                                     \
+#define WEIGHT_BLOCK(KB, TB)                                                           \
+  static void weight_##KB##_##TB(const direct_job *j, const float *x, const float *dy, \
+                                 const int64_t *tap, float *dw) {                      \
+    const atl_conv_shape *s = j->s;                                                    \
+    const int64_t plane = (int64_t)s->P * j->Qv;                                       \
+    v8 acc[KB][TB];                                                                    \
+    for (int k = 0; k < KB; k++)                                                       \
+      for (int t = 0; t < TB; t++) acc[k][t] = (v8){0};                                \
+    for (int p = 0; p < s->P; p++) {                                                   \
+      const float *row = x + (int64_t)p * s->stride_h * j->Wph;                        \
+      const float *dyr = dy + (int64_t)p * j->Qv;                                      \
+      for (int q = 0; q < j->Qv; q += 8) {                                             \
+        if (KB <= TB) {                                                                \
+          v8 g[KB];                                                                    \
+          for (int k = 0; k < KB; k++) g[k] = load8(dyr + k * plane + q);              \
+          for (int t = 0; t < TB; t++) {                                               \
+            const v8 in = load8(row + tap[t] + q);                                     \
+            for (int k = 0; k < KB; k++) acc[k][t] += g[k] * in;                       \
+          }                                                                            \
+        } else {                                                                       \
+          v8 in[TB];                                                                   \
+          for (int t = 0; t < TB; t++) in[t] = load8(row + tap[t] + q);                \
+          for (int k = 0; k < KB; k++) {                                               \
+            const v8 g = load8(dyr + k * plane + q);                                   \
+            for (int t = 0; t < TB; t++) acc[k][t] += g * in[t];                       \
+          }                                                                            \
+        }                                                                              \
+      }                                                                                \
+    }                                                                                  \
+    for (int k = 0; k < KB; k++)                                                       \
+      for (int t = 0; t < TB; t++) {                                                   \
+        float *at = dw + ((int64_t)k * j->Tp + t) * 8;                                 \
+        v8 sum = load8(at) + acc[k][t];                                                \
+        __builtin_memcpy(at, &sum, 32);                                                \
+      }                                                                                \
   }
 WEIGHT_BLOCK(3, 4)
 WEIGHT_BLOCK(4, 3)
@@ -124,42 +165,32 @@ static void forward_images(void *ctx, int64_t begin, int64_t end, int tid) {
   const direct_job *j = ctx;
   const atl_conv_shape *s = j->s;
   const int64_t PQ = (int64_t)s->P * s->Q, in_len = (int64_t)s->C * s->H * s->W;
-  const int64_t ldy = (int64_t)s->P * j->Qb;
-  float *split = atl_thread_scratch(input_len(j) + j->Kp * ldy);
-  float *y = split + input_len(j);
+  float *split = atl_thread_scratch(input_len(j));
   for (int64_t n = begin; n < end; n++) {
     split_input(j, j->in + n * in_len, split);
-    for (int k0 = 0; k0 < j->Kp; k0 += j->kb)
+    for (int k0 = 0; k0 < j->Kp; k0 += j->kb) {
+      const float *w = j->w + (int64_t)k0 * j->taps, *b = j->b ? j->b + k0 : NULL;
+      const int rows = s->K - k0;
       for (int p = 0; p < s->P; p++)
-        for (int q = 0; q < j->Qb; q += 8 * j->qv) {
+        for (int q = 0; q < s->Q; q += 8 * j->qv) {
           const float *x = split + (int64_t)p * s->stride_h * j->Wph + q;
-          const float *w = j->w + (int64_t)k0 * j->taps;
-          float *yq = y + k0 * ldy + (int64_t)p * j->Qb + q;
+          float *y = j->out + (n * s->K + k0) * PQ + (int64_t)p * s->Q + q;
+          const int lanes = s->Q - q;
           switch (j->kb) {
             case 3:
-              forward_3_4(j, x, w, yq, ldy);
+              forward_3_4(j, x, w, b, y, PQ, rows, lanes);
               break;
             case 4:
-              forward_4_3(j, x, w, yq, ldy);
+              forward_4_3(j, x, w, b, y, PQ, rows, lanes);
               break;
             case 6:
-              forward_6_2(j, x, w, yq, ldy);
+              forward_6_2(j, x, w, b, y, PQ, rows, lanes);
               break;
             default:
-              forward_12_1(j, x, w, yq, ldy);
+              forward_12_1(j, x, w, b, y, PQ, rows, lanes);
               break;
           }
         }
-    for (int k = 0; k < s->K; k++) {
-      const float bias = j->b ? j->b[k] : 0.0f;
-      for (int p = 0; p < s->P; p++) {
-        const float *restrict src = y + k * ldy + (int64_t)p * j->Qb;
-        float *restrict dst = j->out + (n * s->K + k) * PQ + (int64_t)p * s->Q;
-        if (j->relu)
-          for (int q = 0; q < s->Q; q++) dst[q] = src[q] + bias > 0.0f ? src[q] + bias : 0.0f;
-        else
-          for (int q = 0; q < s->Q; q++) dst[q] = src[q] + bias;
-      }
     }
   }
 }
@@ -243,7 +274,6 @@ static void plan(direct_job *j, const atl_conv_shape *s, int backward) {
   } else {
     static const int shapes[4][2] = {{3, 4}, {4, 3}, {6, 2}, {12, 1}};
     choose_block(shapes, s->K, s->Q, 8, &j->kb, &j->qv);
-    j->Qb = round_up(s->Q, 8 * j->qv);
     j->Tp = j->taps;
   }
   j->Kp = round_up(s->K, j->kb);
