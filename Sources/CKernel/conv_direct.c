@@ -9,8 +9,9 @@
 // The padded input is split by column phase (q*sw + t mod sw), so that a stride of
 // 2 or more still reads 8 neighbouring pixels with one load. Channels and taps are
 // padded to whole register blocks with zero filters and dropped sums; the block
-// shape is chosen per layer for the least padded work. The input gradient, needed
-// only where such a layer is not the first, goes by im2col and GEMM (conv.c).
+// shape is chosen per layer for the least padded work. The input gradient of a
+// stride-1 layer is the forward pass over dy with flipped filters; of a strided
+// one it goes by im2col and GEMM (conv.c).
 // Images are split into fixed pieces by N and the thread count, and weight
 // gradient parts are summed in piece order, so results repeat bit for bit.
 #include <immintrin.h>
@@ -308,6 +309,28 @@ int atl_conv_direct_forward(const atl_conv_shape *s, const float *in, const floa
   return filters ? 0 : -1;
 }
 
+// The input gradient of a stride-1 layer is the forward pass over dy with the
+// filters flipped and their channels swapped, padded by R-1-pad; -1 where that
+// does not hold (strides, padding past the kernel) or memory runs out.
+static int input_gradient(const atl_conv_shape *s, const float *w, const float *dout, float *din) {
+  if (s->stride_h != 1 || s->stride_w != 1 || s->pad_h >= s->R || s->pad_w >= s->S) return -1;
+  atl_conv_shape t = {
+      s->N, s->K, s->P, s->Q, s->C, s->R, s->S, 1, 1, s->R - 1 - s->pad_h, s->S - 1 - s->pad_w,
+      0,    0};
+  if (atl_conv_output(&t) != 0 || t.P != s->H || t.Q != s->W || !atl_conv_direct_supports(&t))
+    return -1;
+  const int64_t RS = (int64_t)s->R * s->S;
+  float *flipped = atl_alloc((int64_t)s->K * s->C * RS);
+  if (!flipped) return -1;
+  for (int k = 0; k < s->K; k++)
+    for (int c = 0; c < s->C; c++)
+      for (int64_t e = 0; e < RS; e++)
+        flipped[((int64_t)c * s->K + k) * RS + (RS - 1 - e)] = w[((int64_t)k * s->C + c) * RS + e];
+  const int ran = atl_conv_direct_forward(&t, dout, flipped, NULL, din, 0);
+  atl_free(flipped);
+  return ran;
+}
+
 int atl_conv_direct_backward(const atl_conv_shape *s, const float *in, const float *w,
                              const float *dout, float *din, float *dw, float *db) {
   if (!atl_conv_direct_supports(s)) return -1;
@@ -334,6 +357,6 @@ int atl_conv_direct_backward(const atl_conv_shape *s, const float *in, const flo
     for (int k = 0; k < s->K; k++) db[k] = j->parts[(int64_t)j->Kp * j->Tp * 8 + k];
   atl_free(j->parts);
   free(j);
-  if (din) atl_conv2d_transpose(s, dout, w, din);
+  if (din && input_gradient(s, w, dout, din) != 0) atl_conv2d_transpose(s, dout, w, din);
   return 0;
 }
