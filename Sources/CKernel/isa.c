@@ -76,13 +76,21 @@ static const char *winograd_engine(void) {
   return atl_dnnl_has_winograd() ? "oneDNN's Winograd" : "Atelier's Winograd F(4x4, 3x3), AVX2";
 }
 
+// Who runs first layers (one to three input channels), thin work that blocked
+// layouts pad out.
+static const char *first_layer_engine(void) {
+  const char *env = getenv("ATELIER_DIRECT");
+  if (env && *env == '0') return "oneDNN";
+  return "Atelier's direct kernel, AVX2";
+}
+
 const char *atl_isa_summary(void) {
-  static char text[320];
+  static char text[400];
   atl_threads();
   const dnnl_version_t *v = dnnl_version();
   snprintf(text, sizeof text,
-           "convolutions: oneDNN %d.%d.%d %s, 3x3 by %s; GEMM: OpenBLAS %s; CPU %s", v->major,
+           "convolutions: oneDNN %d.%d.%d %s, 3x3 by %s, first layers by %s; GEMM: OpenBLAS %s; CPU %s", v->major,
            v->minor, v->patch, dnnl_isa_name(dnnl_get_effective_cpu_isa()), winograd_engine(),
-           openblas_get_corename(), cpu_has_avx512() ? "has AVX-512" : "has no AVX-512");
+           first_layer_engine(), openblas_get_corename(), cpu_has_avx512() ? "has AVX-512" : "has no AVX-512");
   return text;
 }
