@@ -88,9 +88,11 @@ const char *atl_isa_summary(void) {
   static char text[400];
   atl_threads();
   const dnnl_version_t *v = dnnl_version();
-  snprintf(text, sizeof text,
-           "convolutions: oneDNN %d.%d.%d %s, 3x3 by %s, first layers by %s; GEMM: OpenBLAS %s; CPU %s", v->major,
-           v->minor, v->patch, dnnl_isa_name(dnnl_get_effective_cpu_isa()), winograd_engine(),
-           first_layer_engine(), openblas_get_corename(), cpu_has_avx512() ? "has AVX-512" : "has no AVX-512");
+  snprintf(
+      text, sizeof text,
+      "convolutions: oneDNN %d.%d.%d %s, 3x3 by %s, first layers by %s; GEMM: OpenBLAS %s; CPU %s",
+      v->major, v->minor, v->patch, dnnl_isa_name(dnnl_get_effective_cpu_isa()), winograd_engine(),
+      first_layer_engine(), openblas_get_corename(),
+      cpu_has_avx512() ? "has AVX-512" : "has no AVX-512");
   return text;
 }

@@ -279,6 +279,7 @@ public func evaluate(_ model: Sequential, on data: Dataset, batchSize: Int = inf
   var hits = [Int](repeating: 0, count: classes), totals = [Int](repeating: 0, count: classes)
   try Tape.withoutRecording {
     for (images, labels) in Batches(data, size: batchSize, shuffle: false, rng: nil) {
+      if labels.count < batchSize && data.count > batchSize { releaseIdleBlocksBeforeShortBatch() }
       let logits = try model.forward(images, training: false)
       let loss = try softmaxCrossEntropy(logits, labels: labels)
       lossSum += Double(loss.scalarValue) * Double(labels.count)

@@ -1,3 +1,5 @@
+import CKernel
+
 extension Tensor {
   /// Tensors joined along the first dimension; their other dimensions must agree.
   public static func concatenate(_ parts: [Tensor]) throws -> Tensor {
@@ -32,9 +34,15 @@ public func mapInBatches(
     var start = 0
     while start < count {
       let end = Swift.min(start + Swift.max(batchSize, 1), count)
+      if start > 0 && end - start < batchSize { releaseIdleBlocksBeforeShortBatch() }
       parts.append(try body(try rows(start, end)))
       start = end
     }
   }
   return parts.isEmpty ? Tensor(zeros: [0, 0]) : try Tensor.concatenate(parts)
 }
+
+/// A short last batch asks for blocks of other size classes than the full ones, whose
+/// idle blocks would otherwise stay cached under it: the peak would then grow with the
+/// remainder of the count by the batch size instead of staying that of one full batch.
+public func releaseIdleBlocksBeforeShortBatch() { atl_release_cached_memory() }
