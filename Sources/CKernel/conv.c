@@ -235,19 +235,26 @@ int atl_conv_engine(void) {
   return engine_setting;
 }
 
+static int setting_is_off(const char *name) {
+  const char *env = getenv(name);
+  return env && *env == '0';
+}
+
+int atl_conv_winograd_enabled(void) { return !setting_is_off("ATELIER_WINOGRAD"); }
+
+int atl_conv_direct_enabled(void) { return !setting_is_off("ATELIER_DIRECT"); }
+
 // Atelier's Winograd where oneDNN would run a direct kernel: on CPUs without
 // AVX-512 (or held to AVX2), for layers wide enough that the transforms pay.
 static int winograd_pays(const atl_conv_shape *s) {
-  const char *env = getenv("ATELIER_WINOGRAD");
-  if (env && *env == '0') return 0;
+  if (!atl_conv_winograd_enabled()) return 0;
   return s->C >= 16 && s->K >= 16 && !atl_dnnl_has_winograd() && atl_conv_winograd_supports(s);
 }
 
 // The direct kernel where a pixel's taps are too few for oneDNN's blocked layouts
 // to pay for their reorders: the first layer of an image net.
 static int direct_pays(const atl_conv_shape *s) {
-  const char *env = getenv("ATELIER_DIRECT");
-  if (env && *env == '0') return 0;
+  if (!atl_conv_direct_enabled()) return 0;
   return s->C <= 3 && atl_conv_direct_supports(s);
 }
 

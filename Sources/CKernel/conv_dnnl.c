@@ -190,8 +190,7 @@ static int build_entry(conv_entry *e, dnnl_alg_kind_t alg) {
 // multiplications; oneDNN has it for AVX-512 and whole blocks of 16 channels.
 // Thin inputs (the first layer) run faster direct.
 static int winograd_pays(const atl_conv_shape *s) {
-  const char *env = getenv("ATELIER_WINOGRAD");
-  if (env && *env == '0') return 0;
+  if (!atl_conv_winograd_enabled()) return 0;
   return s->R == 3 && s->S == 3 && s->stride_h == 1 && s->stride_w == 1 && s->C % 16 == 0 &&
          s->K % 16 == 0;
 }

@@ -71,16 +71,14 @@ static const char *dnnl_isa_name(dnnl_cpu_isa_t isa) {
 
 // Who runs 3x3 stride-1 convolutions, which are most of a wide net's work.
 static const char *winograd_engine(void) {
-  const char *env = getenv("ATELIER_WINOGRAD");
-  if (env && *env == '0') return "direct (Winograd off)";
+  if (!atl_conv_winograd_enabled()) return "direct (Winograd off)";
   return atl_dnnl_has_winograd() ? "oneDNN's Winograd" : "Atelier's Winograd F(4x4, 3x3), AVX2";
 }
 
 // Who runs first layers (one to three input channels), thin work that blocked
 // layouts pad out.
 static const char *first_layer_engine(void) {
-  const char *env = getenv("ATELIER_DIRECT");
-  if (env && *env == '0') return "oneDNN";
+  if (!atl_conv_direct_enabled()) return "oneDNN";
   return "Atelier's direct kernel, AVX2";
 }
 

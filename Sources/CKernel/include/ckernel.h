@@ -128,6 +128,10 @@ void atl_conv_release_scratch(void);
 enum { ATL_CONV_IM2COL = 0, ATL_CONV_DNNL = 1, ATL_CONV_WINOGRAD = 2, ATL_CONV_DIRECT = 3 };
 int atl_conv_engine(void);
 void atl_conv_set_engine(int engine);
+// Whether the automatic choice may take Atelier's Winograd or direct kernel
+// (ATELIER_WINOGRAD=0 and ATELIER_DIRECT=0 hand those shapes back to oneDNN).
+int atl_conv_winograd_enabled(void);
+int atl_conv_direct_enabled(void);
 // The engine a convolution of this shape will run on, and the floats forward
 // keeps for backward there (the unfolded input, or oneDNN's reordered input).
 int atl_conv_engine_for(const atl_conv_shape *s, int has_bias);

@@ -261,10 +261,6 @@ public func fit(
 }
 
 /// Loss, accuracy and per-class accuracy in evaluation mode, without a tape.
-/// Gives the blocks that training or evaluation kept for reuse back to the system,
-/// so that the next phase's peak does not stack on this one's.
-public func releaseCachedMemory() { atl_release_cached_memory() }
-
 /// Images per forward pass when nothing trains: large enough to keep the cores
 /// busy, small enough that a wide first layer's activations stay in the tens of MB.
 public let inferenceBatch = 256
@@ -279,7 +275,7 @@ public func evaluate(_ model: Sequential, on data: Dataset, batchSize: Int = inf
   var hits = [Int](repeating: 0, count: classes), totals = [Int](repeating: 0, count: classes)
   try Tape.withoutRecording {
     for (images, labels) in Batches(data, size: batchSize, shuffle: false, rng: nil) {
-      if labels.count < batchSize && data.count > batchSize { releaseIdleBlocksBeforeShortBatch() }
+      releaseIdleBlocksBeforeShortBatch(rows: labels.count, batchSize: batchSize, total: data.count)
       let logits = try model.forward(images, training: false)
       let loss = try softmaxCrossEntropy(logits, labels: labels)
       lossSum += Double(loss.scalarValue) * Double(labels.count)

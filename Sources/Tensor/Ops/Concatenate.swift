@@ -34,7 +34,7 @@ public func mapInBatches(
     var start = 0
     while start < count {
       let end = Swift.min(start + Swift.max(batchSize, 1), count)
-      if start > 0 && end - start < batchSize { releaseIdleBlocksBeforeShortBatch() }
+      releaseIdleBlocksBeforeShortBatch(rows: end - start, batchSize: batchSize, total: count)
       parts.append(try body(try rows(start, end)))
       start = end
     }
@@ -42,7 +42,14 @@ public func mapInBatches(
   return parts.isEmpty ? Tensor(zeros: [0, 0]) : try Tensor.concatenate(parts)
 }
 
+/// Gives the blocks that training or evaluation kept for reuse back to the system,
+/// so that the next phase's peak does not stack on this one's.
+public func releaseCachedMemory() { atl_release_cached_memory() }
+
 /// A short last batch asks for blocks of other size classes than the full ones, whose
 /// idle blocks would otherwise stay cached under it: the peak would then grow with the
 /// remainder of the count by the batch size instead of staying that of one full batch.
-public func releaseIdleBlocksBeforeShortBatch() { atl_release_cached_memory() }
+/// Called before each batch of `rows` out of `total`; acts only before a short last one.
+public func releaseIdleBlocksBeforeShortBatch(rows: Int, batchSize: Int, total: Int) {
+  if rows < batchSize && total > batchSize { releaseCachedMemory() }
+}
