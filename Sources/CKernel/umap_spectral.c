@@ -21,28 +21,48 @@
 typedef struct {
   const atl_umap_graph *g;
   const double *inv_sqrt_degree;
-  const double *q;  // m blocks of n
+  const double *scaled_weight;  // per edge: its weight times the column's D^-1/2
+  const double *q;              // m blocks of n
   double *z;
+  double *rows;  // q by row (n rows of m): an edge then reads one row, not m blocks
   int m;
   const double *u;  // the trivial eigenvector, kept out of the block
 } apply_job;
 
-// z = A q for every vector of the block; rows are independent, so the pieces do not matter.
-static void apply_rows(void *ctx, int64_t r0, int64_t r1, int tid) {
+static void gather_rows(void *ctx, int64_t r0, int64_t r1, int tid) {
   (void)tid;
   const apply_job *j = ctx;
   const int64_t n = j->g->n;
-  for (int64_t i = r0; i < r1; i++) {
-    for (int c = 0; c < j->m; c++) {
-      const double *q = j->q + c * n;
-      double sum = 0.0;
+  for (int64_t i = r0; i < r1; i++)
+    for (int c = 0; c < j->m; c++) j->rows[i * j->m + c] = j->q[c * n + i];
+}
+
+// z = A q for every vector of the block; rows are independent, so the pieces do not matter.
+static void multiply_rows(void *ctx, int64_t r0, int64_t r1, int tid) {
+  (void)tid;
+  const apply_job *j = ctx;
+  const int64_t n = j->g->n;
+  const int m = j->m;
+  enum { width = 16 };
+  for (int64_t i = r0; i < r1; i++)
+    for (int c0 = 0; c0 < m; c0 += width) {
+      const int count = m - c0 < width ? m - c0 : width;
+      double sum[width] = {0};
       for (int64_t e = j->g->row_start[i]; e < j->g->row_start[i + 1]; e++) {
-        const int32_t col = j->g->column[e];
-        sum += j->g->weight[e] * j->inv_sqrt_degree[col] * q[col];
+        const double w = j->scaled_weight[e];
+        const double *row = j->rows + (int64_t)j->g->column[e] * m + c0;
+        for (int c = 0; c < count; c++) sum[c] += w * row[c];
       }
-      j->z[c * n + i] = 0.5 * (q[i] + j->inv_sqrt_degree[i] * sum);
+      for (int c = 0; c < count; c++) {
+        const int64_t at = (int64_t)(c0 + c) * n + i;
+        j->z[at] = 0.5 * (j->q[at] + j->inv_sqrt_degree[i] * sum[c]);
+      }
     }
-  }
+}
+
+static void apply(const apply_job *job) {
+  atl_parallel_for(job->g->n, 512, gather_rows, (void *)job);
+  atl_parallel_for(job->g->n, 512, multiply_rows, (void *)job);
 }
 
 static double dot(const double *a, const double *b, int64_t n) {
@@ -81,13 +101,13 @@ static int chebyshev_filter(apply_job *job, double cut, double *previous, double
   double *q = (double *)job->q, *z = job->z;
   // previous = q; z = (A q - c q) / e
   memcpy(previous, q, sizeof(double) * (size_t)total);
-  atl_parallel_for(n, 512, apply_rows, job);
+  apply(job);
   for (int64_t i = 0; i < total; i++) z[i] = (z[i] - c * q[i]) / e;
   for (int degree = 2; degree <= FILTER_DEGREE; degree++) {
     // next = 2 (A z - c z) / e - previous
     apply_job step = *job;
     step.q = z, step.z = next;
-    atl_parallel_for(n, 512, apply_rows, &step);
+    apply(&step);
     for (int64_t i = 0; i < total; i++) next[i] = 2.0 * (next[i] - c * z[i]) / e - previous[i];
     memcpy(previous, z, sizeof(double) * (size_t)total);
     memcpy(z, next, sizeof(double) * (size_t)total);
@@ -96,7 +116,7 @@ static int chebyshev_filter(apply_job *job, double cut, double *previous, double
   // orthonormalised, z its product with A.
   memcpy(q, z, sizeof(double) * (size_t)total);
   if (orthonormalise(q, job->m, n, job->u) != 0) return -1;
-  atl_parallel_for(n, 512, apply_rows, job);
+  apply(job);
   return 0;
 }
 
@@ -135,10 +155,13 @@ int atl_umap_spectral(const atl_umap_graph *g, int dims, uint64_t seed, double *
   double *h = malloc(sizeof(double) * (size_t)(m * m)), *theta = malloc(sizeof(double) * (size_t)m);
   double *previous = malloc(sizeof(double) * (size_t)(n * m));
   double *next = malloc(sizeof(double) * (size_t)(n * m));
+  double *rows = malloc(sizeof(double) * (size_t)(n * m));
+  double *scaled_weight = malloc(sizeof(double) * (size_t)(g->nnz > 0 ? g->nnz : 1));
   int64_t *queue = malloc(sizeof(int64_t) * (size_t)n);
   char *seen = malloc((size_t)n);
   int status = -2;
-  if (!inv_sqrt_degree || !u || !q || !z || !h || !theta || !previous || !next || !queue || !seen)
+  if (!inv_sqrt_degree || !u || !q || !z || !h || !theta || !previous || !next || !rows ||
+      !scaled_weight || !queue || !seen)
     goto done;
   status = ATL_UMAP_DISCONNECTED;
   if (components(g, queue, seen) != 1) goto done;
@@ -152,6 +175,8 @@ int atl_umap_spectral(const atl_umap_graph *g, int dims, uint64_t seed, double *
     norm += degree;
   }
   for (int64_t i = 0; i < n; i++) u[i] /= sqrt(norm);
+  for (int64_t e = 0; e < g->nnz; e++)
+    scaled_weight[e] = (double)g->weight[e] * inv_sqrt_degree[g->column[e]];
 
   atl_rng rng;
   atl_rng_seed(&rng, seed ^ 0x5eC7A1ull);
@@ -159,7 +184,7 @@ int atl_umap_spectral(const atl_umap_graph *g, int dims, uint64_t seed, double *
   status = -1;
   if (orthonormalise(q, m, n, u) != 0) goto done;
   status = ATL_UMAP_NOT_CONVERGED;
-  apply_job job = {g, inv_sqrt_degree, q, z, m, u};
+  apply_job job = {g, inv_sqrt_degree, scaled_weight, q, z, rows, m, u};
   // Below `cut` (the smallest Ritz value of the block, an estimate of the largest eigenvalue
   // left out) the filter damps; above it, it grows like a Chebyshev polynomial.
   double cut = 0.9;
@@ -218,6 +243,6 @@ int atl_umap_spectral(const atl_umap_graph *g, int dims, uint64_t seed, double *
   }
 done:
   free(inv_sqrt_degree), free(u), free(q), free(z), free(h), free(theta), free(previous),
-      free(next), free(queue), free(seen);
+      free(next), free(rows), free(scaled_weight), free(queue), free(seen);
   return status;
 }
