@@ -5,8 +5,9 @@
 // falls linearly to 0.
 //
 // umap-learn updates the embedding in place from many threads at once (Hogwild), so its
-// runs differ from one another. Here an epoch reads every other vertex from a snapshot
-// of the previous epoch and a thread writes only the vertices of its own range, each
+// runs differ from one another. Here an epoch runs as passes over fixed vertex ranges;
+// a pass reads every other vertex from a snapshot taken after the previous pass, and a
+// thread writes only the vertices of its own part of the range, each
 // with its own random stream keyed by (seed, epoch, vertex): a seed gives the same
 // layout bit for bit whatever the number of threads. umap-learn moves both ends of an
 // edge (move_other), and the graph holds both (i, j) and (j, i), so a vertex is pulled
@@ -56,6 +57,7 @@ typedef struct {
   int64_t n_tail;  // vertices negative samples are drawn from
   float *head_y;   // the moving vertices, written by the thread that owns them
   const float *tail_y;
+  int64_t first;  // the first vertex of the pass being run
   int dims, negative_samples, epoch;
   double a, b, alpha;
   uint64_t seed;
@@ -243,6 +245,7 @@ static inline __attribute__((always_inline)) void sgd_vertex(const sgd_job *j, i
 static void sgd_vertices(void *ctx, int64_t v0, int64_t v1, int tid) {
   (void)tid;
   const sgd_job *j = ctx;
+  v0 += j->first, v1 += j->first;
   // Two dimensions, the common case, with the loops over coordinates unrolled.
   if (j->dims == 2) {
     for (int64_t i = v0; i < v1; i++) sgd_vertex(j, i, 2);
@@ -299,14 +302,30 @@ static int edges_from(const int64_t *row_start, const int32_t *column, const flo
   return 0;
 }
 
+// A fit runs each epoch as this many passes over consecutive vertex ranges, the snapshot
+// refreshed after each, so a vertex sees where the earlier ranges moved this epoch, as it
+// would in place. Measured on the 60,000 training images, seeds 1-6: trustworthiness
+// 0.9773 on average with one pass, 0.9788 with 16, 0.9787 with 128; placed 10-NN
+// accuracy 0.765 -> 0.774.
+enum { PASSES_PER_EPOCH = 16 };
+
 // Runs the epochs; returns 1 when progress asked to stop.
 static int optimise(sgd_job *job, int64_t n_head, float *snapshot, int epochs, double learning_rate,
                     atl_umap_progress progress, void *progress_ctx) {
+  const int dims = job->dims;
+  const int passes = snapshot ? PASSES_PER_EPOCH : 1;
+  if (snapshot) memcpy(snapshot, job->head_y, sizeof(float) * (size_t)(n_head * dims));
   for (int epoch = 0; epoch < epochs; epoch++) {
-    if (snapshot) memcpy(snapshot, job->head_y, sizeof(float) * (size_t)(n_head * job->dims));
     job->epoch = epoch;
     job->alpha = learning_rate * (1.0 - (double)epoch / epochs);
-    atl_parallel_for(n_head, 64, sgd_vertices, job);
+    for (int pass = 0; pass < passes; pass++) {
+      const int64_t first = n_head * pass / passes, end = n_head * (pass + 1) / passes;
+      job->first = first;
+      if (end == first) continue;
+      atl_parallel_for(end - first, 64, sgd_vertices, job);
+      if (snapshot)
+        memcpy(snapshot + first * dims, job->head_y + first * dims, sizeof(float) * (size_t)((end - first) * dims));
+    }
     if (((epoch + 1) % 10 == 0 || epoch + 1 == epochs) && progress &&
         progress(progress_ctx, epoch + 1, epochs))
       return 1;
@@ -390,22 +409,20 @@ int atl_umap(const float *x, int64_t n, int64_t d, const atl_umap_options *o, fl
   scale_start(y, n, o->dims, o->seed, start == 0);
   free(pruned_weight), free(vectors), free(eigenvalues);
 
-  sgd_job job = {edges.row_start,
-                 edges.tail,
-                 edges.epochs_per_sample,
-                 edges.next_sample,
-                 edges.next_negative,
-                 n,
-                 y,
-                 snapshot,
-                 o->dims,
-                 o->negative_samples,
-                 0,
-                 o->a,
-                 o->b,
-                 o->learning_rate,
-                 o->seed,
-                 1};
+  sgd_job job = {.row_start = edges.row_start,
+                 .tail = edges.tail,
+                 .epochs_per_sample = edges.epochs_per_sample,
+                 .next_sample = edges.next_sample,
+                 .next_negative = edges.next_negative,
+                 .n_tail = n,
+                 .head_y = y,
+                 .tail_y = snapshot,
+                 .dims = o->dims,
+                 .negative_samples = o->negative_samples,
+                 .a = o->a,
+                 .b = o->b,
+                 .seed = o->seed,
+                 .fitting = 1};
   optimise(&job, n, snapshot, o->epochs, o->learning_rate, progress, progress_ctx);
   free(snapshot);
   edges_free(&edges), atl_umap_graph_free(&graph);
@@ -454,22 +471,19 @@ int atl_umap_transform(const float *reference, int64_t n_reference, const float 
   status = edges_from(row_start, index, weight, n_query, o->epochs, o->negative_samples, &edges);
   if (status != 0) goto done;
   // Only the new points move, against the fixed reference: nothing to snapshot.
-  sgd_job job = {edges.row_start,
-                 edges.tail,
-                 edges.epochs_per_sample,
-                 edges.next_sample,
-                 edges.next_negative,
-                 n_reference,
-                 y,
-                 reference_y,
-                 o->dims,
-                 o->negative_samples,
-                 0,
-                 o->a,
-                 o->b,
-                 o->learning_rate / 4.0,
-                 o->seed,
-                 0};
+  sgd_job job = {.row_start = edges.row_start,
+                 .tail = edges.tail,
+                 .epochs_per_sample = edges.epochs_per_sample,
+                 .next_sample = edges.next_sample,
+                 .next_negative = edges.next_negative,
+                 .n_tail = n_reference,
+                 .head_y = y,
+                 .tail_y = reference_y,
+                 .dims = o->dims,
+                 .negative_samples = o->negative_samples,
+                 .a = o->a,
+                 .b = o->b,
+                 .seed = o->seed};
   optimise(&job, n_query, NULL, o->epochs, o->learning_rate / 4.0, progress, progress_ctx);
   status = 0;
 done:
