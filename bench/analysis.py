@@ -31,7 +31,7 @@ def idx(name, offset):
 
 
 def atelier(notebook, *settings):
-    args = [ATELIER, "run", os.path.join(HERE, notebook)] + [f"--set={s}" for s in settings]
+    args = [ATELIER, "run", "--no-cache", os.path.join(HERE, notebook)] + [f"--set={s}" for s in settings]
     out = subprocess.run(args, check=True, capture_output=True, text=True).stdout
     return {line.split()[0]: line.split()[1:] for line in out.splitlines() if line.strip()}
 
