@@ -33,6 +33,7 @@ static pool_window window_at(const atl_pool_shape *s, int p, int q) {
 typedef struct {
   const atl_pool_shape *s;
   const float *in, *dout;
+  const float *relu_out;  // max pooling backward: the pooled values that gate the gradient
   float *out, *din;
   const int32_t *argmax_in;
   int32_t *argmax_out;
@@ -153,14 +154,20 @@ static void max_planes_backward(void *ctx, int64_t begin, int64_t end, int tid) 
     const float *dy = j->dout + plane * out_plane;
     const int32_t *arg = j->argmax_in + plane * out_plane;
     memset(dx, 0, sizeof(float) * in_plane);
-    for (int64_t i = 0; i < out_plane; i++)
-      if (arg[i] >= 0) dx[arg[i]] += dy[i];
+    if (j->relu_out) {
+      const float *y = j->relu_out + plane * out_plane;
+      for (int64_t i = 0; i < out_plane; i++)
+        if (arg[i] >= 0 && y[i] > 0.0f) dx[arg[i]] += dy[i];
+    } else {
+      for (int64_t i = 0; i < out_plane; i++)
+        if (arg[i] >= 0) dx[arg[i]] += dy[i];
+    }
   }
 }
 
 void atl_maxpool_backward(const atl_pool_shape *s, const float *dout, const int32_t *argmax,
-                          float *din) {
-  pool_job job = {.s = s, .dout = dout, .din = din, .argmax_in = argmax};
+                          const float *relu_out, float *din) {
+  pool_job job = {.s = s, .dout = dout, .din = din, .argmax_in = argmax, .relu_out = relu_out};
   atl_parallel_for((int64_t)s->N * s->C, 4, max_planes_backward, &job);
 }
 

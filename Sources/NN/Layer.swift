@@ -154,3 +154,10 @@ public protocol Stochastic: AnyObject {
 public protocol FusesReLU: Layer {
   func forward(_ x: Tensor, training: Bool, relu: Bool) throws -> Tensor
 }
+
+/// A layer whose fused ReLU can leave its backward mask to a max pool right after it:
+/// the pool then passes gradient only from positive maxima, which is the same mask
+/// applied on a quarter or less of the values, and the full-size pass is saved.
+public protocol LeavesReLUMaskToPool: FusesReLU {
+  func forwardLeavingReLUMaskToPool(_ x: Tensor, training: Bool) throws -> Tensor
+}

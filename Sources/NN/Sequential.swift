@@ -80,6 +80,14 @@ public final class Sequential: Container {
       if let fusing = layers[index] as? FusesReLU, index + 1 < layers.count,
         let next = layers[index + 1] as? Activation, next.function == .relu
       {
+        // A max pool after that ReLU applies its backward mask on the pooled values.
+        if let leaving = fusing as? LeavesReLUMaskToPool, index + 2 < layers.count,
+          let pool = layers[index + 2] as? MaxPool2d
+        {
+          h = try pool.forwardApplyingReLUMask(leaving.forwardLeavingReLUMaskToPool(h, training: training))
+          index += 3
+          continue
+        }
         h = try fusing.forward(h, training: training, relu: true)
         index += 2
       } else {

@@ -195,7 +195,7 @@ import Testing
 
     let g = randomArray(out.count, seed: 8)
     var dx = [Float](repeating: .nan, count: x.count)
-    atl_maxpool_backward(&s, g, argmax, &dx)
+    atl_maxpool_backward(&s, g, argmax, nil, &dx)
     var reference = [Float](repeating: 0, count: x.count)
     for (i, at) in expected.argmax.enumerated() where at >= 0 {
       let plane = i / (expected.p * expected.q)

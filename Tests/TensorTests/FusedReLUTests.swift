@@ -47,6 +47,30 @@ import Testing
     expectSame(fused, separate)
   }
 
+  /// The ReLU's mask left to the max pool after it gives the same values bit for bit:
+  /// 2x2 windows, overlapping 3x3 ones of stride 2 with odd sizes, a 4x4 one with padding.
+  @Test(arguments: [[2, 5, 9, 8, 2, 2, 0], [3, 4, 11, 9, 3, 2, 0], [1, 3, 10, 10, 4, 4, 1]])
+  func convolutionWithReLUMaskLeftToPool(_ sizes: [Int]) throws {
+    let (n, c, h, w, k) = (sizes[0], sizes[1], sizes[2], sizes[3], 6)
+    let window = Window2D(kernel: (sizes[4], sizes[4]), stride: (sizes[5], sizes[5]), padding: (sizes[6], sizes[6]))
+    let x = leaf([n, c, h, w]), weight = leaf([k, c, 3, 3]), bias = leaf([k])
+    bias[flat: 0] = -20  // a channel that the ReLU zeroes everywhere
+    let pooled = try maxPool2d(Tensor(zeros: [n, k, h, w]), window: window).shape
+    let weights = Tensor.uniform(pooled, low: -1, high: 1, rng: rng)
+    let left = try run([x, weight, bias], weights: weights) {
+      let y = try conv2d(
+        x, weight: weight, bias: bias, stride: (1, 1), padding: (1, 1), relu: true, reluMaskLeftToPool: true)
+      return try maxPool2d(y, window: window, appliesReLUMask: true)
+    }
+    let separate = try run([x, weight, bias], weights: weights) {
+      try maxPool2d(relu(try conv2d(x, weight: weight, bias: bias, stride: (1, 1), padding: (1, 1))), window: window)
+    }
+    // Some windows are all zero after the ReLU, so the mask has work to do.
+    #expect(left.0.toArray().contains(0) && left.0.toArray().contains { $0 > 0 })
+    #expect(left.0.toArray() == separate.0.toArray())
+    for (a, b) in zip(left.1, separate.1) { #expect(a.toArray() == b.toArray()) }
+  }
+
   @Test func linearWithReLU() throws {
     let x = leaf([5, 7]), weight = leaf([9, 7]), bias = leaf([9])
     let weights = Tensor.uniform([5, 9], low: -1, high: 1, rng: rng)

@@ -170,9 +170,11 @@ int atl_pool_output(atl_pool_shape *s);
 // in (N,C,H,W) -> out (N,C,P,Q); argmax (N,C,P,Q) holds the flat index within
 // each input plane of the winner (-1 when the window is all padding)
 void atl_maxpool_forward(const atl_pool_shape *s, const float *in, float *out, int32_t *argmax);
-// dout (N,C,P,Q) -> din (N,C,H,W) overwritten
+// dout (N,C,P,Q) -> din (N,C,H,W) overwritten. With relu_out, the pooled output of a
+// ReLU's output, windows whose maximum is not positive pass nothing: the ReLU's
+// backward mask applied on the pooled values, a fraction of the ReLU's own.
 void atl_maxpool_backward(const atl_pool_shape *s, const float *dout, const int32_t *argmax,
-                          float *din);
+                          const float *relu_out, float *din);
 // Average pooling; padding counts towards the divisor (PyTorch's count_include_pad)
 void atl_avgpool_forward(const atl_pool_shape *s, const float *in, float *out);
 void atl_avgpool_backward(const atl_pool_shape *s, const float *dout, float *din);

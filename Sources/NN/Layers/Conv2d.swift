@@ -1,7 +1,7 @@
 import Tensor
 
 /// 2-D convolution over (N, C, H, W) with `filters` kernels of `kernel`×`kernel`.
-public final class Conv2d: Layer, Regularized, FusesReLU {
+public final class Conv2d: Layer, Regularized, FusesReLU, LeavesReLUMaskToPool {
   public let kind = "conv"
   public var name = "conv"
   public var hasExplicitName = false
@@ -85,12 +85,23 @@ public final class Conv2d: Layer, Regularized, FusesReLU {
   }
 
   public func forward(_ x: Tensor, training: Bool, relu: Bool) throws -> Tensor {
+    try forward(x, relu: relu, reluMaskLeftToPool: false)
+  }
+
+  public func forwardLeavingReLUMaskToPool(_ x: Tensor, training: Bool) throws -> Tensor {
+    try forward(x, relu: true, reluMaskLeftToPool: true)
+  }
+
+  private func forward(_ x: Tensor, relu: Bool, reluMaskLeftToPool: Bool) throws -> Tensor {
     guard let weight else { throw LayerError(layer: name, "is used before it was built") }
+    var input = x, padding = window.padding
     if let extra = extraPadding {
-      let padded = try zeroPad(x, top: extra.before, left: extra.before, bottom: extra.after, right: extra.after)
-      return try conv2d(padded, weight: weight, bias: bias, stride: window.stride, padding: (0, 0), relu: relu)
+      input = try zeroPad(x, top: extra.before, left: extra.before, bottom: extra.after, right: extra.after)
+      padding = (0, 0)
     }
-    return try conv2d(x, weight: weight, bias: bias, stride: window.stride, padding: window.padding, relu: relu)
+    return try conv2d(
+      input, weight: weight, bias: bias, stride: window.stride, padding: padding, relu: relu,
+      reluMaskLeftToPool: reluMaskLeftToPool)
   }
 
   public var parameters: [NamedParameter] {

@@ -47,4 +47,9 @@ public final class MaxPool2d: Layer {
   public func forward(_ x: Tensor, training: Bool) throws -> Tensor {
     try maxPool2d(x, window: window)
   }
+
+  /// Pooling of a ReLU's output whose backward mask the layer before left to this one.
+  public func forwardApplyingReLUMask(_ x: Tensor) throws -> Tensor {
+    try maxPool2d(x, window: window, appliesReLUMask: true)
+  }
 }

@@ -25,8 +25,11 @@ public struct Window2D: Equatable {
 }
 
 /// x (N,C,H,W), w (K,C,R,S), b (K) -> (N,K,P,Q); with `relu`, max(·, 0) of that in one pass.
+/// With `reluMaskLeftToPool` as well, backward leaves the ReLU's mask to the one op that
+/// reads the output, a `maxPool2d(…, appliesReLUMask: true)`, and passes its gradient on as it comes.
 public func conv2d(
-  _ x: Tensor, weight w: Tensor, bias b: Tensor?, stride: (Int, Int), padding: (Int, Int), relu: Bool = false
+  _ x: Tensor, weight w: Tensor, bias b: Tensor?, stride: (Int, Int), padding: (Int, Int), relu: Bool = false,
+  reluMaskLeftToPool: Bool = false
 ) throws -> Tensor {
   guard x.rank == 4, w.rank == 4, x.shape[1] == w.shape[1] else {
     throw TensorError(
@@ -55,9 +58,10 @@ public func conv2d(
   let saved = recording && savedSize > 0 ? Storage(count: savedSize, zeroed: false) : nil
   let engine = atl_conv2d_forward(&s, planned, x.data, w.data, b?.data, y.data, saved?.pointer, relu ? 1 : 0)
   let shape = s
+  let masking = relu && !reluMaskLeftToPool ? y : nil
   Tape.record(output: y, inputs: [x, w] + (b.map { [$0] } ?? [])) { gradient in
     var s = shape
-    let gy = relu ? maskedByReLU(gradient, output: y) : gradient
+    let gy = masking.map { maskedByReLU(gradient, output: $0) } ?? gradient
     let dx = x.requiresGrad ? Tensor(uninitialized: x.shape) : nil
     let dw = Tensor(uninitialized: w.shape)
     let db = (b?.requiresGrad ?? false) ? Tensor(uninitialized: [w.shape[0]]) : nil

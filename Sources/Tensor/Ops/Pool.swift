@@ -17,17 +17,21 @@ private func poolShape(_ x: Tensor, _ window: Window2D, _ op: String) throws -> 
   return s
 }
 
-/// Max pooling over (N,C,H,W) with zero padding that never wins.
-public func maxPool2d(_ x: Tensor, window: Window2D) throws -> Tensor {
+/// Max pooling over (N,C,H,W) with zero padding that never wins. With
+/// `appliesReLUMask`, x is a ReLU's output whose backward mask was left to this op
+/// (`conv2d(…, reluMaskLeftToPool: true)`): a window whose maximum is zero passes no
+/// gradient, which is that mask applied on the pooled values instead of on all of x.
+public func maxPool2d(_ x: Tensor, window: Window2D, appliesReLUMask: Bool = false) throws -> Tensor {
   var s = try poolShape(x, window, "maxpool")
   let y = Tensor(uninitialized: [x.shape[0], x.shape[1], Int(s.P), Int(s.Q)])
   var argmax = [Int32](repeating: 0, count: y.count)
   argmax.withUnsafeMutableBufferPointer { atl_maxpool_forward(&s, x.data, y.data, $0.baseAddress) }
   let shape = s
+  let gate = appliesReLUMask ? y : nil
   Tape.record(output: y, inputs: [x]) { gy in
     var s = shape
     let dx = Tensor(uninitialized: x.shape)
-    argmax.withUnsafeBufferPointer { atl_maxpool_backward(&s, gy.data, $0.baseAddress, dx.data) }
+    argmax.withUnsafeBufferPointer { atl_maxpool_backward(&s, gy.data, $0.baseAddress, gate?.data, dx.data) }
     return [dx]
   }
   return y
