@@ -93,6 +93,46 @@ static void max_plane_2x2(const atl_pool_shape *s, const float *x, float *y, int
   }
 }
 
+// The 4x4, stride 4, unpadded window (Keras' pooling) as four 4-float rows: the
+// maximum is taken in any order, and the winner is the first position, row by row,
+// that holds it, which is the one a scan with strict comparisons keeps. A window
+// with a NaN goes the scalar way, where NaN wins only in the first position.
+static void max_plane_4x4(const atl_pool_shape *s, const float *x, float *y, int32_t *arg) {
+  const int W = s->W;
+  for (int p = 0; p < s->P; p++) {
+    const float *top = x + 4 * p * W;
+    for (int q = 0; q < s->Q; q++) {
+      const float *at = top + 4 * q;
+      const __m128 r0 = _mm_loadu_ps(at), r1 = _mm_loadu_ps(at + W);
+      const __m128 r2 = _mm_loadu_ps(at + 2 * W), r3 = _mm_loadu_ps(at + 3 * W);
+      const __m128 nan = _mm_or_ps(_mm_cmpunord_ps(r0, r1), _mm_cmpunord_ps(r2, r3));
+      __m128 m = _mm_max_ps(_mm_max_ps(r0, r1), _mm_max_ps(r2, r3));
+      m = _mm_max_ps(m, _mm_shuffle_ps(m, m, _MM_SHUFFLE(1, 0, 3, 2)));
+      m = _mm_max_ps(m, _mm_shuffle_ps(m, m, _MM_SHUFFLE(2, 3, 0, 1)));
+      const int32_t base = 4 * p * W + 4 * q;
+      if (_mm_movemask_ps(nan)) {
+        float best = at[0];
+        int32_t best_at = base;
+        for (int h = 0; h < 4; h++)
+          for (int w = 0; w < 4; w++)
+            if (at[h * W + w] > best) best = at[h * W + w], best_at = base + h * W + w;
+        y[p * s->Q + q] = best;
+        arg[p * s->Q + q] = best_at;
+        continue;
+      }
+      const unsigned hits = (unsigned)_mm_movemask_ps(_mm_cmpeq_ps(r0, m)) |
+                            (unsigned)_mm_movemask_ps(_mm_cmpeq_ps(r1, m)) << 4 |
+                            (unsigned)_mm_movemask_ps(_mm_cmpeq_ps(r2, m)) << 8 |
+                            (unsigned)_mm_movemask_ps(_mm_cmpeq_ps(r3, m)) << 12;
+      // hits is never 0: the maximum is one of the values. The value is read back
+      // from the winner, so that of -0 and +0 the first one's sign is kept.
+      const int first = __builtin_ctz(hits), offset = (first >> 2) * W + (first & 3);
+      y[p * s->Q + q] = at[offset];
+      arg[p * s->Q + q] = base + offset;
+    }
+  }
+}
+
 // Windows are compared without branches (selects), which keeps wide windows
 // (Keras' 4x4 pooling) from stalling on mispredicted jumps. The first of equal
 // values wins, as before.
@@ -126,14 +166,19 @@ static void max_planes(void *ctx, int64_t begin, int64_t end, int tid) {
   const pool_job *j = ctx;
   const atl_pool_shape *s = j->s;
   const int64_t in_plane = (int64_t)s->H * s->W, out_plane = (int64_t)s->P * s->Q;
+  const int unpadded = s->pad_h == 0 && s->pad_w == 0;
   const int fast = s->kernel_h == 2 && s->kernel_w == 2 && s->stride_h == 2 && s->stride_w == 2 &&
-                   s->pad_h == 0 && s->pad_w == 0;
+                   unpadded;
+  const int fast4 = s->kernel_h == 4 && s->kernel_w == 4 && s->stride_h == 4 && s->stride_w == 4 &&
+                    unpadded;
   for (int64_t plane = begin; plane < end; plane++) {
     const float *x = j->in + plane * in_plane;
     float *y = j->out + plane * out_plane;
     int32_t *arg = j->argmax_out + plane * out_plane;
     if (fast)
       max_plane_2x2(s, x, y, arg);
+    else if (fast4)
+      max_plane_4x4(s, x, y, arg);
     else
       max_plane_general(s, x, y, arg);
   }

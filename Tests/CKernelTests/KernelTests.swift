@@ -174,7 +174,7 @@ import Testing
 }
 
 @Suite struct PoolKernelTests {
-  @Test(arguments: [(2, 2, 0), (3, 2, 0), (4, 2, 2), (3, 2, 1), (2, 1, 0)])
+  @Test(arguments: [(2, 2, 0), (3, 2, 0), (4, 2, 2), (3, 2, 1), (2, 1, 0), (4, 4, 0)])
   func maxPoolForwardAndBackwardMatchReference(_ window: (Int, Int, Int)) {
     let (kernel, stride, pad) = window
     // 21 columns: the 2x2 windows go 8 at a time and then one at a time; values
@@ -202,6 +202,26 @@ import Testing
       reference[plane * h * w + at] += g[i]
     }
     #expect(maxRelativeError(dx, reference) < 1e-6)
+  }
+
+  /// A NaN wins a window only from its first position, and of -0 and +0 the first
+  /// one wins, as in a scan with strict comparisons.
+  @Test(arguments: [(2, 2, 0), (4, 4, 0), (3, 2, 0)])
+  func maxPoolKeepsTheScanOrderOnNaNAndSignedZero(_ window: (Int, Int, Int)) {
+    let (kernel, stride, pad) = window
+    let (n, c, h, w) = (1, 2, 8, 17)
+    var x = randomArray(n * c * h * w, seed: 12).map { $0 < 0 ? -0.0 : ($0 > 0.6 ? 0.0 : $0) }
+    for i in Swift.stride(from: 0, to: x.count, by: 7) { x[i] = .nan }
+    let expected = Reference.maxpool(x, n: n, c: c, h: h, w: w, kernel: kernel, stride: stride, pad: pad)
+    var s = atl_pool_shape(
+      N: Int32(n), C: Int32(c), H: Int32(h), W: Int32(w), kernel_h: Int32(kernel), kernel_w: Int32(kernel),
+      stride_h: Int32(stride), stride_w: Int32(stride), pad_h: Int32(pad), pad_w: Int32(pad), P: 0, Q: 0)
+    #expect(atl_pool_output(&s) == 0)
+    var out = [Float](repeating: 1, count: expected.out.count)
+    var argmax = [Int32](repeating: -2, count: expected.out.count)
+    atl_maxpool_forward(&s, x, &out, &argmax)
+    #expect(argmax.map(Int.init) == expected.argmax)
+    #expect(out.map(\.bitPattern) == expected.out.map(\.bitPattern))
   }
 }
 
