@@ -93,6 +93,24 @@ static void max_plane_2x2(const atl_pool_shape *s, const float *x, float *y, int
   }
 }
 
+// One window scanned row by row with strict comparisons: the first of equal values
+// wins, and a NaN only from the first position. Selects, not branches, keep wide
+// windows from stalling on mispredicted jumps.
+static inline void scan_window(const atl_pool_shape *s, const float *x, pool_window win, float *y,
+                               int32_t *arg) {
+  int32_t best_at = win.h_lo * s->W + win.w_lo;
+  float best = x[best_at];
+  for (int h = win.h_lo; h < win.h_hi; h++)
+    for (int w = win.w_lo; w < win.w_hi; w++) {
+      const float v = x[h * s->W + w];
+      const int better = v > best;
+      best = better ? v : best;
+      best_at = better ? h * s->W + w : best_at;
+    }
+  *y = best;
+  *arg = best_at;
+}
+
 // The 4x4, stride 4, unpadded window (Keras' pooling) as four 4-float rows: the
 // maximum is taken in any order, and the winner is the first position, row by row,
 // that holds it, which is the one a scan with strict comparisons keeps. A window
@@ -109,15 +127,9 @@ static void max_plane_4x4(const atl_pool_shape *s, const float *x, float *y, int
       __m128 m = _mm_max_ps(_mm_max_ps(r0, r1), _mm_max_ps(r2, r3));
       m = _mm_max_ps(m, _mm_shuffle_ps(m, m, _MM_SHUFFLE(1, 0, 3, 2)));
       m = _mm_max_ps(m, _mm_shuffle_ps(m, m, _MM_SHUFFLE(2, 3, 0, 1)));
-      const int32_t base = 4 * p * W + 4 * q;
       if (_mm_movemask_ps(nan)) {
-        float best = at[0];
-        int32_t best_at = base;
-        for (int h = 0; h < 4; h++)
-          for (int w = 0; w < 4; w++)
-            if (at[h * W + w] > best) best = at[h * W + w], best_at = base + h * W + w;
-        y[p * s->Q + q] = best;
-        arg[p * s->Q + q] = best_at;
+        const pool_window win = {4 * p, 4 * p + 4, 4 * q, 4 * q + 4, 16};
+        scan_window(s, x, win, y + p * s->Q + q, arg + p * s->Q + q);
         continue;
       }
       const unsigned hits = (unsigned)_mm_movemask_ps(_mm_cmpeq_ps(r0, m)) |
@@ -128,14 +140,12 @@ static void max_plane_4x4(const atl_pool_shape *s, const float *x, float *y, int
       // from the winner, so that of -0 and +0 the first one's sign is kept.
       const int first = __builtin_ctz(hits), offset = (first >> 2) * W + (first & 3);
       y[p * s->Q + q] = at[offset];
-      arg[p * s->Q + q] = base + offset;
+      arg[p * s->Q + q] = 4 * p * W + 4 * q + offset;
     }
   }
 }
 
-// Windows are compared without branches (selects), which keeps wide windows
-// (Keras' 4x4 pooling) from stalling on mispredicted jumps. The first of equal
-// values wins, as before.
+// Any window: kernel, stride and padding as given.
 static void max_plane_general(const atl_pool_shape *s, const float *x, float *y, int32_t *arg) {
   for (int p = 0; p < s->P; p++) {
     for (int q = 0; q < s->Q; q++) {
@@ -145,17 +155,7 @@ static void max_plane_general(const atl_pool_shape *s, const float *x, float *y,
         arg[p * s->Q + q] = -1;
         continue;
       }
-      int32_t best_at = win.h_lo * s->W + win.w_lo;
-      float best = x[best_at];
-      for (int h = win.h_lo; h < win.h_hi; h++)
-        for (int w = win.w_lo; w < win.w_hi; w++) {
-          const float v = x[h * s->W + w];
-          const int better = v > best;
-          best = better ? v : best;
-          best_at = better ? h * s->W + w : best_at;
-        }
-      y[p * s->Q + q] = best;
-      arg[p * s->Q + q] = best_at;
+      scan_window(s, x, win, y + p * s->Q + q, arg + p * s->Q + q);
     }
   }
 }
