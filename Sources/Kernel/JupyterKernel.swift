@@ -81,22 +81,27 @@ public final class JupyterKernel {
       return
     }
     publishStatus("busy", parent: request.header)
-    let abortQueue = dispatch(request, on: socket)
+    let queuedAtFailure = dispatch(request, on: socket)
     publishStatus("idle", parent: request.header)
-    if abortQueue { abortQueuedCells(on: socket) }
+    abort(queuedAtFailure, on: socket)
   }
 
-  /// Answers one request; true when the cells queued behind it are to be aborted.
-  private func dispatch(_ request: WireMessage, on socket: ZmqSocket) -> Bool {
+  /// Answers one request; after a failed cell, the requests that were already queued
+  /// behind it when it failed.
+  private func dispatch(_ request: WireMessage, on socket: ZmqSocket) -> [WireMessage] {
     let content = request.content
     switch request.type {
     case "kernel_info_request":
       reply(to: request, on: socket, KernelReplies.kernelInfo(version: options.version))
     case "execute_request":
       let outcome = execute(request)
-      reply(to: request, on: socket, outcome)
       let silent = content["silent"]?.bool ?? false
-      return outcome["status"] == "error" && !silent && content["stop_on_error"]?.bool ?? true
+      let stops = outcome["status"] == "error" && !silent && content["stop_on_error"]?.bool ?? true
+      // Taken off the socket before the reply goes out: a cell the client sends once it
+      // has seen the failure is not one of them, and runs.
+      let queued = stops ? queuedRequests(on: socket) : []
+      reply(to: request, on: socket, outcome)
+      return queued
     case "complete_request":
       reply(
         to: request, on: socket,
@@ -127,15 +132,22 @@ public final class JupyterKernel {
     default:
       options.log("ignored a \(request.type)")
     }
-    return false
+    return []
+  }
+
+  private func queuedRequests(on socket: ZmqSocket) -> [WireMessage] {
+    var queued: [WireMessage] = []
+    while let frames = socket.receive(waiting: false) {
+      if let request = accepted(frames, channel: "shell") { queued.append(request) }
+    }
+    return queued
   }
 
   /// After a failed cell, the cells already sent after it (Run All) are answered
   /// `aborted` instead of running on a session the failure left behind; anything
   /// else queued is served as usual.
-  private func abortQueuedCells(on socket: ZmqSocket) {
-    while let frames = socket.receive(waiting: false) {
-      guard let request = accepted(frames, channel: "shell") else { continue }
+  private func abort(_ queued: [WireMessage], on socket: ZmqSocket) {
+    for request in queued {
       guard request.type == "execute_request" else {
         handle(request, on: socket, channel: "shell")
         continue
