@@ -145,6 +145,75 @@ static void max_plane_4x4(const atl_pool_shape *s, const float *x, float *y, int
   }
 }
 
+// Position t of 8 windows, `stride` (1 or 2) apart, starting at row[0]: a plain
+// load, or the even or the odd floats of the 16 from the window's pair of columns.
+static inline __m256 window_column(const float *row, int stride, int t) {
+  if (stride == 1) return _mm256_loadu_ps(row + t);
+  __m256 even, odd;
+  deinterleave(row + (t & ~1), &even, &odd);
+  return t & 1 ? odd : even;
+}
+
+// 8 windows of one row of windows, `stride` apart, the first with its top-left
+// corner at `corner` (rows `ld` apart) and at `first` in the plane (rows W apart):
+// each position of the window compared in the scan's order with strict
+// comparisons, so that the same value and winner come out as from scan_window.
+static inline void eight_windows(const atl_pool_shape *s, const float *corner, int ld, int first,
+                                 __m256 *best, __m256i *at) {
+  const int sw = s->stride_w;
+  const __m256i lanes = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
+                                           _mm256_set1_epi32(sw));
+  *best = window_column(corner, sw, 0);
+  *at = _mm256_add_epi32(_mm256_set1_epi32(first), lanes);
+  for (int h = 0; h < s->kernel_h; h++)
+    for (int t = 0; t < s->kernel_w; t++) {
+      const __m256 v = window_column(corner + (int64_t)h * ld, sw, t);
+      const __m256 better = _mm256_cmp_ps(v, *best, _CMP_GT_OQ);
+      const __m256i here = _mm256_add_epi32(_mm256_set1_epi32(first + h * s->W + t), lanes);
+      *best = _mm256_blendv_ps(*best, v, better);
+      *at = _mm256_blendv_epi8(*at, here, _mm256_castps_si256(better));
+    }
+}
+
+#define MAX_POOL_ROWS 16
+#define ROW_COPY 64  // floats of a row copied for the windows at its end
+
+// Unpadded windows of stride 1 or 2, 8 windows of a row at a time. Where a block's
+// loads would run past the row (its last windows, or rows of fewer than 8), the
+// rows under it are copied into a buffer wide enough for them.
+static void max_plane_rows(const atl_pool_shape *s, const float *x, float *y, int32_t *arg) {
+  const int W = s->W, sw = s->stride_w, kh = s->kernel_h;
+  const int widest = sw == 1 ? s->kernel_w - 1 + 8 : ((s->kernel_w - 1) & ~1) + 16;
+  float copy[MAX_POOL_ROWS][ROW_COPY];
+  for (int p = 0; p < s->P; p++) {
+    const int h0 = p * s->stride_h;
+    for (int q = 0; q < s->Q; q += 8) {
+      const int first = h0 * W + sw * q, count = s->Q - q < 8 ? s->Q - q : 8;
+      __m256 best;
+      __m256i at;
+      if (count == 8 && sw * q + widest <= W) {
+        eight_windows(s, x + first, W, first, &best, &at);
+        _mm256_storeu_ps(y + p * s->Q + q, best);
+        _mm256_storeu_si256((__m256i *)(arg + p * s->Q + q), at);
+        continue;
+      }
+      for (int h = 0; h < kh; h++) {
+        const float *row = x + first + (int64_t)h * W;
+        const int left = W - sw * q < widest ? W - sw * q : widest;
+        int c = 0;
+        for (; c < left; c++) copy[h][c] = row[c];
+        for (; c < widest; c++) copy[h][c] = 0.0f;  // read by lanes past the last window
+      }
+      eight_windows(s, copy[0], ROW_COPY, first, &best, &at);
+      float values[8];
+      int32_t winners[8];
+      _mm256_storeu_ps(values, best);
+      _mm256_storeu_si256((__m256i *)winners, at);
+      for (int l = 0; l < count; l++) y[p * s->Q + q + l] = values[l], arg[p * s->Q + q + l] = winners[l];
+    }
+  }
+}
+
 // Any window: kernel, stride and padding as given.
 static void max_plane_general(const atl_pool_shape *s, const float *x, float *y, int32_t *arg) {
   for (int p = 0; p < s->P; p++) {
@@ -171,6 +240,9 @@ static void max_planes(void *ctx, int64_t begin, int64_t end, int tid) {
                    unpadded;
   const int fast4 = s->kernel_h == 4 && s->kernel_w == 4 && s->stride_h == 4 && s->stride_w == 4 &&
                     unpadded;
+  // The copied rows of max_plane_rows hold 8 windows of up to 16 columns.
+  const int rows = unpadded && (s->stride_w == 1 || s->stride_w == 2) &&
+                   s->kernel_h <= MAX_POOL_ROWS && s->kernel_w <= 16;
   for (int64_t plane = begin; plane < end; plane++) {
     const float *x = j->in + plane * in_plane;
     float *y = j->out + plane * out_plane;
@@ -179,6 +251,8 @@ static void max_planes(void *ctx, int64_t begin, int64_t end, int tid) {
       max_plane_2x2(s, x, y, arg);
     else if (fast4)
       max_plane_4x4(s, x, y, arg);
+    else if (rows)
+      max_plane_rows(s, x, y, arg);
     else
       max_plane_general(s, x, y, arg);
   }

@@ -174,10 +174,11 @@ import Testing
 }
 
 @Suite struct PoolKernelTests {
-  @Test(arguments: [(2, 2, 0), (3, 2, 0), (4, 2, 2), (3, 2, 1), (2, 1, 0), (4, 4, 0)])
+  @Test(arguments: [(2, 2, 0), (3, 2, 0), (4, 2, 2), (3, 2, 1), (2, 1, 0), (3, 1, 0), (5, 2, 0), (7, 2, 0), (4, 4, 0)])
   func maxPoolForwardAndBackwardMatchReference(_ window: (Int, Int, Int)) {
     let (kernel, stride, pad) = window
-    // 21 columns: the 2x2 windows go 8 at a time and then one at a time; values
+    // 21 columns: unpadded windows go 8 at a time, straight from the rows while their
+    // loads stay inside them and from copied rows after (7x7 stride 2 at once); values
     // rounded to halves tie often, and the first of equal values must win
     let (n, c, h, w) = (2, 3, 9, 21)
     let x = randomArray(n * c * h * w, seed: 7).map { ($0 * 2).rounded() / 2 }
@@ -205,11 +206,12 @@ import Testing
   }
 
   /// A NaN wins a window only from its first position, and of -0 and +0 the first
-  /// one wins, as in a scan with strict comparisons.
-  @Test(arguments: [(2, 2, 0), (4, 4, 0), (3, 2, 0)])
-  func maxPoolKeepsTheScanOrderOnNaNAndSignedZero(_ window: (Int, Int, Int)) {
-    let (kernel, stride, pad) = window
-    let (n, c, h, w) = (1, 2, 8, 17)
+  /// one wins, as in a scan with strict comparisons; also on planes narrower than 8
+  /// windows (AlexNet's 13x13 maps pooled to 6x6).
+  @Test(arguments: [(2, 2, 0, 19), (4, 4, 0, 19), (3, 2, 0, 19), (3, 1, 0, 19), (3, 2, 0, 13), (2, 1, 0, 6)])
+  func maxPoolKeepsTheScanOrderOnNaNAndSignedZero(_ window: (Int, Int, Int, Int)) {
+    let (kernel, stride, pad, w) = window
+    let (n, c, h) = (1, 2, 8)
     var x = randomArray(n * c * h * w, seed: 12).map { $0 < 0 ? -0.0 : ($0 > 0.6 ? 0.0 : $0) }
     for i in Swift.stride(from: 0, to: x.count, by: 7) { x[i] = .nan }
     let expected = Reference.maxpool(x, n: n, c: c, h: h, w: w, kernel: kernel, stride: stride, pad: pad)
