@@ -258,6 +258,16 @@ static int direct_pays(const atl_conv_shape *s) {
   return s->C <= 3 && atl_conv_direct_supports(s);
 }
 
+// im2col and OpenBLAS where oneDNN would run its AVX2 direct kernels and they, with
+// the reorders around them, are the slower (bench/BENCHMARKS.md, "Strided
+// convolutions"): strided 1x1 convolutions, a subsampled GEMM, and 3x3 stride-2 ones
+// from 64 input channels up.
+static int im2col_pays(const atl_conv_shape *s) {
+  if (atl_dnnl_has_winograd()) return 0;  // oneDNN runs AVX-512 kernels
+  if (s->stride_h == 1 && s->stride_w == 1) return 0;
+  return (s->R == 1 && s->S == 1) || (s->R == 3 && s->S == 3 && s->C >= 64);
+}
+
 int atl_conv_engine_for(const atl_conv_shape *s, int has_bias) {
   const int engine = atl_conv_engine();
   if (engine == ATL_CONV_IM2COL) return ATL_CONV_IM2COL;
@@ -265,6 +275,7 @@ int atl_conv_engine_for(const atl_conv_shape *s, int has_bias) {
     return ATL_CONV_DIRECT;
   if (engine == ATL_CONV_WINOGRAD ? atl_conv_winograd_supports(s) : winograd_pays(s))
     return ATL_CONV_WINOGRAD;
+  if (engine == ATL_CONV_DNNL && im2col_pays(s)) return ATL_CONV_IM2COL;
   return atl_conv_dnnl_supports(s, has_bias) ? ATL_CONV_DNNL : ATL_CONV_IM2COL;
 }
 
