@@ -1,23 +1,25 @@
-// 3x3 stride-1 convolutions by Winograd's minimal filtering F(4x4, 3x3) (Lavin and
-// Gray, 2016): a 6x6 input tile and a 3x3 filter are transformed so that a 4x4
-// output tile costs 36 multiplications per channel pair instead of 144. oneDNN has
-// Winograd kernels for AVX-512 only and runs direct kernels on AVX2 machines, where
-// this file is the faster path. The three passes share the transforms:
+// 3x3 stride-1 convolutions by Winograd's minimal filtering (Lavin and Gray, 2016),
+// F(4x4, 3x3) or F(6x6, 3x3): an input tile of 6x6 (8x8) and a 3x3 filter are
+// transformed so that a 4x4 (6x6) output tile costs 36 (64) multiplications per
+// channel pair instead of 144 (324). oneDNN has Winograd kernels for AVX-512 only and
+// runs direct kernels on AVX2 machines, where this file is the faster path. The three
+// passes share the transforms:
 //   forward       Y  = A^T [(G g G^T) . (B^T d B)] A, summed over input channels
 //   input grad    the forward pass over dY, filters flipped and transposed, pad 2-p
 //   weight grad   dg = G^T [sum over tiles (A dY A^T) . (B^T d B)] G
-// Tiles go in blocks whose transformed input stays in the core's L2; a block's 36
-// element-wise products over channels are 36 small GEMMs, done by a 6x16 register
+// Tiles go in blocks whose transformed input stays in the core's L2; a block's
+// element-wise products over channels are small GEMMs, done by a 6x16 register
 // kernel in the forward passes and by OpenBLAS (long sums over tiles) for weights.
 // Blocks are fixed by the shape and the thread count, and the weight gradient's
 // per-thread parts are summed in thread order, so results repeat bit for bit.
+// conv_winograd_tiles.h holds what depends on the tile size; it is included once per
+// size, and each pass takes the size that forms the fewer products for its output.
 #include <immintrin.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ckernel.h"
 
-#define XI 36      // transformed tile elements (6x6)
 #define KR 6       // output channels per register block
 #define TV 16      // tiles per register block (two 8-float vectors)
 #define KCHUNK 24  // output channels whose products are formed before their output transform
@@ -31,14 +33,6 @@ typedef struct {
   int tb;          // tiles per block, a multiple of TV
 } geometry;
 
-static geometry geometry_of(int N, int C, int H, int W, int K, int ph, int pw, int tb) {
-  geometry g = {N, C, H, W, K, H + 2 * ph - 2, W + 2 * pw - 2, ph, pw, 0, 0, 0, tb};
-  g.TH = (g.P + 3) / 4;
-  g.TW = (g.Q + 3) / 4;
-  g.tiles = (int64_t)N * g.TH * g.TW;
-  return g;
-}
-
 #define MAX_BLOCK 128
 
 // Where a tile starts: its image, and the top-left output pixel.
@@ -46,22 +40,10 @@ typedef struct {
   int n, y, x;
 } tile_at;
 
-// The tiles [t0, t0 + tb) that exist; returns how many.
-static int block_tiles(const geometry *g, int64_t t0, tile_at *tiles) {
-  const int per_image = g->TH * g->TW;
-  const int nt = g->tiles - t0 < g->tb ? (int)(g->tiles - t0) : g->tb;
-  for (int i = 0; i < nt; i++) {
-    const int64_t t = t0 + i;
-    const int n = (int)(t / per_image), r = (int)(t % per_image);
-    tiles[i] = (tile_at){n, r / g->TW * 4, r % g->TW * 4};
-  }
-  return nt;
-}
-
 // ---- transforms: one 1-D transform per call, on 8 tiles at once ----
 
 // B^T d for d0..d5 (input tiles).
-static inline void input_1d(const __m256 d[6], __m256 o[6]) {
+static inline void input_1d_4(const __m256 d[6], __m256 o[6]) {
   const __m256 four = _mm256_set1_ps(4.0f), five = _mm256_set1_ps(5.0f), two = _mm256_set1_ps(2.0f);
   const __m256 t1 = _mm256_fnmadd_ps(four, d[2], d[4]), t2 = _mm256_fnmadd_ps(four, d[1], d[3]);
   const __m256 t3 = _mm256_sub_ps(d[4], d[2]), t4 = _mm256_mul_ps(two, _mm256_sub_ps(d[3], d[1]));
@@ -74,7 +56,7 @@ static inline void input_1d(const __m256 d[6], __m256 o[6]) {
 }
 
 // A^T m for m0..m5 (products to outputs).
-static inline void output_1d(const __m256 m[6], __m256 y[4]) {
+static inline void output_1d_4(const __m256 m[6], __m256 y[4]) {
   const __m256 s1 = _mm256_add_ps(m[1], m[2]), d1 = _mm256_sub_ps(m[1], m[2]);
   const __m256 s2 = _mm256_add_ps(m[3], m[4]), d2 = _mm256_sub_ps(m[3], m[4]);
   y[0] = _mm256_add_ps(_mm256_add_ps(m[0], s1), s2);
@@ -84,7 +66,7 @@ static inline void output_1d(const __m256 m[6], __m256 y[4]) {
 }
 
 // A y for y0..y3 (output gradients to products).
-static inline void gradient_1d(const __m256 y[4], __m256 m[6]) {
+static inline void gradient_1d_4(const __m256 y[4], __m256 m[6]) {
   const __m256 e = _mm256_add_ps(y[0], y[2]), o = _mm256_add_ps(y[1], y[3]);
   const __m256 e4 = _mm256_fmadd_ps(_mm256_set1_ps(4.0f), y[2], y[0]);
   const __m256 o8 =
@@ -97,51 +79,78 @@ static inline void gradient_1d(const __m256 y[4], __m256 m[6]) {
   m[5] = y[3];
 }
 
-// G g G^T for one 3x3 filter (row-major) into u[36].
-static void filter_2d(const float g[9], float u[XI]) {
-  float t[6][3];
-  for (int s = 0; s < 3; s++) {
-    const float g0 = g[s], g1 = g[3 + s], g2 = g[6 + s];
-    t[0][s] = g0 / 4;
-    t[1][s] = -(g0 + g1 + g2) / 6;
-    t[2][s] = -(g0 - g1 + g2) / 6;
-    t[3][s] = g0 / 24 + g1 / 12 + g2 / 6;
-    t[4][s] = g0 / 24 - g1 / 12 + g2 / 6;
-    t[5][s] = g2;
-  }
-  for (int a = 0; a < 6; a++) {
-    const float g0 = t[a][0], g1 = t[a][1], g2 = t[a][2];
-    u[a * 6 + 0] = g0 / 4;
-    u[a * 6 + 1] = -(g0 + g1 + g2) / 6;
-    u[a * 6 + 2] = -(g0 - g1 + g2) / 6;
-    u[a * 6 + 3] = g0 / 24 + g1 / 12 + g2 / 6;
-    u[a * 6 + 4] = g0 / 24 - g1 / 12 + g2 / 6;
-    u[a * 6 + 5] = g2;
-  }
+// B^T d for d0..d7 (F(6x6, 3x3)'s input tiles).
+static inline void input_1d_6(const __m256 d[8], __m256 o[8]) {
+  const __m256 c525 = _mm256_set1_ps(5.25f), c425 = _mm256_set1_ps(4.25f);
+  const __m256 c25 = _mm256_set1_ps(2.5f), c125 = _mm256_set1_ps(1.25f);
+  const __m256 half = _mm256_set1_ps(0.5f), quarter = _mm256_set1_ps(0.25f);
+  const __m256 two = _mm256_set1_ps(2.0f), four = _mm256_set1_ps(4.0f), five = _mm256_set1_ps(5.0f);
+  o[0] = _mm256_fmadd_ps(c525, _mm256_sub_ps(d[4], d[2]), _mm256_sub_ps(d[0], d[6]));
+  o[7] = _mm256_fmadd_ps(c525, _mm256_sub_ps(d[3], d[5]), _mm256_sub_ps(d[7], d[1]));
+  const __m256 e1 = _mm256_fnmadd_ps(c425, d[4], _mm256_add_ps(d[2], d[6]));
+  const __m256 o1 = _mm256_fnmadd_ps(c425, d[3], _mm256_add_ps(d[1], d[5]));
+  o[1] = _mm256_add_ps(e1, o1);
+  o[2] = _mm256_sub_ps(e1, o1);
+  const __m256 e3 = _mm256_fnmadd_ps(c125, d[4], _mm256_fmadd_ps(quarter, d[2], d[6]));
+  const __m256 o3 = _mm256_fmadd_ps(two, d[5], _mm256_fnmadd_ps(c25, d[3], _mm256_mul_ps(half, d[1])));
+  o[3] = _mm256_add_ps(e3, o3);
+  o[4] = _mm256_sub_ps(e3, o3);
+  const __m256 e5 = _mm256_fnmadd_ps(five, d[4], _mm256_fmadd_ps(four, d[2], d[6]));
+  const __m256 o5 = _mm256_fmadd_ps(half, d[5], _mm256_fnmadd_ps(c25, d[3], _mm256_mul_ps(two, d[1])));
+  o[5] = _mm256_add_ps(e5, o5);
+  o[6] = _mm256_sub_ps(e5, o5);
 }
 
-// G^T du G: a transformed filter gradient back to its 3x3 filter.
-static void filter_gradient_2d(const double du[XI], float g[9]) {
-  static const double G[6][3] = {{1.0 / 4, 0, 0},
+// A^T m for m0..m7 (F(6x6, 3x3)'s products to outputs).
+static inline void output_1d_6(const __m256 m[8], __m256 y[6]) {
+  const __m256 s1 = _mm256_add_ps(m[1], m[2]), d1 = _mm256_sub_ps(m[1], m[2]);
+  const __m256 s2 = _mm256_add_ps(m[3], m[4]), d2 = _mm256_sub_ps(m[3], m[4]);
+  const __m256 s3 = _mm256_add_ps(m[5], m[6]), d3 = _mm256_sub_ps(m[5], m[6]);
+  y[0] = _mm256_add_ps(_mm256_add_ps(m[0], s1), _mm256_add_ps(s2, s3));
+  y[1] = _mm256_fmadd_ps(_mm256_set1_ps(0.5f), d3, _mm256_fmadd_ps(_mm256_set1_ps(2.0f), d2, d1));
+  y[2] = _mm256_fmadd_ps(_mm256_set1_ps(0.25f), s3, _mm256_fmadd_ps(_mm256_set1_ps(4.0f), s2, s1));
+  y[3] = _mm256_fmadd_ps(_mm256_set1_ps(0.125f), d3, _mm256_fmadd_ps(_mm256_set1_ps(8.0f), d2, d1));
+  y[4] = _mm256_fmadd_ps(_mm256_set1_ps(0.0625f), s3, _mm256_fmadd_ps(_mm256_set1_ps(16.0f), s2, s1));
+  y[5] = _mm256_add_ps(
+      _mm256_fmadd_ps(_mm256_set1_ps(0.03125f), d3, _mm256_fmadd_ps(_mm256_set1_ps(32.0f), d2, d1)), m[7]);
+}
+
+// A y for y0..y5 (F(6x6, 3x3)'s output gradients to products).
+static inline void gradient_1d_6(const __m256 y[6], __m256 m[8]) {
+  const __m256 e1 = _mm256_add_ps(_mm256_add_ps(y[0], y[2]), y[4]);
+  const __m256 o1 = _mm256_add_ps(_mm256_add_ps(y[1], y[3]), y[5]);
+  const __m256 e2 = _mm256_fmadd_ps(_mm256_set1_ps(16.0f), y[4], _mm256_fmadd_ps(_mm256_set1_ps(4.0f), y[2], y[0]));
+  const __m256 o2 = _mm256_fmadd_ps(_mm256_set1_ps(32.0f), y[5],
+                                    _mm256_fmadd_ps(_mm256_set1_ps(8.0f), y[3], _mm256_mul_ps(_mm256_set1_ps(2.0f), y[1])));
+  const __m256 e3 =
+      _mm256_fmadd_ps(_mm256_set1_ps(0.0625f), y[4], _mm256_fmadd_ps(_mm256_set1_ps(0.25f), y[2], y[0]));
+  const __m256 o3 = _mm256_fmadd_ps(_mm256_set1_ps(0.03125f), y[5],
+                                    _mm256_fmadd_ps(_mm256_set1_ps(0.125f), y[3], _mm256_mul_ps(_mm256_set1_ps(0.5f), y[1])));
+  m[0] = y[0];
+  m[1] = _mm256_add_ps(e1, o1);
+  m[2] = _mm256_sub_ps(e1, o1);
+  m[3] = _mm256_add_ps(e2, o2);
+  m[4] = _mm256_sub_ps(e2, o2);
+  m[5] = _mm256_add_ps(e3, o3);
+  m[6] = _mm256_sub_ps(e3, o3);
+  m[7] = y[5];
+}
+
+// The filter transforms G of each tile size (B^T and A^T are in the 1-D transforms).
+static const double G_4[6][3] = {{1.0 / 4, 0, 0},
                                  {-1.0 / 6, -1.0 / 6, -1.0 / 6},
                                  {-1.0 / 6, 1.0 / 6, -1.0 / 6},
                                  {1.0 / 24, 1.0 / 12, 1.0 / 6},
                                  {1.0 / 24, -1.0 / 12, 1.0 / 6},
                                  {0, 0, 1}};
-  double t[3][6];
-  for (int r = 0; r < 3; r++)
-    for (int b = 0; b < 6; b++) {
-      double acc = 0;
-      for (int a = 0; a < 6; a++) acc += G[a][r] * du[a * 6 + b];
-      t[r][b] = acc;
-    }
-  for (int r = 0; r < 3; r++)
-    for (int s = 0; s < 3; s++) {
-      double acc = 0;
-      for (int b = 0; b < 6; b++) acc += t[r][b] * G[b][s];
-      g[r * 3 + s] = (float)acc;
-    }
-}
+static const double G_6[8][3] = {{1, 0, 0},
+                                 {-2.0 / 9, -2.0 / 9, -2.0 / 9},
+                                 {-2.0 / 9, 2.0 / 9, -2.0 / 9},
+                                 {1.0 / 90, 1.0 / 45, 2.0 / 45},
+                                 {1.0 / 90, -1.0 / 45, 2.0 / 45},
+                                 {32.0 / 45, 16.0 / 45, 8.0 / 45},
+                                 {32.0 / 45, -16.0 / 45, 8.0 / 45},
+                                 {0, 0, 1}};
 
 // ---- block transforms ----
 
@@ -172,122 +181,6 @@ typedef struct {
   int width;             // floats per row
   int start[MAX_BLOCK];  // tile i's first input column, as an offset into rows
 } padded_rows;
-
-static int row_width(const geometry *g) { return 4 * (g->TW < g->tb ? g->TW : g->tb) + 10; }
-
-// Floats a block's padded rows take at most.
-static int64_t padded_rows_size(const geometry *g) {
-  const int segments = g->tb / g->TW + 3;
-  return (int64_t)(segments + 1) * 6 * row_width(g) + 8;
-}
-
-static void pad_rows(const geometry *g, const float *in, int c, const tile_at *tiles, int nt,
-                     padded_rows *pr) {
-  const int width = pr->width;
-  int segments = 0;
-  for (int i = 0; i < nt;) {
-    int count = 1;
-    while (i + count < nt && tiles[i + count].n == tiles[i].n && tiles[i + count].y == tiles[i].y)
-      count++;
-    float *seg = pr->rows + (int64_t)segments * 6 * width;
-    const float *plane = in + ((int64_t)tiles[i].n * g->C + c) * g->H * g->W;
-    const int x0 = tiles[i].x - g->pw, xs = 4 * count + 10;
-    const int lo = x0 < 0 ? -x0 : 0, hi = g->W - x0 < xs ? g->W - x0 : xs;
-    for (int r = 0; r < 6; r++) {
-      float *row = seg + r * width;
-      const int yy = tiles[i].y - g->ph + r;
-      // Plain loops: rows are a few dozen floats, shorter than a call to memcpy pays for.
-      const int from = yy < 0 || yy >= g->H || hi <= lo ? xs : lo, to = from == xs ? xs : hi;
-      const float *src = plane + (int64_t)yy * g->W + x0;
-      for (int x = 0; x < from; x++) row[x] = 0.0f;
-      for (int x = from; x < to; x++) row[x] = src[x];
-      for (int x = to; x < xs; x++) row[x] = 0.0f;
-    }
-    for (int t = 0; t < count; t++)
-      pr->start[i + t] = (int)((seg - pr->rows) + (tiles[i + t].x - tiles[i].x));
-    segments++;
-    i += count;
-  }
-  float *zero = pr->rows + (int64_t)segments * 6 * width;
-  if (c == 0) memset(zero, 0, sizeof(float) * 6 * width);  // the same rows for every channel
-  for (int i = nt; i < g->tb; i++) pr->start[i] = (int)(zero - pr->rows);
-}
-
-// The transformed input of a block's tiles: v[xi][c][tb], zero past nt.
-static void transform_input(const geometry *g, const float *in, const tile_at *tiles, int nt,
-                            float *v, float *rows) {
-  const int tb = g->tb;
-  padded_rows pr = {.rows = rows, .width = row_width(g)};
-  for (int c = 0; c < g->C; c++) {
-    pad_rows(g, in, c, tiles, nt, &pr);
-    for (int i = 0; i < tb; i += 8) {
-      __m256 d[6][8], t[XI], o[6];
-      for (int r = 0; r < 6; r++) {
-        for (int l = 0; l < 8; l++)
-          d[r][l] = _mm256_loadu_ps(rows + pr.start[i + l] + r * pr.width);
-        transpose_8x8(d[r]);
-      }
-      for (int j = 0; j < 6; j++) {
-        const __m256 col[6] = {d[0][j], d[1][j], d[2][j], d[3][j], d[4][j], d[5][j]};
-        input_1d(col, o);
-        for (int a = 0; a < 6; a++) t[a * 6 + j] = o[a];
-      }
-      for (int a = 0; a < 6; a++) {
-        input_1d(t + a * 6, o);
-        for (int b = 0; b < 6; b++)
-          _mm256_storeu_ps(v + ((int64_t)(a * 6 + b) * g->C + c) * tb + i, o[b]);
-      }
-    }
-  }
-}
-
-// The transformed output gradient of a block's tiles: m[xi][k][tb], zero past nt
-// and outside the output.
-static void transform_gradient(const geometry *g, const float *dout, const tile_at *tiles, int nt,
-                               float *m) {
-  const int tb = g->tb;
-  for (int k = 0; k < g->K; k++) {
-    for (int i = 0; i < tb; i += 8) {
-      // e[h][l]: tile l's rows 2h and 2h + 1, then transposed to e[h][4 * (u % 2) + w].
-      __m256 e[2][8];
-      for (int l = 0; l < 8; l++) {
-        if (i + l >= nt) {
-          e[0][l] = e[1][l] = _mm256_setzero_ps();
-          continue;
-        }
-        const tile_at at = tiles[i + l];
-        const float *corner = dout + (((int64_t)at.n * g->K + k) * g->P + at.y) * g->Q + at.x;
-        if (at.y + 4 <= g->P && at.x + 4 <= g->Q) {
-          for (int h = 0; h < 2; h++)
-            e[h][l] =
-                _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(corner + 2 * h * g->Q)),
-                                     _mm_loadu_ps(corner + (2 * h + 1) * g->Q), 1);
-          continue;
-        }
-        float tile[16] = {0};
-        const int rows = g->P - at.y < 4 ? g->P - at.y : 4,
-                  cols = g->Q - at.x < 4 ? g->Q - at.x : 4;
-        for (int u = 0; u < rows; u++)
-          for (int w = 0; w < cols; w++) tile[u * 4 + w] = corner[(int64_t)u * g->Q + w];
-        e[0][l] = _mm256_loadu_ps(tile);
-        e[1][l] = _mm256_loadu_ps(tile + 8);
-      }
-      transpose_8x8(e[0]);
-      transpose_8x8(e[1]);
-      __m256 t[XI], d[4], o[6];
-      for (int w = 0; w < 4; w++) {
-        for (int u = 0; u < 4; u++) d[u] = e[u / 2][4 * (u % 2) + w];
-        gradient_1d(d, o);
-        for (int a = 0; a < 6; a++) t[a * 6 + w] = o[a];
-      }
-      for (int a = 0; a < 6; a++) {
-        gradient_1d(t + a * 6, o);
-        for (int b = 0; b < 6; b++)
-          _mm256_storeu_ps(m + ((int64_t)(a * 6 + b) * g->K + k) * tb + i, o[b]);
-      }
-    }
-  }
-}
 
 // 6 output channels x 16 tiles of one element's product: m = u v over c.
 // u is [C][6] (one register block of packed filters), v is [C][tb] from column 0.
@@ -322,92 +215,6 @@ typedef struct {
   int64_t blocks;
 } forward_job;
 
-// Outputs of channels [k0, k0 + kc) for a block's tiles from their products
-// m[xi][kc][tb].
-static void transform_output(const forward_job *j, const tile_at *tiles, int nt, int k0, int kc,
-                             const float *m) {
-  const geometry *g = &j->g;
-  const int tb = g->tb;
-  for (int k = k0; k < k0 + kc && k < g->K; k++) {
-    const __m256 bias = _mm256_set1_ps(j->bias ? j->bias[k] : 0.0f), zero = _mm256_setzero_ps();
-    for (int i = 0; i < nt; i += 8) {
-      __m256 t[4][6], d[6], y[4];
-      for (int b = 0; b < 6; b++) {
-        for (int a = 0; a < 6; a++)
-          d[a] = _mm256_loadu_ps(m + ((int64_t)(a * 6 + b) * kc + k - k0) * tb + i);
-        output_1d(d, y);
-        for (int u = 0; u < 4; u++) t[u][b] = y[u];
-      }
-      __m256 o[2][8];  // o[h][4 * (u % 2) + w] for u = 2h, 2h + 1: transposed below
-      for (int u = 0; u < 4; u++) {
-        output_1d(t[u], y);
-        for (int w = 0; w < 4; w++) {
-          __m256 r = _mm256_add_ps(y[w], bias);
-          if (j->relu) r = _mm256_max_ps(r, zero);
-          o[u / 2][(u % 2) * 4 + w] = r;
-        }
-      }
-      // Lane l of o[h][e] is now tile l's rows 2h, 2h + 1 as 8 floats.
-      transpose_8x8(o[0]);
-      transpose_8x8(o[1]);
-      const int lanes = nt - i < 8 ? nt - i : 8;
-      for (int l = 0; l < lanes; l++) {
-        const tile_at at = tiles[i + l];
-        float *corner = j->out + (((int64_t)at.n * g->K + k) * g->P + at.y) * g->Q + at.x;
-        if (at.y + 4 <= g->P && at.x + 4 <= g->Q) {
-          for (int h = 0; h < 2; h++) {
-            _mm_storeu_ps(corner + (2 * h) * g->Q, _mm256_castps256_ps128(o[h][l]));
-            _mm_storeu_ps(corner + (2 * h + 1) * g->Q, _mm256_extractf128_ps(o[h][l], 1));
-          }
-          continue;
-        }
-        float tile[16];
-        _mm256_storeu_ps(tile, o[0][l]);
-        _mm256_storeu_ps(tile + 8, o[1][l]);
-        const int rows = g->P - at.y < 4 ? g->P - at.y : 4,
-                  cols = g->Q - at.x < 4 ? g->Q - at.x : 4;
-        for (int u = 0; u < rows; u++)
-          for (int w = 0; w < cols; w++) corner[(int64_t)u * g->Q + w] = tile[u * 4 + w];
-      }
-    }
-  }
-}
-
-static void forward_blocks(void *ctx, int64_t begin, int64_t end, int tid) {
-  (void)tid;
-  const forward_job *j = ctx;
-  const geometry *g = &j->g;
-  const int tb = g->tb;
-  const int64_t v_len = (int64_t)XI * g->C * tb, m_len = (int64_t)XI * KCHUNK * tb;
-  float *v = atl_thread_scratch(v_len + m_len + padded_rows_size(g));
-  if (!v) return;  // the caller checked every thread's scratch before starting
-  float *m = v + v_len, *x = m + m_len;
-  tile_at tiles[MAX_BLOCK];
-  for (int64_t block = begin; block < end; block++) {
-    const int nt = block_tiles(g, block * tb, tiles);
-    transform_input(g, j->in, tiles, nt, v, x);
-    for (int k0 = 0; k0 < j->kpad; k0 += KCHUNK) {
-      const int kc = j->kpad - k0 < KCHUNK ? j->kpad - k0 : KCHUNK;
-      for (int xi = 0; xi < XI; xi++) {
-        const float *vx = v + (int64_t)xi * g->C * tb;
-        for (int kb = k0 / KR; kb < (k0 + kc) / KR; kb++) {
-          const float *ux = j->u + ((int64_t)xi * (j->kpad / KR) + kb) * g->C * KR;
-          float *mx = m + ((int64_t)xi * kc + kb * KR - k0) * tb;
-          for (int i = 0; i < nt; i += TV) product_6x16(ux, vx + i, g->C, tb, mx + i, tb);
-        }
-      }
-      transform_output(j, tiles, nt, k0, kc, m);
-    }
-  }
-}
-
-// Tiles per block: the block's transformed input and a chunk of its products in
-// about 384 KB.
-static int tiles_per_block(int C) {
-  int tb = (384 << 10) / (int)(sizeof(float) * XI * (C + KCHUNK)) / TV * TV;
-  return tb < TV ? TV : tb > MAX_BLOCK ? MAX_BLOCK : tb;
-}
-
 // Every pool thread's scratch, grown before the parallel loop so that a failed
 // allocation is an error and not a block left unwritten.
 typedef struct {
@@ -433,56 +240,6 @@ typedef struct {
   int C, K, kpad, flipped;
 } filter_job;
 
-// Register blocks of filters [begin, end) packed as u[xi][k / 6][c][k % 6]; padded
-// channels are zero.
-// Flipped: the input gradient's filter (o, i) is the forward's (i, o) turned 180 degrees.
-static void transform_filters(void *ctx, int64_t begin, int64_t end, int tid) {
-  (void)tid;
-  const filter_job *f = ctx;
-  const int C = f->C, K = f->K, blocks = f->kpad / KR;
-  // A register block's 6 filters at a time, so that each element's 6 values are
-  // written side by side.
-  for (int kb = (int)begin; kb < (int)end; kb++)
-    for (int c = 0; c < C; c++) {
-      float t[KR][XI];
-      for (int r = 0; r < KR; r++) {
-        const int k = kb * KR + r;
-        float g[9] = {0};
-        for (int e = 0; e < 9 && k < K; e++)
-          g[e] = f->flipped ? f->w[((int64_t)c * K + k) * 9 + 8 - e]
-                            : f->w[((int64_t)k * C + c) * 9 + e];
-        filter_2d(g, t[r]);
-      }
-      for (int xi = 0; xi < XI; xi++) {
-        float *dst = f->u + (((int64_t)xi * blocks + kb) * C + c) * KR;
-        for (int r = 0; r < KR; r++) dst[r] = t[r][xi];
-      }
-    }
-}
-
-// in (N, C, H, W) convolved with filters given as 3x3 planes `filter(o, i)` for
-// output channel o and input channel i -> out (N, K, H + 2ph - 2, W + 2pw - 2).
-static int run_forward(int N, int C, int H, int W, int K, int ph, int pw, const float *in,
-                       const float *w, int flipped, const float *bias, float *out, int relu) {
-  forward_job j = {.g = geometry_of(N, C, H, W, K, ph, pw, tiles_per_block(C)),
-                   .in = in,
-                   .bias = bias,
-                   .out = out,
-                   .relu = relu,
-                   .kpad = (K + KR - 1) / KR * KR};
-  const geometry *g = &j.g;
-  float *u = atl_alloc_uninitialized((int64_t)XI * j.kpad * C);
-  if (!u) return -1;
-  filter_job f = {.w = w, .u = u, .C = C, .K = K, .kpad = j.kpad, .flipped = flipped};
-  atl_parallel_for(j.kpad / KR, 2, transform_filters, &f);
-  j.u = u;
-  j.blocks = (g->tiles + g->tb - 1) / g->tb;
-  int status = scratch_everywhere((int64_t)XI * (C + KCHUNK) * g->tb + padded_rows_size(g));
-  if (status == 0) atl_parallel_for(j.blocks, 1, forward_blocks, &j);
-  atl_free(u);
-  return status;
-}
-
 // ---- the weight gradient ----
 
 typedef struct {
@@ -492,52 +249,21 @@ typedef struct {
   int64_t blocks;
 } weight_job;
 
-static void weight_blocks(void *ctx, int64_t begin, int64_t end, int tid) {
-  const weight_job *j = ctx;
-  const geometry *g = &j->g;
-  const int tb = g->tb, C = g->C, K = g->K;
-  const int64_t v_len = (int64_t)XI * C * tb, m_len = (int64_t)XI * K * tb;
-  float *v = atl_thread_scratch(v_len + m_len + padded_rows_size(g));
-  if (!v) return;
-  float *m = v + v_len, *rows = m + m_len;
-  float *part = j->parts + (int64_t)tid * XI * K * C;
-  tile_at tiles[MAX_BLOCK];
-  for (int64_t block = begin; block < end; block++) {
-    const int nt = block_tiles(g, block * tb, tiles);
-    transform_input(g, j->in, tiles, nt, v, rows);
-    transform_gradient(g, j->dout, tiles, nt, m);
-    for (int xi = 0; xi < XI; xi++)
-      atl_sgemm(0, 1, K, C, nt, 1.0f, m + (int64_t)xi * K * tb, tb, v + (int64_t)xi * C * tb, tb,
-                block == begin ? 0.0f : 1.0f, part + (int64_t)xi * K * C, C);
-  }
+// Tiles per block of the weight gradient: up to MAX_BLOCK, for long sums per GEMM,
+// but two blocks per thread at least, so that small maps (one 6x6 tile per image)
+// still keep every thread busy.
+static int weight_tiles_per_block(int64_t tiles) {
+  const int64_t pieces = 2 * (int64_t)atl_threads(), per = (tiles + pieces - 1) / pieces;
+  const int64_t tb = (per + TV - 1) / TV * TV;
+  return tb < TV ? TV : tb > MAX_BLOCK ? MAX_BLOCK : (int)tb;
 }
 
-static int run_weight_gradient(const atl_conv_shape *s, const float *in, const float *dout,
-                               float *dw) {
-  weight_job j = {.g = geometry_of(s->N, s->C, s->H, s->W, s->K, s->pad_h, s->pad_w, MAX_BLOCK),
-                  .in = in,
-                  .dout = dout};
-  const geometry *g = &j.g;
-  const int T = atl_threads();
-  const int64_t du_len = (int64_t)XI * s->K * s->C;
-  j.parts = atl_alloc((int64_t)T * du_len);  // zero: a thread left without blocks adds nothing
-  if (!j.parts) return -1;
-  j.blocks = (g->tiles + g->tb - 1) / g->tb;
-  int status = scratch_everywhere((int64_t)XI * (s->C + s->K) * g->tb + padded_rows_size(g));
-  if (status == 0) {
-    atl_parallel_for(j.blocks, 1, weight_blocks, &j);
-    for (int t = 1; t < T; t++)
-      for (int64_t e = 0; e < du_len; e++) j.parts[e] += j.parts[(int64_t)t * du_len + e];
-    for (int k = 0; k < s->K; k++)
-      for (int c = 0; c < s->C; c++) {
-        double t[XI];
-        for (int xi = 0; xi < XI; xi++) t[xi] = j.parts[((int64_t)xi * s->K + k) * s->C + c];
-        filter_gradient_2d(t, dw + ((int64_t)k * s->C + c) * 9);
-      }
-  }
-  atl_free(j.parts);
-  return status;
-}
+#define WG_M 4
+#include "conv_winograd_tiles.h"
+#undef WG_M
+#define WG_M 6
+#include "conv_winograd_tiles.h"
+#undef WG_M
 
 // ---- entry points ----
 
@@ -548,22 +274,51 @@ int atl_conv_winograd_supports(const atl_conv_shape *s) {
          s->pad_w <= 2 && s->P > 0 && s->Q > 0;
 }
 
-int atl_conv_winograd_forward(const atl_conv_shape *s, const float *in, const float *w,
-                              const float *b, float *out, int relu) {
-  if (!atl_conv_winograd_supports(s)) return -1;
-  return run_forward(s->N, s->C, s->H, s->W, s->K, s->pad_h, s->pad_w, in, w, 0, b, out, relu);
+// The output tile for a pass whose output is P x Q: 6x6 where it forms a fifth fewer
+// products or more (maps of 6x6 and 12x12, which 4x4 tiles overhang), else 4x4,
+// whose transforms round less.
+static int tile_for(int P, int Q) {
+  const int64_t four = (int64_t)((P + 3) / 4) * ((Q + 3) / 4) * 36;
+  const int64_t six = (int64_t)((P + 5) / 6) * ((Q + 5) / 6) * 64;
+  return 5 * six <= 4 * four ? 6 : 4;
 }
 
-int atl_conv_winograd_backward(const atl_conv_shape *s, const float *in, const float *w,
-                               const float *dout, float *din, float *dw, float *db) {
-  if (!atl_conv_winograd_supports(s)) return -1;
-  if (din && run_forward(s->N, s->K, s->P, s->Q, s->C, 2 - s->pad_h, 2 - s->pad_w, dout, w, 1, NULL,
-                         din, 0) != 0)
+static int forward_with(int tile, int N, int C, int H, int W, int K, int ph, int pw, const float *in,
+                        const float *w, int flipped, const float *bias, float *out, int relu) {
+  return tile == 6 ? run_forward_6(N, C, H, W, K, ph, pw, in, w, flipped, bias, out, relu)
+                   : run_forward_4(N, C, H, W, K, ph, pw, in, w, flipped, bias, out, relu);
+}
+
+int atl_conv_winograd_forward_tiles(const atl_conv_shape *s, int tile, const float *in,
+                                    const float *w, const float *b, float *out, int relu) {
+  if (!atl_conv_winograd_supports(s) || (tile != 0 && tile != 4 && tile != 6)) return -1;
+  if (tile == 0) tile = tile_for(s->P, s->Q);
+  return forward_with(tile, s->N, s->C, s->H, s->W, s->K, s->pad_h, s->pad_w, in, w, 0, b, out, relu);
+}
+
+int atl_conv_winograd_backward_tiles(const atl_conv_shape *s, int tile, const float *in,
+                                     const float *w, const float *dout, float *din, float *dw,
+                                     float *db) {
+  if (!atl_conv_winograd_supports(s) || (tile != 0 && tile != 4 && tile != 6)) return -1;
+  const int data_tile = tile ? tile : tile_for(s->H, s->W), weight_tile = tile ? tile : tile_for(s->P, s->Q);
+  if (din && forward_with(data_tile, s->N, s->K, s->P, s->Q, s->C, 2 - s->pad_h, 2 - s->pad_w, dout, w, 1,
+                          NULL, din, 0) != 0)
     return -1;
-  if (dw && run_weight_gradient(s, in, dout, dw) != 0) return -1;
+  if (dw && (weight_tile == 6 ? run_weight_gradient_6(s, in, dout, dw) : run_weight_gradient_4(s, in, dout, dw)) != 0)
+    return -1;
   if (db) {
     memset(db, 0, sizeof(float) * s->K);
     atl_channel_sums(dout, s->N, s->K, (int64_t)s->P * s->Q, db);
   }
   return 0;
+}
+
+int atl_conv_winograd_forward(const atl_conv_shape *s, const float *in, const float *w,
+                              const float *b, float *out, int relu) {
+  return atl_conv_winograd_forward_tiles(s, 0, in, w, b, out, relu);
+}
+
+int atl_conv_winograd_backward(const atl_conv_shape *s, const float *in, const float *w,
+                               const float *dout, float *din, float *dw, float *db) {
+  return atl_conv_winograd_backward_tiles(s, 0, in, w, dout, din, dw, db);
 }

@@ -41,12 +41,16 @@ import Testing
     // whole blocks of 16 channels, 3x3 stride 1: oneDNN's Winograd path
     Case(n: 3, c: 32, h: 10, w: 9, k: 16, r: 3, s: 3, stride: 1, pad: 1),
     Case(n: 2, c: 16, h: 6, w: 6, k: 48, r: 3, s: 3, stride: 1, pad: 0),
-    // Winograd's 4x4 tiles: outputs that are no whole number of tiles, pad 0 and 2,
-    // channels that fill no register block, more tiles than one block holds
+    // Winograd's 4x4 and 6x6 tiles: outputs that are no whole number of tiles, pad 0
+    // and 2, channels that fill no register block, more tiles than one block holds
     Case(n: 1, c: 7, h: 5, w: 13, k: 10, r: 3, s: 3, stride: 1, pad: 2),
     Case(n: 5, c: 20, h: 9, w: 7, k: 13, r: 3, s: 3, stride: 1, pad: 0),
     Case(n: 2, c: 33, h: 17, w: 23, k: 31, r: 3, s: 3, stride: 1, pad: 1),
     Case(n: 9, c: 2, h: 3, w: 3, k: 1, r: 3, s: 3, stride: 1, pad: 1),
+    // maps the 6x6 tiles run by themselves: AlexNet's 6x6, over more images than one
+    // weight-gradient block holds, and 12x12
+    Case(n: 70, c: 19, h: 6, w: 6, k: 14, r: 3, s: 3, stride: 1, pad: 1),
+    Case(n: 3, c: 10, h: 12, w: 12, k: 8, r: 3, s: 3, stride: 1, pad: 1),
     // the direct kernel's register blocks: output channels filling one to four
     // vectors and more, rows that end inside a block of pixels, taps past a block
     Case(n: 3, c: 1, h: 28, w: 28, k: 32, r: 3, s: 3, stride: 1, pad: 1),
@@ -164,6 +168,32 @@ import Testing
         if hasBias { #expect(maxRelativeError(db, expected.db) < tolerance) }
       }
     }
+  }
+
+  /// Both of Winograd's tile sizes on every 3x3 stride-1 case, whichever the shape
+  /// would choose: 6x6 tiles over maps that are no whole number of them, batch 1, pad 0
+  /// and 2, a 1x1 image, forward with and without ReLU and both gradients.
+  @Test(arguments: cases.filter { $0.r == 3 && $0.s == 3 && $0.stride == 1 }, [Int32(4), Int32(6)])
+  func winogradTilesMatchReference(_ t: Case, _ tile: Int32) {
+    var s = shape(t)
+    let x = randomArray(t.n * t.c * t.h * t.w, seed: 4), w = randomArray(t.k * t.c * t.r * t.s, seed: 5)
+    let b = randomArray(t.k, seed: 3), g = randomArray(t.n * t.k * Int(s.P) * Int(s.Q), seed: 6)
+    let forward = Reference.conv2d(
+      x, w, b, n: t.n, c: t.c, h: t.h, wd: t.w, k: t.k, r: t.r, s: t.s, stride: t.stride, pad: t.pad)
+    let backward = Reference.conv2dBackward(
+      x, w, g, n: t.n, c: t.c, h: t.h, wd: t.w, k: t.k, r: t.r, s: t.s, stride: t.stride, pad: t.pad, p: Int(s.P),
+      q: Int(s.Q))
+    for relu in [Int32(0), 1] {
+      var out = [Float](repeating: .nan, count: forward.out.count)
+      #expect(atl_conv_winograd_forward_tiles(&s, tile, x, w, b, &out, relu) == 0)
+      #expect(maxRelativeError(out, relu == 1 ? forward.out.map { max($0, 0) } : forward.out) < tolerance)
+    }
+    var dx = [Float](repeating: .nan, count: x.count), dw = [Float](repeating: .nan, count: w.count)
+    var db = [Float](repeating: .nan, count: t.k)
+    #expect(atl_conv_winograd_backward_tiles(&s, tile, x, w, g, &dx, &dw, &db) == 0)
+    #expect(maxRelativeError(dx, backward.dx) < tolerance)
+    #expect(maxRelativeError(dw, backward.dw) < tolerance)
+    #expect(maxRelativeError(db, backward.db) < tolerance)
   }
 
   @Test func kernelLargerThanInputIsRejected() {

@@ -99,14 +99,20 @@ int atl_conv_dnnl_backward(const atl_conv_shape *s, const float *in, const float
                            const float *dout, const float *saved, float *din, float *dw, float *db,
                            int has_bias);
 
-// 3x3 stride-1 convolutions (pad <= 2) by Winograd F(4x4, 3x3) on AVX2
-// (conv_winograd.c); each returns 0, or -1 when the shape does not fit or memory
-// runs out. Nothing is kept between forward and backward.
+// 3x3 stride-1 convolutions (pad <= 2) by Winograd F(4x4, 3x3) or F(6x6, 3x3) on
+// AVX2 (conv_winograd.c); each returns 0, or -1 when the shape does not fit or memory
+// runs out. Nothing is kept between forward and backward. The _tiles forms take the
+// output tile's side, 4 or 6 (0: the one that pays for the shape).
 int atl_conv_winograd_supports(const atl_conv_shape *s);
 int atl_conv_winograd_forward(const atl_conv_shape *s, const float *in, const float *w,
                               const float *b, float *out, int relu);
 int atl_conv_winograd_backward(const atl_conv_shape *s, const float *in, const float *w,
                                const float *dout, float *din, float *dw, float *db);
+int atl_conv_winograd_forward_tiles(const atl_conv_shape *s, int tile, const float *in,
+                                    const float *w, const float *b, float *out, int relu);
+int atl_conv_winograd_backward_tiles(const atl_conv_shape *s, int tile, const float *in,
+                                     const float *w, const float *dout, float *din, float *dw,
+                                     float *db);
 // Direct convolutions for layers with few input channels (conv_direct.c), any
 // kernel size, stride and padding; each returns 0, or -1 when the shape does not
 // fit or memory runs out. Nothing is kept between forward and backward.
