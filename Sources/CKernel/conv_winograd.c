@@ -245,9 +245,16 @@ typedef struct {
 typedef struct {
   geometry g;  // of the forward pass
   const float *in, *dout;
-  float *parts;  // per thread: [36][K][C]
+  float *parts;  // per thread: [36 or 64][K][C]
   int64_t blocks;
 } weight_job;
+
+typedef struct {
+  const float *parts;  // per thread: [36 or 64][K][C]
+  float *dw;
+  int K, C, T;
+  int64_t du_len;  // floats of one thread's part
+} filters_job;
 
 // Tiles per block of the weight gradient: up to MAX_BLOCK, for long sums per GEMM,
 // but two blocks per thread at least, so that small maps (one 6x6 tile per image)

@@ -27,14 +27,16 @@ static int WG(block_tiles)(const geometry *g, int64_t t0, tile_at *tiles) {
   return nt;
 }
 
-// G g G^T for one 3x3 filter (row-major) into u[WG_XI], in double.
+// G g G^T for one 3x3 filter (row-major) into u[WG_XI].
 static void WG(filter_2d)(const float g[9], float u[WG_XI]) {
-  double t[WG_A][3];
+  float t[WG_A][3];
   for (int a = 0; a < WG_A; a++)
-    for (int s = 0; s < 3; s++) t[a][s] = WG(G)[a][0] * g[s] + WG(G)[a][1] * g[3 + s] + WG(G)[a][2] * g[6 + s];
+    for (int s = 0; s < 3; s++)
+      t[a][s] = (float)WG(G)[a][0] * g[s] + (float)WG(G)[a][1] * g[3 + s] + (float)WG(G)[a][2] * g[6 + s];
   for (int a = 0; a < WG_A; a++)
     for (int b = 0; b < WG_A; b++)
-      u[a * WG_A + b] = (float)(t[a][0] * WG(G)[b][0] + t[a][1] * WG(G)[b][1] + t[a][2] * WG(G)[b][2]);
+      u[a * WG_A + b] =
+          t[a][0] * (float)WG(G)[b][0] + t[a][1] * (float)WG(G)[b][1] + t[a][2] * (float)WG(G)[b][2];
 }
 
 // G^T du G: a transformed filter gradient back to its 3x3 filter.
@@ -432,6 +434,29 @@ static void WG(weight_blocks)(void *ctx, int64_t begin, int64_t end, int tid) {
   }
 }
 
+// Output channels [begin, end) of the weight gradient: the threads' parts summed in
+// thread order and turned back into 3x3 filters, 16 input channels at a time so that
+// the parts are read along rows.
+static void WG(weight_filters)(void *ctx, int64_t begin, int64_t end, int tid) {
+  (void)tid;
+  const filters_job *f = ctx;
+  enum { CB = 16 };
+  for (int64_t k = begin; k < end; k++)
+    for (int c0 = 0; c0 < f->C; c0 += CB) {
+      const int cb = f->C - c0 < CB ? f->C - c0 : CB;
+      double t[CB][WG_XI];
+      for (int xi = 0; xi < WG_XI; xi++) {
+        const float *row = f->parts + ((int64_t)xi * f->K + k) * f->C + c0;
+        for (int c = 0; c < cb; c++) {
+          float sum = row[c];
+          for (int p = 1; p < f->T; p++) sum += row[(int64_t)p * f->du_len + c];
+          t[c][xi] = sum;
+        }
+      }
+      for (int c = 0; c < cb; c++) WG(filter_gradient_2d)(t[c], f->dw + (k * f->C + c0 + c) * 9);
+    }
+}
+
 static int WG(run_weight_gradient)(const atl_conv_shape *s, const float *in, const float *dout,
                                    float *dw) {
   weight_job j = {
@@ -448,14 +473,8 @@ static int WG(run_weight_gradient)(const atl_conv_shape *s, const float *in, con
   int status = scratch_everywhere((int64_t)WG_XI * (s->C + s->K) * g->tb + WG(padded_rows_size)(g));
   if (status == 0) {
     atl_parallel_for(j.blocks, 1, WG(weight_blocks), &j);
-    for (int t = 1; t < T; t++)
-      for (int64_t e = 0; e < du_len; e++) j.parts[e] += j.parts[(int64_t)t * du_len + e];
-    for (int k = 0; k < s->K; k++)
-      for (int c = 0; c < s->C; c++) {
-        double t[WG_XI];
-        for (int xi = 0; xi < WG_XI; xi++) t[xi] = j.parts[((int64_t)xi * s->K + k) * s->C + c];
-        WG(filter_gradient_2d)(t, dw + ((int64_t)k * s->C + c) * 9);
-      }
+    filters_job f = {.parts = j.parts, .dw = dw, .K = s->K, .C = s->C, .T = T, .du_len = du_len};
+    atl_parallel_for(s->K, 1, WG(weight_filters), &f);
   }
   atl_free(j.parts);
   return status;
