@@ -72,7 +72,7 @@ static const char *dnnl_isa_name(dnnl_cpu_isa_t isa) {
 // Who runs 3x3 stride-1 convolutions, which are most of a wide net's work.
 static const char *winograd_engine(void) {
   if (!atl_conv_winograd_enabled()) return "direct (Winograd off)";
-  return atl_dnnl_has_winograd() ? "oneDNN's Winograd" : "Atelier's Winograd F(4x4, 3x3), AVX2";
+  return atl_dnnl_has_winograd() ? "oneDNN's Winograd" : "Atelier's Winograd F(4x4, 3x3) and F(6x6, 3x3), AVX2";
 }
 
 // Who runs first layers (one to three input channels), thin work that blocked
