@@ -85,7 +85,7 @@ static const char *first_layer_engine(void) {
 // Who runs strided 1x1 and 3x3 stride-2 convolutions from 64 channels (conv.c's
 // im2col_pays).
 static const char *strided_engine(void) {
-  return atl_dnnl_has_winograd() ? "oneDNN" : "im2col + OpenBLAS";
+  return atl_dnnl_has_winograd() ? "oneDNN" : "im2col + GEMM";
 }
 
 const char *atl_isa_summary(void) {
@@ -95,9 +95,12 @@ const char *atl_isa_summary(void) {
   snprintf(
       text, sizeof text,
       "convolutions: oneDNN %d.%d.%d %s, 3x3 by %s, first layers by %s, strided by %s; GEMM: "
-      "OpenBLAS %s; CPU %s",
+      "%s %s; CPU %s",
       v->major, v->minor, v->patch, dnnl_isa_name(dnnl_get_effective_cpu_isa()), winograd_engine(),
-      first_layer_engine(), strided_engine(), openblas_get_corename(),
+      first_layer_engine(), strided_engine(),
+      atl_gemm_engine() == ATL_GEMM_DNNL ? "oneDNN sgemm" : "OpenBLAS",
+      atl_gemm_engine() == ATL_GEMM_DNNL ? dnnl_isa_name(dnnl_get_effective_cpu_isa())
+                                         : openblas_get_corename(),
       cpu_has_avx512() ? "has AVX-512" : "has no AVX-512");
   return text;
 }

@@ -257,6 +257,50 @@ import Testing
   }
 }
 
+@Suite struct GemmKernelTests {
+  /// C = alpha op(A) op(B) + beta C on row-major operands, one dot product at a time.
+  static func reference(
+    _ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float, _ a: [Float], _ lda: Int,
+    _ b: [Float], _ ldb: Int, _ beta: Float, _ c: [Float], _ ldc: Int
+  ) -> [Float] {
+    var out = c
+    for i in 0..<m {
+      for j in 0..<n {
+        var sum: Float = 0
+        for p in 0..<k { sum += (ta ? a[p * lda + i] : a[i * lda + p]) * (tb ? b[j * ldb + p] : b[p * ldb + j]) }
+        out[i * ldc + j] = alpha * sum + (beta == 0 ? 0 : beta * c[i * ldc + j])
+      }
+    }
+    return out
+  }
+
+  // Both engines, every transpose, a row or column alone, leading dimensions wider than
+  // the operands (the rest of C untouched), and beta = 0 ignoring NaN already in C.
+  @Test(
+    arguments: [Int32(ATL_GEMM_OPENBLAS), Int32(ATL_GEMM_DNNL)],
+    [(1, 7, 5), (5, 1, 3), (13, 11, 1), (37, 129, 70), (130, 10, 257)])
+  func matchesReference(_ engine: Int32, _ dims: (Int, Int, Int)) {
+    let (m, n, k) = dims
+    let previous = atl_gemm_engine()
+    atl_gemm_set_engine(engine)
+    defer { atl_gemm_set_engine(previous) }
+    for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+      for beta: Float in [0, 0.5] {
+        let lda = (ta ? m : k) + 3, ldb = (tb ? k : n) + 2, ldc = n + 1
+        let a = randomArray((ta ? k : m) * lda, seed: 21), b = randomArray((tb ? n : k) * ldb, seed: 22)
+        var c = randomArray(m * ldc, seed: 23)
+        if beta == 0 { for i in 0..<m { c[i * ldc] = .nan } }
+        let expected = Self.reference(ta, tb, m, n, k, 0.75, a, lda, b, ldb, beta, c, ldc)
+        atl_sgemm(
+          ta ? 1 : 0, tb ? 1 : 0, Int64(m), Int64(n), Int64(k), 0.75, a, Int64(lda), b, Int64(ldb), beta,
+          &c, Int64(ldc))
+        #expect(c.allSatisfy { $0.isFinite }, "engine \(engine) ta \(ta) tb \(tb) beta \(beta)")
+        #expect(maxRelativeError(c, expected) < 1e-5, "engine \(engine) ta \(ta) tb \(tb) beta \(beta)")
+      }
+    }
+  }
+}
+
 @Suite struct DenseAndElementwiseTests {
   @Test(arguments: [(1, 3, 2), (5, 7, 4), (130, 400, 120)])
   func denseForwardAndBackwardMatchReference(_ dims: (Int, Int, Int)) {

@@ -55,6 +55,13 @@ void atl_rng_normal(atl_rng *rng, float *out, int64_t n, float mean, float std);
 void atl_sgemm(int trans_a, int trans_b, int64_t M, int64_t N, int64_t K, float alpha,
                const float *A, int64_t lda, const float *B, int64_t ldb, float beta, float *C,
                int64_t ldc);
+// Who runs atl_sgemm: oneDNN's sgemm where its kernels are AVX2 ones (10-30%
+// faster than OpenBLAS's on the shapes of a training step, several times on a few
+// rows), OpenBLAS where they are AVX-512 ones; ATELIER_GEMM=openblas|onednn or
+// set here overrides.
+enum { ATL_GEMM_OPENBLAS = 0, ATL_GEMM_DNNL = 1 };
+int atl_gemm_engine(void);
+void atl_gemm_set_engine(int engine);
 
 // ---- dense (dense.c) ----
 // x (B,I), w (O,I), b (O) -> y (B,O)
