@@ -196,8 +196,7 @@ static int winograd_pays(const atl_conv_shape *s) {
 }
 
 int atl_dnnl_has_winograd(void) {
-  if (!dnnl_start()) return 0;
-  return (dnnl_get_effective_cpu_isa() & dnnl_cpu_isa_avx512_core) == dnnl_cpu_isa_avx512_core;
+  return dnnl_start() && atl_dnnl_isa_is_avx512();
 }
 
 static conv_entry *find_entry(const atl_conv_shape *s, int has_bias) {

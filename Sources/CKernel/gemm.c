@@ -21,25 +21,12 @@ static int engine_setting = -1;
 
 void atl_gemm_set_engine(int engine) { engine_setting = engine; }
 
-static int dnnl_kernels_are_avx512(void) {
-  switch (dnnl_get_effective_cpu_isa()) {
-    case dnnl_cpu_isa_avx512_core:
-    case dnnl_cpu_isa_avx512_core_vnni:
-    case dnnl_cpu_isa_avx512_core_bf16:
-    case dnnl_cpu_isa_avx512_core_amx:
-      return 1;
-    default:
-      return 0;
-  }
-}
-
 int atl_gemm_engine(void) {
   if (engine_setting < 0) {
-    atl_threads();  // ATELIER_ISA caps oneDNN before its ISA is read
     const char *env = getenv("ATELIER_GEMM");
     engine_setting = env && !strcmp(env, "openblas") ? ATL_GEMM_OPENBLAS
                      : env && !strcmp(env, "onednn") ? ATL_GEMM_DNNL
-                     : dnnl_kernels_are_avx512()     ? ATL_GEMM_OPENBLAS
+                     : atl_dnnl_isa_is_avx512()      ? ATL_GEMM_OPENBLAS
                                                      : ATL_GEMM_DNNL;
   }
   return engine_setting;

@@ -50,6 +50,11 @@ void atl_isa_configure(void) {
   if (capped_to_avx2()) dnnl_set_max_cpu_isa(dnnl_cpu_isa_avx2);
 }
 
+int atl_dnnl_isa_is_avx512(void) {
+  atl_threads();  // ATELIER_ISA caps oneDNN before its ISA is read
+  return (dnnl_get_effective_cpu_isa() & dnnl_cpu_isa_avx512_core) == dnnl_cpu_isa_avx512_core;
+}
+
 static const char *dnnl_isa_name(dnnl_cpu_isa_t isa) {
   switch (isa) {
     case dnnl_cpu_isa_avx2:
@@ -92,15 +97,15 @@ const char *atl_isa_summary(void) {
   static char text[400];
   atl_threads();
   const dnnl_version_t *v = dnnl_version();
+  const char *dnnl_isa = dnnl_isa_name(dnnl_get_effective_cpu_isa());
+  const int dnnl_gemm = atl_gemm_engine() == ATL_GEMM_DNNL;
   snprintf(
       text, sizeof text,
       "convolutions: oneDNN %d.%d.%d %s, 3x3 by %s, first layers by %s, strided by %s; GEMM: "
       "%s %s; CPU %s",
-      v->major, v->minor, v->patch, dnnl_isa_name(dnnl_get_effective_cpu_isa()), winograd_engine(),
-      first_layer_engine(), strided_engine(),
-      atl_gemm_engine() == ATL_GEMM_DNNL ? "oneDNN sgemm" : "OpenBLAS",
-      atl_gemm_engine() == ATL_GEMM_DNNL ? dnnl_isa_name(dnnl_get_effective_cpu_isa())
-                                         : openblas_get_corename(),
+      v->major, v->minor, v->patch, dnnl_isa, winograd_engine(), first_layer_engine(),
+      strided_engine(), dnnl_gemm ? "oneDNN sgemm" : "OpenBLAS",
+      dnnl_gemm ? dnnl_isa : openblas_get_corename(),
       cpu_has_avx512() ? "has AVX-512" : "has no AVX-512");
   return text;
 }

@@ -130,6 +130,8 @@ int atl_conv_direct_backward(const atl_conv_shape *s, const float *in, const flo
                              const float *dout, float *din, float *dw, float *db);
 // Whether oneDNN runs Winograd kernels of its own on this CPU (AVX-512 only).
 int atl_dnnl_has_winograd(void);
+// Whether oneDNN's JIT kernels are AVX-512 ones (the CPU's and ATELIER_ISA's choice).
+int atl_dnnl_isa_is_avx512(void);
 
 // Frees the reorder buffers shared by oneDNN convolutions (kept between calls).
 void atl_conv_release_scratch(void);
