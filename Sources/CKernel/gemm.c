@@ -1,4 +1,5 @@
-// GEMM through oneDNN's sgemm or OpenBLAS (atl_gemm_engine). oneDNN's runs on
+// GEMM through oneDNN's sgemm, or OpenBLAS where ATELIER_GEMM=openblas asks for it
+// or oneDNN refuses a call (atl_gemm_engine). oneDNN's runs on
 // the OpenMP team and sizes itself; OpenBLAS itself runs single-threaded, so a
 // large product called from outside the pool is split by rows of C across the
 // pool instead.
@@ -24,10 +25,7 @@ void atl_gemm_set_engine(int engine) { engine_setting = engine; }
 int atl_gemm_engine(void) {
   if (engine_setting < 0) {
     const char *env = getenv("ATELIER_GEMM");
-    engine_setting = env && !strcmp(env, "openblas") ? ATL_GEMM_OPENBLAS
-                     : env && !strcmp(env, "onednn") ? ATL_GEMM_DNNL
-                     : atl_dnnl_isa_is_avx512()      ? ATL_GEMM_OPENBLAS
-                                                     : ATL_GEMM_DNNL;
+    engine_setting = env && !strcmp(env, "openblas") ? ATL_GEMM_OPENBLAS : ATL_GEMM_DNNL;
   }
   return engine_setting;
 }
