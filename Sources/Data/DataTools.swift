@@ -99,7 +99,7 @@ extension Dataset {
     let out = Tensor(uninitialized: images.shape)
     let m = try Tensor(mean, shape: [channels]), inv = try Tensor(std.map { 1 / $0 }, shape: [channels])
     atl_batchnorm_apply(
-      images.data, m.data, inv.data, nil, nil, Int64(count), Int64(channels), Int64(plane), out.data, nil, 0)
+      images.data, m.data, inv.data, nil, nil, Int64(count), Int64(channels), Int64(plane), out.data, 0)
     return try Dataset(images: out, labels: labels, classes: classes, name: name)
   }
 

@@ -260,17 +260,18 @@ void atl_dropout_mask(const float *uniform, float p, float *keep, int64_t n);
 // ---- batch normalisation (norm.c): x (N, C, S), statistics per channel ----
 // mean and biased variance of each channel over N and S
 void atl_batchnorm_stats(const float *x, int64_t N, int64_t C, int64_t S, float *mean, float *var);
-// y = gamma * (x - mean) * inv_std + beta, then max(y, 0) with `relu`; xhat
-// (nullable) keeps the normalised input
+// y = gamma * (x - mean) * inv_std + beta, then max(y, 0) with `relu`
 void atl_batchnorm_apply(const float *x, const float *mean, const float *inv_std,
                          const float *gamma, const float *beta, int64_t N, int64_t C, int64_t S,
-                         float *y, float *xhat, int relu);
-// gradients of a training-mode batch norm; dx (nullable) overwritten, dgamma and dbeta
-// (nullable) accumulated; relu_out (nullable) is the output of a fused ReLU, whose
-// zeros stop the gradient
-void atl_batchnorm_backward(const float *dy, const float *xhat, const float *inv_std,
-                            const float *gamma, int64_t N, int64_t C, int64_t S, float *dx,
-                            float *dgamma, float *dbeta, const float *relu_out);
+                         float *y, int relu);
+// gradients of a training-mode batch norm of input x, from the mean and inv_std the
+// forward pass used (its normalised input is recomputed, not stored); dx (nullable)
+// overwritten, dgamma and dbeta (nullable) accumulated; relu_out (nullable) is the
+// output of a fused ReLU, whose zeros stop the gradient
+void atl_batchnorm_backward(const float *dy, const float *x, const float *mean,
+                            const float *inv_std, const float *gamma, int64_t N, int64_t C,
+                            int64_t S, float *dx, float *dgamma, float *dbeta,
+                            const float *relu_out);
 
 // ---- losses (loss.c) ----
 // logits (B,C), labels (B) -> probs (B,C); returns the mean cross-entropy, with

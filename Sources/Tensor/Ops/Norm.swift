@@ -42,10 +42,8 @@ public func batchNorm(
   let invStd = Tensor(uninitialized: [c])
   for i in 0..<c { invStd[flat: i] = 1 / (variance[flat: i] + epsilon).squareRoot() }
   let y = Tensor(uninitialized: x.shape)
-  let xhat = Tensor(uninitialized: x.shape)
   atl_batchnorm_apply(
-    x.data, mean.data, invStd.data, gamma.data, beta.data, Int64(n), Int64(c), Int64(s), y.data, xhat.data,
-    relu ? 1 : 0)
+    x.data, mean.data, invStd.data, gamma.data, beta.data, Int64(n), Int64(c), Int64(s), y.data, relu ? 1 : 0)
   // With a fused ReLU, y's zeros are where the gradient stops.
   let reluOut = relu ? y.data : nil
   Tape.record(output: y, inputs: [x, gamma, beta]) { gy in
@@ -53,12 +51,12 @@ public func batchNorm(
     let dgamma = Tensor(zeros: [c]), dbeta = Tensor(zeros: [c])
     if training {
       atl_batchnorm_backward(
-        gy.data, xhat.data, invStd.data, gamma.data, Int64(n), Int64(c), Int64(s), dx?.data, dgamma.data, dbeta.data,
+        gy.data, x.data, mean.data, invStd.data, gamma.data, Int64(n), Int64(c), Int64(s), dx?.data, dgamma.data, dbeta.data,
         reluOut)
     } else {
       // In evaluation the statistics are constants: dx = gy * gamma * inv_std.
       atl_batchnorm_backward(
-        gy.data, xhat.data, invStd.data, gamma.data, Int64(n), Int64(c), Int64(s), nil, dgamma.data, dbeta.data,
+        gy.data, x.data, mean.data, invStd.data, gamma.data, Int64(n), Int64(c), Int64(s), nil, dgamma.data, dbeta.data,
         reluOut)
       if let dx {
         let scale = Tensor(uninitialized: [c])
@@ -66,7 +64,7 @@ public func batchNorm(
         let zero = Tensor(zeros: [c])
         let passed = relu ? maskedByReLU(gy, output: y) : gy
         atl_batchnorm_apply(
-          passed.data, zero.data, scale.data, nil, nil, Int64(n), Int64(c), Int64(s), dx.data, nil, 0)
+          passed.data, zero.data, scale.data, nil, nil, Int64(n), Int64(c), Int64(s), dx.data, 0)
       }
     }
     return [dx, dgamma, dbeta]
