@@ -36,7 +36,8 @@ typedef struct {
   const float *relu_out;  // max pooling backward: the pooled values that gate the gradient
   float *out, *din;
   const int32_t *argmax_in;
-  int32_t *argmax_out;
+  int32_t *argmax_out;  // NULL: the winners go to a one-plane buffer per thread
+  int failed;           // a thread had no memory for that buffer
 } pool_job;
 
 // The even and the odd floats of 16 consecutive ones, each in order.
@@ -232,9 +233,16 @@ static void max_plane_general(const atl_pool_shape *s, const float *x, float *y,
 // in (N,C,H,W) -> out (N,C,P,Q), argmax (N,C,P,Q)
 static void max_planes(void *ctx, int64_t begin, int64_t end, int tid) {
   (void)tid;
-  const pool_job *j = ctx;
+  pool_job *j = ctx;
   const atl_pool_shape *s = j->s;
   const int64_t in_plane = (int64_t)s->H * s->W, out_plane = (int64_t)s->P * s->Q;
+  // Without a gradient to come the winners are dropped: one plane's worth, rewritten
+  // plane after plane, stays in cache instead of streaming out beside y.
+  int32_t *sink = j->argmax_out ? NULL : (int32_t *)atl_thread_scratch(out_plane);
+  if (!j->argmax_out && !sink) {
+    __atomic_store_n(&j->failed, 1, __ATOMIC_RELAXED);
+    return;
+  }
   const int unpadded = s->pad_h == 0 && s->pad_w == 0;
   const int fast = s->kernel_h == 2 && s->kernel_w == 2 && s->stride_h == 2 && s->stride_w == 2 &&
                    unpadded;
@@ -246,7 +254,7 @@ static void max_planes(void *ctx, int64_t begin, int64_t end, int tid) {
   for (int64_t plane = begin; plane < end; plane++) {
     const float *x = j->in + plane * in_plane;
     float *y = j->out + plane * out_plane;
-    int32_t *arg = j->argmax_out + plane * out_plane;
+    int32_t *arg = j->argmax_out ? j->argmax_out + plane * out_plane : sink;
     if (fast)
       max_plane_2x2(s, x, y, arg);
     else if (fast4)
@@ -258,9 +266,10 @@ static void max_planes(void *ctx, int64_t begin, int64_t end, int tid) {
   }
 }
 
-void atl_maxpool_forward(const atl_pool_shape *s, const float *in, float *out, int32_t *argmax) {
+int atl_maxpool_forward(const atl_pool_shape *s, const float *in, float *out, int32_t *argmax) {
   pool_job job = {.s = s, .in = in, .out = out, .argmax_out = argmax};
   atl_parallel_for((int64_t)s->N * s->C, 4, max_planes, &job);
+  return job.failed ? -1 : 0;
 }
 
 static void max_planes_backward(void *ctx, int64_t begin, int64_t end, int tid) {

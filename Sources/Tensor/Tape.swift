@@ -40,8 +40,13 @@ public final class Tape {
     return try body()
   }
 
+  /// Whether an op on `inputs` would be recorded: ops skip what only a backward pass needs.
+  static func willRecord(_ inputs: [Tensor]) -> Bool {
+    active != nil && inputs.contains(where: { $0.requiresGrad })
+  }
+
   static func record(output: Tensor, inputs: [Tensor], backward: @escaping (Tensor) -> [Tensor?]) {
-    guard let tape = active, inputs.contains(where: { $0.requiresGrad }) else { return }
+    guard let tape = active, willRecord(inputs) else { return }
     output.requiresGrad = true
     output.isLeaf = false
     tape.entries.append(Entry(output: output, inputs: inputs, backward: backward))

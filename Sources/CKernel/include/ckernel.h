@@ -183,8 +183,9 @@ typedef struct {
 } atl_pool_shape;
 int atl_pool_output(atl_pool_shape *s);
 // in (N,C,H,W) -> out (N,C,P,Q); argmax (N,C,P,Q) holds the flat index within
-// each input plane of the winner (-1 when the window is all padding)
-void atl_maxpool_forward(const atl_pool_shape *s, const float *in, float *out, int32_t *argmax);
+// each input plane of the winner (-1 when the window is all padding); argmax NULL
+// drops the winners (no backward to come). Returns -1 when out of memory.
+int atl_maxpool_forward(const atl_pool_shape *s, const float *in, float *out, int32_t *argmax);
 // dout (N,C,P,Q) -> din (N,C,H,W) overwritten. With relu_out, the pooled output of a
 // ReLU's output, windows whose maximum is not positive pass nothing: the ReLU's
 // backward mask applied on the pooled values, a fraction of the ReLU's own.

@@ -24,8 +24,15 @@ private func poolShape(_ x: Tensor, _ window: Window2D, _ op: String) throws -> 
 public func maxPool2d(_ x: Tensor, window: Window2D, appliesReLUMask: Bool = false) throws -> Tensor {
   var s = try poolShape(x, window, "maxpool")
   let y = Tensor(uninitialized: [x.shape[0], x.shape[1], Int(s.P), Int(s.Q)])
-  var argmax = [Int32](repeating: 0, count: y.count)
-  argmax.withUnsafeMutableBufferPointer { atl_maxpool_forward(&s, x.data, y.data, $0.baseAddress) }
+  guard Tape.willRecord([x]) else {
+    guard atl_maxpool_forward(&s, x.data, y.data, nil) == 0 else { throw TensorError("maxpool: out of memory") }
+    return y
+  }
+  // Every element is written by the kernel.
+  let argmax = [Int32](unsafeUninitializedCapacity: y.count) { buffer, initialized in
+    atl_maxpool_forward(&s, x.data, y.data, buffer.baseAddress)
+    initialized = y.count
+  }
   let shape = s
   let gate = appliesReLUMask ? y : nil
   Tape.record(output: y, inputs: [x]) { gy in
