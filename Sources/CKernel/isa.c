@@ -84,7 +84,8 @@ static const char *winograd_engine(void) {
 // layouts pad out.
 static const char *first_layer_engine(void) {
   if (!atl_conv_direct_enabled()) return "oneDNN";
-  return "Atelier's direct kernel, AVX2";
+  return atl_conv_direct_wide() ? "Atelier's direct kernel, AVX-512 forward"
+                                 : "Atelier's direct kernel, AVX2";
 }
 
 // Who runs strided 1x1 and 3x3 stride-2 convolutions from 64 channels (conv.c's

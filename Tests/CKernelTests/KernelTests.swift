@@ -110,6 +110,29 @@ import Testing
     #expect(maxRelativeError(rectified, expected.out.map { max($0, 0) }) < tolerance)
   }
 
+  /// The direct kernel's 16-pixel AVX-512 blocks sum what its 8-pixel ones sum, in the
+  /// same order: the same bits on every shape (on a CPU without AVX-512 both runs take
+  /// the 8-pixel blocks, and the reference test above covers them).
+  @Test func directKernelWideAndNarrowAgreeBitForBit() {
+    let previous = atl_conv_direct_wide()
+    defer { atl_conv_direct_set_wide(previous) }
+    for t in Self.cases {
+      var s = shape(t)
+      guard atl_conv_direct_supports(&s) != 0 else { continue }
+      let x = randomArray(t.n * t.c * t.h * t.w, seed: 1), w = randomArray(t.k * t.c * t.r * t.s, seed: 2)
+      let b = randomArray(t.k, seed: 3)
+      let count = t.n * t.k * Int(s.P) * Int(s.Q)
+      var outputs: [[Float]] = []
+      for wide: Int32 in [0, 1] {
+        atl_conv_direct_set_wide(wide)
+        var out = [Float](repeating: .nan, count: count)
+        #expect(atl_conv_direct_forward(&s, x, w, b, &out, 1) == 0)
+        outputs.append(out)
+      }
+      #expect(outputs[0].map(\.bitPattern) == outputs[1].map(\.bitPattern), "\(t)")
+    }
+  }
+
   @Test(arguments: cases, engines)
   func backwardMatchesReferenceWithAndWithoutSavedInput(_ t: Case, _ requested: Int32) {
     checkBackward(t, requested)

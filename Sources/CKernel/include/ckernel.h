@@ -128,6 +128,10 @@ int atl_conv_direct_forward(const atl_conv_shape *s, const float *in, const floa
                             const float *b, float *out, int relu);
 int atl_conv_direct_backward(const atl_conv_shape *s, const float *in, const float *w,
                              const float *dout, float *din, float *dw, float *db);
+// Whether the forward pass runs 16-pixel AVX-512 vectors (CPUs that have them, unless
+// ATELIER_ISA=avx2); set 0 for 8-pixel AVX2 vectors, 1 for AVX-512 where there is any.
+int atl_conv_direct_wide(void);
+void atl_conv_direct_set_wide(int wide);
 // Whether oneDNN runs Winograd kernels of its own on this CPU (AVX-512 only).
 int atl_dnnl_has_winograd(void);
 // Whether oneDNN's JIT kernels are AVX-512 ones (the CPU's and ATELIER_ISA's choice).
