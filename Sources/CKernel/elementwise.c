@@ -55,6 +55,23 @@ void atl_add(const float *a, const float *b, float *out, int64_t n) {
   atl_parallel_for(n, ELEMENTWISE_GRAIN, add_range, &job);
 }
 
+// A residual block's sum and its ReLU in one pass: the sum itself is never stored.
+static void add_relu_range(void *ctx, int64_t i0, int64_t i1, int tid) {
+  (void)tid;
+  const ew_job *j = ctx;
+  const float *restrict a = j->a, *restrict b = j->b;
+  float *restrict y = j->out;
+  for (int64_t i = i0; i < i1; i++) {
+    const float sum = a[i] + b[i];
+    y[i] = sum > 0.0f ? sum : 0.0f;
+  }
+}
+
+void atl_add_relu_forward(const float *a, const float *b, float *y, int64_t n) {
+  ew_job job = {.a = a, .b = b, .out = y};
+  atl_parallel_for(n, ELEMENTWISE_GRAIN, add_relu_range, &job);
+}
+
 static void scale_range(void *ctx, int64_t i0, int64_t i1, int tid) {
   (void)tid;
   const ew_job *j = ctx;

@@ -101,4 +101,20 @@ import Testing
     #expect(y[flat: 1].isNaN)
     #expect(y[flat: 0] == 1 / (1 + 1e-5 as Float).squareRoot())
   }
+
+  /// A residual block's add and ReLU in one pass: the same values and gradients as the
+  /// two ops, bit for bit, NaNs and exact zeros included; broadcast shapes take the two ops.
+  @Test(arguments: [[3, 4, 5, 5], [1, 2, 1, 7]]) func addWithReLU(_ bShape: [Int]) throws {
+    let aShape = bShape == [3, 4, 5, 5] ? bShape : [3, 2, 4, 7]
+    let a = leaf(aShape), b = leaf(bShape)
+    a[flat: 3] = .nan
+    a[flat: 5] = -b[flat: 5]  // a sum of exactly zero
+    let weights = Tensor.uniform(aShape, low: -1, high: 1, rng: rng)
+    let fused = try run([a, b], weights: weights) { try addReLU(a, b) }
+    let separate = try run([a, b], weights: weights) { relu(try elementwise(.add, a, b)) }
+    #expect(fused.0.toArray().map(\.bitPattern) == separate.0.toArray().map(\.bitPattern))
+    for (f, s) in zip(fused.1, separate.1) {
+      #expect(f.toArray().map(\.bitPattern) == s.toArray().map(\.bitPattern))
+    }
+  }
 }

@@ -203,6 +203,8 @@ void atl_avgpool_backward(const atl_pool_shape *s, const float *dout, float *din
 void atl_relu_forward(const float *x, float *y, int64_t n);
 // dx = dy where x > 0 else 0
 void atl_relu_backward(const float *x, const float *dy, float *dx, int64_t n);
+// y = max(a + b, 0), the same values as atl_add then atl_relu_forward
+void atl_add_relu_forward(const float *a, const float *b, float *y, int64_t n);
 // y (rows, cols) += b (cols)
 void atl_bias_add(float *y, const float *b, int64_t rows, int64_t cols);
 // y (N, C, S) += b (C) per channel

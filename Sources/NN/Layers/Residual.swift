@@ -50,6 +50,7 @@ public final class Residual: Container {
   public func forward(_ x: Tensor, training: Bool) throws -> Tensor {
     let main = try body.forward(x, training: training)
     let skip = try projection?.forward(x, training: training) ?? x
+    if activation?.function == .relu { return try addReLU(main, skip) }
     let sum = try elementwise(.add, main, skip)
     return try activation?.forward(sum, training: training) ?? sum
   }

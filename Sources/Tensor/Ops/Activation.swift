@@ -11,6 +11,20 @@ public func relu(_ x: Tensor) -> Tensor {
   return y
 }
 
+/// relu(a + b) in one pass without storing the sum (a residual block's end); the values
+/// and gradients of `relu(elementwise(.add, a, b))`, to which other shapes go.
+public func addReLU(_ a: Tensor, _ b: Tensor) throws -> Tensor {
+  guard a.shape == b.shape else { return relu(try elementwise(.add, a, b)) }
+  try checkAllocation(a.shape, "add")
+  let y = Tensor(uninitialized: a.shape)
+  atl_add_relu_forward(a.data, b.data, y.data, Int64(y.count))
+  Tape.record(output: y, inputs: [a, b]) { gy in
+    let g = maskedByReLU(gy, output: y)
+    return [g, g]
+  }
+  return y
+}
+
 /// The gradient `gy` where a ReLU's `output` is positive, zero elsewhere: the backward
 /// step of a ReLU fused into the op before it.
 func maskedByReLU(_ gy: Tensor, output: Tensor) -> Tensor {
