@@ -139,25 +139,25 @@ __attribute__((target("avx512f"))) static inline void store_output16(const direc
   _mm512_mask_storeu_ps(y, lanes >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << lanes) - 1), sum);
 }
 
-#define FORWARD_BLOCK16(KB, QV)                                                                 \
-  __attribute__((target("avx512f"))) static void forward16_##KB##_##QV(                         \
-      const direct_job *j, const float *x, const float *w, const float *b, float *y,            \
-      int64_t ldy, int rows, int lanes) {                                                       \
-    v16 acc[KB][QV];                                                                            \
-    for (int k = 0; k < KB; k++)                                                                \
-      for (int v = 0; v < QV; v++) acc[k][v] = (v16){0};                                        \
-    for (int t = 0; t < j->taps; t++) {                                                         \
-      const float *xt = x + j->tap[t];                                                          \
-      v16 in[QV];                                                                               \
-      for (int v = 0; v < QV; v++) in[v] = load16(xt + 16 * v);                                 \
-      for (int k = 0; k < KB; k++) {                                                            \
-        const v16 wk = (v16){0} + w[(int64_t)k * j->taps + t];                                  \
-        for (int v = 0; v < QV; v++) acc[k][v] += wk * in[v];                                   \
-      }                                                                                         \
-    }                                                                                           \
-    for (int k = 0; k < KB && k < rows; k++)                                                    \
-      for (int v = 0; v < QV; v++)                                                              \
-        store_output16(j, acc[k][v], b ? b[k] : 0.0f, y + k * ldy + 16 * v, lanes - 16 * v);    \
+#define FORWARD_BLOCK16(KB, QV)                                                                   \
+  __attribute__((target("avx512f"))) static void forward16_##KB##_##QV(                           \
+      const direct_job *j, const float *x, const float *w, const float *b, float *y, int64_t ldy, \
+      int rows, int lanes) {                                                                      \
+    v16 acc[KB][QV];                                                                              \
+    for (int k = 0; k < KB; k++)                                                                  \
+      for (int v = 0; v < QV; v++) acc[k][v] = (v16){0};                                          \
+    for (int t = 0; t < j->taps; t++) {                                                           \
+      const float *xt = x + j->tap[t];                                                            \
+      v16 in[QV];                                                                                 \
+      for (int v = 0; v < QV; v++) in[v] = load16(xt + 16 * v);                                   \
+      for (int k = 0; k < KB; k++) {                                                              \
+        const v16 wk = (v16){0} + w[(int64_t)k * j->taps + t];                                    \
+        for (int v = 0; v < QV; v++) acc[k][v] += wk * in[v];                                     \
+      }                                                                                           \
+    }                                                                                             \
+    for (int k = 0; k < KB && k < rows; k++)                                                      \
+      for (int v = 0; v < QV; v++)                                                                \
+        store_output16(j, acc[k][v], b ? b[k] : 0.0f, y + k * ldy + 16 * v, lanes - 16 * v);      \
   }
 FORWARD_BLOCK16(3, 4)
 FORWARD_BLOCK16(4, 3)

@@ -195,9 +195,7 @@ static int winograd_pays(const atl_conv_shape *s) {
          s->K % 16 == 0;
 }
 
-int atl_dnnl_has_winograd(void) {
-  return dnnl_start() && atl_dnnl_isa_is_avx512();
-}
+int atl_dnnl_has_winograd(void) { return dnnl_start() && atl_dnnl_isa_is_avx512(); }
 
 static conv_entry *find_entry(const atl_conv_shape *s, int has_bias) {
   for (conv_entry *e = entries; e; e = e->next)

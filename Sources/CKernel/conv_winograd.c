@@ -92,11 +92,13 @@ static inline void input_1d_6(const __m256 d[8], __m256 o[8]) {
   o[1] = _mm256_add_ps(e1, o1);
   o[2] = _mm256_sub_ps(e1, o1);
   const __m256 e3 = _mm256_fnmadd_ps(c125, d[4], _mm256_fmadd_ps(quarter, d[2], d[6]));
-  const __m256 o3 = _mm256_fmadd_ps(two, d[5], _mm256_fnmadd_ps(c25, d[3], _mm256_mul_ps(half, d[1])));
+  const __m256 o3 =
+      _mm256_fmadd_ps(two, d[5], _mm256_fnmadd_ps(c25, d[3], _mm256_mul_ps(half, d[1])));
   o[3] = _mm256_add_ps(e3, o3);
   o[4] = _mm256_sub_ps(e3, o3);
   const __m256 e5 = _mm256_fnmadd_ps(five, d[4], _mm256_fmadd_ps(four, d[2], d[6]));
-  const __m256 o5 = _mm256_fmadd_ps(half, d[5], _mm256_fnmadd_ps(c25, d[3], _mm256_mul_ps(two, d[1])));
+  const __m256 o5 =
+      _mm256_fmadd_ps(half, d[5], _mm256_fnmadd_ps(c25, d[3], _mm256_mul_ps(two, d[1])));
   o[5] = _mm256_add_ps(e5, o5);
   o[6] = _mm256_sub_ps(e5, o5);
 }
@@ -110,22 +112,27 @@ static inline void output_1d_6(const __m256 m[8], __m256 y[6]) {
   y[1] = _mm256_fmadd_ps(_mm256_set1_ps(0.5f), d3, _mm256_fmadd_ps(_mm256_set1_ps(2.0f), d2, d1));
   y[2] = _mm256_fmadd_ps(_mm256_set1_ps(0.25f), s3, _mm256_fmadd_ps(_mm256_set1_ps(4.0f), s2, s1));
   y[3] = _mm256_fmadd_ps(_mm256_set1_ps(0.125f), d3, _mm256_fmadd_ps(_mm256_set1_ps(8.0f), d2, d1));
-  y[4] = _mm256_fmadd_ps(_mm256_set1_ps(0.0625f), s3, _mm256_fmadd_ps(_mm256_set1_ps(16.0f), s2, s1));
+  y[4] =
+      _mm256_fmadd_ps(_mm256_set1_ps(0.0625f), s3, _mm256_fmadd_ps(_mm256_set1_ps(16.0f), s2, s1));
   y[5] = _mm256_add_ps(
-      _mm256_fmadd_ps(_mm256_set1_ps(0.03125f), d3, _mm256_fmadd_ps(_mm256_set1_ps(32.0f), d2, d1)), m[7]);
+      _mm256_fmadd_ps(_mm256_set1_ps(0.03125f), d3, _mm256_fmadd_ps(_mm256_set1_ps(32.0f), d2, d1)),
+      m[7]);
 }
 
 // A y for y0..y5 (F(6x6, 3x3)'s output gradients to products).
 static inline void gradient_1d_6(const __m256 y[6], __m256 m[8]) {
   const __m256 e1 = _mm256_add_ps(_mm256_add_ps(y[0], y[2]), y[4]);
   const __m256 o1 = _mm256_add_ps(_mm256_add_ps(y[1], y[3]), y[5]);
-  const __m256 e2 = _mm256_fmadd_ps(_mm256_set1_ps(16.0f), y[4], _mm256_fmadd_ps(_mm256_set1_ps(4.0f), y[2], y[0]));
-  const __m256 o2 = _mm256_fmadd_ps(_mm256_set1_ps(32.0f), y[5],
-                                    _mm256_fmadd_ps(_mm256_set1_ps(8.0f), y[3], _mm256_mul_ps(_mm256_set1_ps(2.0f), y[1])));
-  const __m256 e3 =
-      _mm256_fmadd_ps(_mm256_set1_ps(0.0625f), y[4], _mm256_fmadd_ps(_mm256_set1_ps(0.25f), y[2], y[0]));
-  const __m256 o3 = _mm256_fmadd_ps(_mm256_set1_ps(0.03125f), y[5],
-                                    _mm256_fmadd_ps(_mm256_set1_ps(0.125f), y[3], _mm256_mul_ps(_mm256_set1_ps(0.5f), y[1])));
+  const __m256 e2 = _mm256_fmadd_ps(_mm256_set1_ps(16.0f), y[4],
+                                    _mm256_fmadd_ps(_mm256_set1_ps(4.0f), y[2], y[0]));
+  const __m256 o2 = _mm256_fmadd_ps(
+      _mm256_set1_ps(32.0f), y[5],
+      _mm256_fmadd_ps(_mm256_set1_ps(8.0f), y[3], _mm256_mul_ps(_mm256_set1_ps(2.0f), y[1])));
+  const __m256 e3 = _mm256_fmadd_ps(_mm256_set1_ps(0.0625f), y[4],
+                                    _mm256_fmadd_ps(_mm256_set1_ps(0.25f), y[2], y[0]));
+  const __m256 o3 = _mm256_fmadd_ps(
+      _mm256_set1_ps(0.03125f), y[5],
+      _mm256_fmadd_ps(_mm256_set1_ps(0.125f), y[3], _mm256_mul_ps(_mm256_set1_ps(0.5f), y[1])));
   m[0] = y[0];
   m[1] = _mm256_add_ps(e1, o1);
   m[2] = _mm256_sub_ps(e1, o1);
@@ -290,8 +297,9 @@ static int tile_for(int P, int Q) {
   return 5 * six <= 4 * four ? 6 : 4;
 }
 
-static int forward_with(int tile, int N, int C, int H, int W, int K, int ph, int pw, const float *in,
-                        const float *w, int flipped, const float *bias, float *out, int relu) {
+static int forward_with(int tile, int N, int C, int H, int W, int K, int ph, int pw,
+                        const float *in, const float *w, int flipped, const float *bias, float *out,
+                        int relu) {
   return tile == 6 ? run_forward_6(N, C, H, W, K, ph, pw, in, w, flipped, bias, out, relu)
                    : run_forward_4(N, C, H, W, K, ph, pw, in, w, flipped, bias, out, relu);
 }
@@ -300,18 +308,21 @@ int atl_conv_winograd_forward_tiles(const atl_conv_shape *s, int tile, const flo
                                     const float *w, const float *b, float *out, int relu) {
   if (!atl_conv_winograd_supports(s) || (tile != 0 && tile != 4 && tile != 6)) return -1;
   if (tile == 0) tile = tile_for(s->P, s->Q);
-  return forward_with(tile, s->N, s->C, s->H, s->W, s->K, s->pad_h, s->pad_w, in, w, 0, b, out, relu);
+  return forward_with(tile, s->N, s->C, s->H, s->W, s->K, s->pad_h, s->pad_w, in, w, 0, b, out,
+                      relu);
 }
 
 int atl_conv_winograd_backward_tiles(const atl_conv_shape *s, int tile, const float *in,
                                      const float *w, const float *dout, float *din, float *dw,
                                      float *db) {
   if (!atl_conv_winograd_supports(s) || (tile != 0 && tile != 4 && tile != 6)) return -1;
-  const int data_tile = tile ? tile : tile_for(s->H, s->W), weight_tile = tile ? tile : tile_for(s->P, s->Q);
-  if (din && forward_with(data_tile, s->N, s->K, s->P, s->Q, s->C, 2 - s->pad_h, 2 - s->pad_w, dout, w, 1,
-                          NULL, din, 0) != 0)
+  const int data_tile = tile ? tile : tile_for(s->H, s->W),
+            weight_tile = tile ? tile : tile_for(s->P, s->Q);
+  if (din && forward_with(data_tile, s->N, s->K, s->P, s->Q, s->C, 2 - s->pad_h, 2 - s->pad_w, dout,
+                          w, 1, NULL, din, 0) != 0)
     return -1;
-  if (dw && (weight_tile == 6 ? run_weight_gradient_6(s, in, dout, dw) : run_weight_gradient_4(s, in, dout, dw)) != 0)
+  if (dw && (weight_tile == 6 ? run_weight_gradient_6(s, in, dout, dw)
+                              : run_weight_gradient_4(s, in, dout, dw)) != 0)
     return -1;
   if (db) {
     memset(db, 0, sizeof(float) * s->K);

@@ -77,7 +77,8 @@ static const char *dnnl_isa_name(dnnl_cpu_isa_t isa) {
 // Who runs 3x3 stride-1 convolutions, which are most of a wide net's work.
 static const char *winograd_engine(void) {
   if (!atl_conv_winograd_enabled()) return "direct (Winograd off)";
-  return atl_dnnl_has_winograd() ? "oneDNN's Winograd" : "Atelier's Winograd F(4x4, 3x3) and F(6x6, 3x3), AVX2";
+  return atl_dnnl_has_winograd() ? "oneDNN's Winograd"
+                                 : "Atelier's Winograd F(4x4, 3x3) and F(6x6, 3x3), AVX2";
 }
 
 // Who runs first layers (one to three input channels), thin work that blocked
@@ -85,7 +86,7 @@ static const char *winograd_engine(void) {
 static const char *first_layer_engine(void) {
   if (!atl_conv_direct_enabled()) return "oneDNN";
   return atl_conv_direct_wide() ? "Atelier's direct kernel, AVX-512 forward"
-                                 : "Atelier's direct kernel, AVX2";
+                                : "Atelier's direct kernel, AVX2";
 }
 
 // Who runs strided 1x1 and 3x3 stride-2 convolutions from 64 channels (conv.c's
@@ -100,13 +101,12 @@ const char *atl_isa_summary(void) {
   const dnnl_version_t *v = dnnl_version();
   const char *dnnl_isa = dnnl_isa_name(dnnl_get_effective_cpu_isa());
   const int dnnl_gemm = atl_gemm_engine() == ATL_GEMM_DNNL;
-  snprintf(
-      text, sizeof text,
-      "convolutions: oneDNN %d.%d.%d %s, 3x3 by %s, first layers by %s, strided by %s; GEMM: "
-      "%s %s; CPU %s",
-      v->major, v->minor, v->patch, dnnl_isa, winograd_engine(), first_layer_engine(),
-      strided_engine(), dnnl_gemm ? "oneDNN sgemm" : "OpenBLAS",
-      dnnl_gemm ? dnnl_isa : openblas_get_corename(),
-      cpu_has_avx512() ? "has AVX-512" : "has no AVX-512");
+  snprintf(text, sizeof text,
+           "convolutions: oneDNN %d.%d.%d %s, 3x3 by %s, first layers by %s, strided by %s; GEMM: "
+           "%s %s; CPU %s",
+           v->major, v->minor, v->patch, dnnl_isa, winograd_engine(), first_layer_engine(),
+           strided_engine(), dnnl_gemm ? "oneDNN sgemm" : "OpenBLAS",
+           dnnl_gemm ? dnnl_isa : openblas_get_corename(),
+           cpu_has_avx512() ? "has AVX-512" : "has no AVX-512");
   return text;
 }

@@ -162,8 +162,8 @@ static inline __m256 window_column(const float *row, int stride, int t) {
 static inline void eight_windows(const atl_pool_shape *s, const float *corner, int ld, int first,
                                  __m256 *best, __m256i *at) {
   const int sw = s->stride_w;
-  const __m256i lanes = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
-                                           _mm256_set1_epi32(sw));
+  const __m256i lanes =
+      _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32(sw));
   *best = window_column(corner, sw, 0);
   *at = _mm256_add_epi32(_mm256_set1_epi32(first), lanes);
   for (int h = 0; h < s->kernel_h; h++)
@@ -210,7 +210,8 @@ static void max_plane_rows(const atl_pool_shape *s, const float *x, float *y, in
       int32_t winners[8];
       _mm256_storeu_ps(values, best);
       _mm256_storeu_si256((__m256i *)winners, at);
-      for (int l = 0; l < count; l++) y[p * s->Q + q + l] = values[l], arg[p * s->Q + q + l] = winners[l];
+      for (int l = 0; l < count; l++)
+        y[p * s->Q + q + l] = values[l], arg[p * s->Q + q + l] = winners[l];
     }
   }
 }
@@ -244,10 +245,10 @@ static void max_planes(void *ctx, int64_t begin, int64_t end, int tid) {
     return;
   }
   const int unpadded = s->pad_h == 0 && s->pad_w == 0;
-  const int fast = s->kernel_h == 2 && s->kernel_w == 2 && s->stride_h == 2 && s->stride_w == 2 &&
-                   unpadded;
-  const int fast4 = s->kernel_h == 4 && s->kernel_w == 4 && s->stride_h == 4 && s->stride_w == 4 &&
-                    unpadded;
+  const int fast =
+      s->kernel_h == 2 && s->kernel_w == 2 && s->stride_h == 2 && s->stride_w == 2 && unpadded;
+  const int fast4 =
+      s->kernel_h == 4 && s->kernel_w == 4 && s->stride_h == 4 && s->stride_w == 4 && unpadded;
   // The copied rows of max_plane_rows hold 8 windows of up to 16 columns.
   const int rows = unpadded && (s->stride_w == 1 || s->stride_w == 2) &&
                    s->kernel_h <= MAX_POOL_ROWS && s->kernel_w <= 16;

@@ -122,9 +122,9 @@ static inline __m256 log2_v8(__m256 x) {
   const __m256i bits = _mm256_castps_si256(x);
   const __m256i exponent =
       _mm256_srai_epi32(_mm256_sub_epi32(bits, _mm256_set1_epi32((int)LOG2_SPLIT)), 23);
-  const __m256 r = _mm256_sub_ps(
-      _mm256_castsi256_ps(_mm256_sub_epi32(bits, _mm256_slli_epi32(exponent, 23))),
-      _mm256_set1_ps(1.0f));
+  const __m256 r =
+      _mm256_sub_ps(_mm256_castsi256_ps(_mm256_sub_epi32(bits, _mm256_slli_epi32(exponent, 23))),
+                    _mm256_set1_ps(1.0f));
   const __m256 r2 = _mm256_mul_ps(r, r);
   const __m256 low = _mm256_fmadd_ps(r, _mm256_set1_ps(LOG2_C2), _mm256_set1_ps(LOG2_C1));
   const __m256 mid = _mm256_fmadd_ps(r, _mm256_set1_ps(LOG2_C4), _mm256_set1_ps(LOG2_C3));
@@ -324,7 +324,8 @@ static int optimise(sgd_job *job, int64_t n_head, float *snapshot, int epochs, d
       if (end == first) continue;
       atl_parallel_for(end - first, 64, sgd_vertices, job);
       if (snapshot)
-        memcpy(snapshot + first * dims, job->head_y + first * dims, sizeof(float) * (size_t)((end - first) * dims));
+        memcpy(snapshot + first * dims, job->head_y + first * dims,
+               sizeof(float) * (size_t)((end - first) * dims));
     }
     if (((epoch + 1) % 10 == 0 || epoch + 1 == epochs) && progress &&
         progress(progress_ctx, epoch + 1, epochs))

@@ -51,7 +51,8 @@ public func batchNorm(
     let dgamma = Tensor(zeros: [c]), dbeta = Tensor(zeros: [c])
     if training {
       atl_batchnorm_backward(
-        gy.data, x.data, mean.data, invStd.data, gamma.data, Int64(n), Int64(c), Int64(s), dx?.data, dgamma.data, dbeta.data,
+        gy.data, x.data, mean.data, invStd.data, gamma.data, Int64(n), Int64(c), Int64(s), dx?.data, dgamma.data,
+        dbeta.data,
         reluOut)
     } else {
       // In evaluation the statistics are constants: dx = gy * gamma * inv_std.
