@@ -174,38 +174,16 @@ int atl_conv_direct_wide(void) {
   return wide_setting;
 }
 
-static void forward_row_block(const direct_job *j, const float *x, const float *w, const float *b,
-                              float *y, int64_t ldy, int rows, int lanes) {
-  if (j->wide) {
-    switch (j->kb) {
-      case 3:
-        forward16_3_4(j, x, w, b, y, ldy, rows, lanes);
-        return;
-      case 4:
-        forward16_4_3(j, x, w, b, y, ldy, rows, lanes);
-        return;
-      case 6:
-        forward16_6_2(j, x, w, b, y, ldy, rows, lanes);
-        return;
-      default:
-        forward16_12_1(j, x, w, b, y, ldy, rows, lanes);
-        return;
-    }
-  }
-  switch (j->kb) {
-    case 3:
-      forward_3_4(j, x, w, b, y, ldy, rows, lanes);
-      return;
-    case 4:
-      forward_4_3(j, x, w, b, y, ldy, rows, lanes);
-      return;
-    case 6:
-      forward_6_2(j, x, w, b, y, ldy, rows, lanes);
-      return;
-    default:
-      forward_12_1(j, x, w, b, y, ldy, rows, lanes);
-      return;
-  }
+typedef void (*forward_block_fn)(const direct_job *j, const float *x, const float *w,
+                                 const float *b, float *y, int64_t ldy, int rows, int lanes);
+
+// The forward block function for a job's channel block and vector width.
+static forward_block_fn forward_block_for(const direct_job *j) {
+  static const forward_block_fn narrow[] = {forward_3_4, forward_4_3, forward_6_2, forward_12_1};
+  static const forward_block_fn wide[] = {forward16_3_4, forward16_4_3, forward16_6_2,
+                                          forward16_12_1};
+  const int shape = j->kb == 3 ? 0 : j->kb == 4 ? 1 : j->kb == 6 ? 2 : 3;
+  return (j->wide ? wide : narrow)[shape];
 }
 
 // KB channels by TB taps, summed in 8 lanes over every output pixel of an image.
@@ -256,6 +234,7 @@ static void forward_images(void *ctx, int64_t begin, int64_t end, int tid) {
   const atl_conv_shape *s = j->s;
   const int64_t PQ = (int64_t)s->P * s->Q, in_len = (int64_t)s->C * s->H * s->W;
   float *split = atl_thread_scratch(input_len(j));
+  const forward_block_fn block = forward_block_for(j);
   for (int64_t n = begin; n < end; n++) {
     split_input(j, j->in + n * in_len, split);
     for (int k0 = 0; k0 < j->Kp; k0 += j->kb) {
@@ -265,7 +244,7 @@ static void forward_images(void *ctx, int64_t begin, int64_t end, int tid) {
         for (int q = 0; q < s->Q; q += (j->wide ? 16 : 8) * j->qv) {
           const float *x = split + (int64_t)p * s->stride_h * j->Wph + q;
           float *y = j->out + (n * s->K + k0) * PQ + (int64_t)p * s->Q + q;
-          forward_row_block(j, x, w, b, y, PQ, rows, s->Q - q);
+          block(j, x, w, b, y, PQ, rows, s->Q - q);
         }
     }
   }

@@ -57,6 +57,8 @@ import Testing
     Case(n: 2, c: 3, h: 13, w: 17, k: 20, r: 5, s: 5, stride: 2, pad: 2),
     Case(n: 5, c: 1, h: 11, w: 7, k: 44, r: 2, s: 3, stride: 1, pad: 1),
     Case(n: 1, c: 4, h: 9, w: 30, k: 14, r: 7, s: 7, stride: 3, pad: 3),
+    // rows of several 16-column blocks (AVX-512) for every block shape
+    Case(n: 1, c: 3, h: 8, w: 100, k: 8, r: 3, s: 3, stride: 1, pad: 1),
   ]
 
   static let engines: [Int32] = [

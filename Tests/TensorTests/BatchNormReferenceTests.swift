@@ -45,7 +45,7 @@ import Testing
     return zip(got, want).map { abs(Double($0) - $1) }.max()! / scale
   }
 
-  @Test(arguments: [[3, 140, 1, 2], [2, 3, 110, 110], [5, 70, 3, 3]], [false, true])
+  @Test(arguments: [[3, 140, 1, 2], [2, 3, 110, 110], [5, 70, 3, 3], [3, 130, 4, 5]], [false, true])
   func matchesTheFormulas(shape: [Int], relu: Bool) throws {
     let rng = RandomSource(seed: 7)
     let x = Tensor.uniform(shape, low: -2, high: 3, rng: rng)

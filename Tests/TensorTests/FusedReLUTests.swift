@@ -103,7 +103,8 @@ import Testing
   }
 
   /// A residual block's add and ReLU in one pass: the same values and gradients as the
-  /// two ops, bit for bit, NaNs and exact zeros included; broadcast shapes take the two ops.
+  /// two ops, bit for bit, NaNs and exact zeros included; broadcast shapes fall back to
+  /// the two ops (the second case checks that fallback runs and gives their result).
   @Test(arguments: [[3, 4, 5, 5], [1, 2, 1, 7]]) func addWithReLU(_ bShape: [Int]) throws {
     let aShape = bShape == [3, 4, 5, 5] ? bShape : [3, 2, 4, 7]
     let a = leaf(aShape), b = leaf(bShape)
