@@ -117,13 +117,18 @@ def predict(x, batch=1000):
         return torch.cat([torch.softmax(net(x[i:i + batch]), 1) for i in range(0, len(x), batch)])
 
 
+# One pass over the test set takes well under a tenth of a second: several make the
+# figure steadier than the clock's and the scheduler's jitter.
+INFERENCE_PASSES = 5
+
 if workload == "lenet_inference":
     predict(test_x[:1000])
     start = time.perf_counter()
-    predict(test_x)
+    for _ in range(INFERENCE_PASSES):
+        predict(test_x)
     seconds = time.perf_counter() - start
     print(f"seconds {seconds:.3f}")
-    print(f"images_per_second {len(test_x) / seconds:.1f}")
+    print(f"images_per_second {INFERENCE_PASSES * len(test_x) / seconds:.1f}")
     sys.exit(0)
 
 train_x, train_y = images("train-images-idx3-ubyte.gz"), labels("train-labels-idx1-ubyte.gz")
