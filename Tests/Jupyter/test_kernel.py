@@ -81,7 +81,7 @@ def notebook_through_nbclient():
         "plot(h, size: [640, 400])",
         'plot(tsne(features(net, data.train, at: "flatten1"), iters: 300), size: [500, 500])',
         "y = nett + 1",
-        'long = fit(net, data.train, epochs: 500)\nprint "after the long fit"',
+        'long = fit(net, data.train, epochs: 100000)\nprint "after the long fit"',
         "evaluate(net, data.test)",
     ]
     nb = nbformat.v4.new_notebook()
