@@ -40,13 +40,17 @@ public final class Tape {
     return try body()
   }
 
-  /// Whether an op on `inputs` would be recorded: ops skip what only a backward pass needs.
-  static func willRecord(_ inputs: [Tensor]) -> Bool {
-    active != nil && inputs.contains(where: { $0.requiresGrad })
+  /// The tape an op on `inputs` records into, if any (one thread-local lookup).
+  private static func recordingTape(for inputs: [Tensor]) -> Tape? {
+    guard let tape = active, inputs.contains(where: { $0.requiresGrad }) else { return nil }
+    return tape
   }
 
+  /// Whether an op on `inputs` would be recorded: ops skip what only a backward pass needs.
+  static func willRecord(_ inputs: [Tensor]) -> Bool { recordingTape(for: inputs) != nil }
+
   static func record(output: Tensor, inputs: [Tensor], backward: @escaping (Tensor) -> [Tensor?]) {
-    guard let tape = active, willRecord(inputs) else { return }
+    guard let tape = recordingTape(for: inputs) else { return }
     output.requiresGrad = true
     output.isLeaf = false
     tape.entries.append(Entry(output: output, inputs: inputs, backward: backward))
